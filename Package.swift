@@ -1,0 +1,70 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "custody",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "custody", targets: ["custody"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "CustodyCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The numbered SQL migrations live in schema/ as plain files a DBA can read; they are embedded in the
+        // binary so an installed `custody` needs no source tree.
+        .target(
+            name: "CustodySchema",
+            path: "schema",
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("001_event_log.sql")
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CustodyStore",
+            dependencies: [
+                "CustodyCore",
+                "CustodySchema",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "custody",
+            dependencies: [
+                "CustodyCore",
+                "CustodyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CustodyCoreTests", dependencies: ["CustodyCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CustodyStoreTests",
+            dependencies: ["CustodyCore", "CustodyStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CustodyCLITests",
+            dependencies: ["CustodyCore", "CustodyStore"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,156 @@
+import Foundation
+
+/// Every fact the log records, one case per event type.
+public enum DomainEvent: Hashable, Sendable {
+    case vendorRegistered(VendorRegistered)
+    case providerRegistered(ProviderRegistered)
+    case modelRegistered(ModelRegistered)
+    case supplyLinkRecorded(SupplyLinkRecorded)
+    case supplyLinkEnded(SupplyLinkEnded)
+    case organizationRegistered(OrganizationRegistered)
+    case modelDeployed(ModelDeployed)
+    case deploymentRetired(DeploymentRetired)
+    case breachReported(BreachReported)
+    case breachScopeRevised(BreachScopeRevised)
+    case vendorPaused(VendorPaused)
+    case vendorResumed(VendorResumed)
+    case investigationOpened(InvestigationOpened)
+    case investigationFindingRecorded(InvestigationFindingRecorded)
+    case investigationClosed(InvestigationClosed)
+    case incidentResolved(IncidentResolved)
+    case incidentRetracted(IncidentRetracted)
+
+    /// The event's data.
+    public var payload: any EventPayload {
+        switch self {
+        case .vendorRegistered(let p): return p
+        case .providerRegistered(let p): return p
+        case .modelRegistered(let p): return p
+        case .supplyLinkRecorded(let p): return p
+        case .supplyLinkEnded(let p): return p
+        case .organizationRegistered(let p): return p
+        case .modelDeployed(let p): return p
+        case .deploymentRetired(let p): return p
+        case .breachReported(let p): return p
+        case .breachScopeRevised(let p): return p
+        case .vendorPaused(let p): return p
+        case .vendorResumed(let p): return p
+        case .investigationOpened(let p): return p
+        case .investigationFindingRecorded(let p): return p
+        case .investigationClosed(let p): return p
+        case .incidentResolved(let p): return p
+        case .incidentRetracted(let p): return p
+        }
+    }
+
+    /// The event type catalog, in the order the README documents it.
+    public static let catalog: [any EventPayload.Type] = [
+        VendorRegistered.self, ProviderRegistered.self, ModelRegistered.self, SupplyLinkRecorded.self,
+        SupplyLinkEnded.self, OrganizationRegistered.self, ModelDeployed.self, DeploymentRetired.self,
+        BreachReported.self, BreachScopeRevised.self, VendorPaused.self, VendorResumed.self,
+        InvestigationOpened.self, InvestigationFindingRecorded.self, InvestigationClosed.self,
+        IncidentResolved.self, IncidentRetracted.self,
+    ]
+
+    /// Wraps a payload in its case.
+    public init(_ payload: any EventPayload) { self = payload.event }
+
+    public var type: String { Swift.type(of: payload).type }
+    public var schemaVersion: Int { Swift.type(of: payload).schemaVersion }
+    public var stream: StreamName { payload.stream }
+    public var references: [StreamName] { payload.references }
+}
+
+// MARK: - Stored form
+
+extension DomainEvent {
+    /// The event's data as stored in the log.
+    public var data: JSONValue {
+        // Encoding our own payload types into JSON cannot fail: they hold only strings, integers and booleans.
+        (try? EventCoding.value(of: payload)) ?? .object([:])
+    }
+
+    /// Decodes stored or imported data, refusing unknown types, newer schema versions and unknown fields.
+    public init(type: String, schemaVersion: Int, data: JSONValue) throws(CustodyError) {
+        guard let payloadType = Self.catalog.first(where: { $0.type == type }) else {
+            throw .malformedEvent(
+                "unknown event type '\(CustodyError.printable(type))'; known: "
+                    + Self.catalog.map { $0.type }.joined(separator: ", "))
+        }
+        guard schemaVersion >= 1, schemaVersion <= payloadType.schemaVersion else {
+            throw .malformedEvent("\(type) has schema version \(schemaVersion); this custody reads up to \(payloadType.schemaVersion)")
+        }
+        let payload = try EventCoding.decode(payloadType, from: data)
+        self.init(payload)
+    }
+
+    /// Decodes data read back from the log, which was validated when it was written.
+    public init(type: String, schemaVersion: Int, json: Data) throws(CustodyError) {
+        guard let payloadType = Self.catalog.first(where: { $0.type == type }) else {
+            throw .malformedEvent("unknown event type '\(CustodyError.printable(type))' in the log")
+        }
+        do {
+            self.init(try EventCoding.decoder.decode(payloadType, from: json))
+        } catch {
+            throw .malformedEvent("\(type) data does not decode: \(EventCoding.describe(error))")
+        }
+    }
+}
+
+/// JSON coding of payloads, shared by the log, the CLI and the import.
+public enum EventCoding {
+    public static let decoder = JSONDecoder()
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A value as a JSON tree.
+    public static func value(of encodable: some Encodable) throws -> JSONValue {
+        try decoder.decode(JSONValue.self, from: encoder.encode(encodable))
+    }
+
+    static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> T {
+        let payload: T
+        do {
+            payload = try decoder.decode(T.self, from: encoder.encode(data))
+        } catch {
+            throw .malformedEvent("\(T.type) data: \(describe(error))")
+        }
+        let known = (try? value(of: payload)) ?? .object([:])
+        let unknown = data.unknownFields(comparedTo: known)
+        guard unknown.isEmpty else {
+            throw .malformedEvent("\(T.type) data has unknown field(s): \(unknown.joined(separator: ", "))")
+        }
+        return payload
+    }
+
+    /// One line about a decoding error: which field, and what was wrong with it.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "" : "'\(path)': "
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context))missing field '\(key.stringValue)'"
+        case .typeMismatch(let type, let context):
+            return "\(path(context))expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context))expected \(type), found null"
+        case .dataCorrupted(let context):
+            return "\(path(context))\(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+extension EventCoding {
+    /// Parses JSON text into a tree.
+    public static func value(ofJSON text: String) throws -> JSONValue {
+        try decoder.decode(JSONValue.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// One event as a line of JSON: what `custody events --json` prints and `custody import` reads back.
+///
+/// Keys: `id`, `stream`, `version`, `position`, `type`, `schemaVersion`, `data`, `metadata`, `occurredAt`,
+/// `recordedAt`, `hash` (hex) and `cursor` (where a reader resumes after this event). On import, `id`, `type`,
+/// `data` and `occurredAt` are required; the stored fields (`version`, `position`, `recordedAt`, `hash`) are kept
+/// only when restoring into an empty log.
+public struct EventLine: Hashable, Sendable {
+    public var id: UUID
+    public var stream: StreamName
+    public var event: DomainEvent
+    public var metadata: EventMetadata?
+    public var occurredAt: Timestamp
+    public var stored: Stored?
+
+    /// The fields only the log assigns.
+    public struct Stored: Hashable, Sendable {
+        public var version: Int64
+        public var position: Int64
+        public var recordedAt: Timestamp
+        public var hash: [UInt8]
+
+        public init(version: Int64, position: Int64, recordedAt: Timestamp, hash: [UInt8]) {
+            (self.version, self.position, self.recordedAt, self.hash) = (version, position, recordedAt, hash)
+        }
+    }
+
+    public init(_ recorded: RecordedEvent) {
+        id = recorded.id
+        stream = recorded.stream
+        event = recorded.event
+        metadata = recorded.metadata
+        occurredAt = recorded.occurredAt
+        stored = Stored(
+            version: recorded.version, position: recorded.position, recordedAt: recorded.recordedAt,
+            hash: recorded.hash)
+    }
+
+    /// The line's JSON text (no newline).
+    public static func render(_ recorded: RecordedEvent, cursor: String?) -> String {
+        var members: [String: JSONValue] = [
+            "id": .string(recorded.id.uuidString.lowercased()), "stream": .string(recorded.stream.description),
+            "version": .integer(recorded.version), "position": .integer(recorded.position),
+            "type": .string(recorded.event.type), "schemaVersion": .integer(Int64(recorded.event.schemaVersion)),
+            "data": recorded.event.data, "metadata": recorded.metadata.json,
+            "occurredAt": .string(recorded.occurredAt.description), "recordedAt": .string(recorded.recordedAt.description),
+            "hash": .string(ChainHash.hex(recorded.hash)),
+        ]
+        if let cursor { members["cursor"] = .string(cursor) }
+        let data = (try? EventCoding.encoder.encode(JSONValue.object(members))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static let knownKeys: Set<String> = [
+        "id", "stream", "version", "position", "type", "schemaVersion", "data", "metadata", "occurredAt", "recordedAt",
+        "hash", "cursor",
+    ]
+
+    /// Parses and validates one line; errors say which field is wrong.
+    public init(parsing line: some Collection<UInt8>) throws(CustodyError) {
+        let value: JSONValue
+        do {
+            value = try EventCoding.decoder.decode(JSONValue.self, from: Data(line))
+        } catch {
+            throw .malformedEvent("not a JSON object: \(EventCoding.describe(error))")
+        }
+        guard case .object(let members) = value else { throw .malformedEvent("not a JSON object") }
+        if let unknown = members.keys.sorted().first(where: { !Self.knownKeys.contains($0) }) {
+            throw .malformedEvent("unknown field '\(CustodyError.printable(unknown))'")
+        }
+        func string(_ key: String) throws(CustodyError) -> String? {
+            switch members[key] {
+            case nil, .null?: return nil
+            case .string(let text)?: return text
+            default: throw .malformedEvent("'\(key)' must be a string")
+            }
+        }
+        func integer(_ key: String) throws(CustodyError) -> Int64? {
+            switch members[key] {
+            case nil, .null?: return nil
+            case .integer(let number)?: return number
+            default: throw .malformedEvent("'\(key)' must be an integer")
+            }
+        }
+        guard let idText = try string("id") else { throw .malformedEvent("missing field 'id'") }
+        guard let id = UUID(uuidString: idText) else {
+            throw .invalidValue(what: "event id", value: idText, accepted: "a UUID")
+        }
+        guard let type = try string("type") else { throw .malformedEvent("missing field 'type'") }
+        guard let data = members["data"] else { throw .malformedEvent("missing field 'data'") }
+        let schemaVersion = try integer("schemaVersion") ?? 1
+        guard let occurredText = try string("occurredAt") else { throw .malformedEvent("missing field 'occurredAt'") }
+        let event = try DomainEvent(type: type, schemaVersion: Int(clamping: schemaVersion), data: data)
+        if let streamText = try string("stream"), streamText != event.stream.description {
+            throw .malformedEvent("'stream' is \(CustodyError.printable(streamText)) but a \(type) belongs to \(event.stream)")
+        }
+        self.id = id
+        self.event = event
+        self.stream = event.stream
+        self.occurredAt = try Timestamp(parsing: occurredText, what: "occurredAt")
+        if let metadataValue = members["metadata"], metadataValue != .null {
+            do {
+                let decoded = try EventCoding.decoder.decode(
+                    EventMetadata.self, from: EventCoding.encoder.encode(metadataValue))
+                if let unknown = metadataValue.unknownFields(comparedTo: decoded.json).first {
+                    throw CustodyError.malformedEvent("unknown metadata field '\(unknown)'")
+                }
+                metadata = decoded
+            } catch let error as CustodyError {
+                throw error
+            } catch {
+                throw .malformedEvent("metadata: \(EventCoding.describe(error))")
+            }
+        }
+        let version = try integer("version")
+        let position = try integer("position")
+        let recordedText = try string("recordedAt")
+        let hashText = try string("hash")
+        if let version, let position, let recordedText, let hashText {
+            guard version > 0, position > 0 else { throw .malformedEvent("'version' and 'position' must be ≥ 1") }
+            guard let hash = ChainHash.bytes(hex: hashText), hash.count == 32 else {
+                throw .invalidValue(what: "hash", value: hashText, accepted: "64 hex digits")
+            }
+            stored = Stored(
+                version: version, position: position,
+                recordedAt: try Timestamp(parsing: recordedText, what: "recordedAt"), hash: hash)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Who recorded a fact, from where, and what it followed from.
+public struct EventMetadata: Hashable, Sendable, Codable {
+    public var actor: String
+    public var source: String
+    public var correlationId: String?
+    public var causationId: String?
+
+    public init(actor: String, source: String, correlationId: String? = nil, causationId: String? = nil) {
+        (self.actor, self.source, self.correlationId, self.causationId) = (actor, source, correlationId, causationId)
+    }
+
+    /// The metadata as stored in the log.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = ["actor": .string(actor), "source": .string(source)]
+        if let correlationId { members["correlationId"] = .string(correlationId) }
+        if let causationId { members["causationId"] = .string(causationId) }
+        return .object(members)
+    }
+}
+
+/// A fact about to be appended: the event, its idempotency key and when it became true in the world.
+public struct ProposedEvent: Hashable, Sendable {
+    /// The idempotency key: appending the same id twice stores the event once.
+    public var id: UUID
+    public var event: DomainEvent
+    public var metadata: EventMetadata
+    public var occurredAt: Timestamp
+
+    public init(id: UUID = UUID(), event: DomainEvent, metadata: EventMetadata, occurredAt: Timestamp) {
+        (self.id, self.event, self.metadata, self.occurredAt) = (id, event, metadata, occurredAt)
+    }
+}
+
+/// A fact as the log stores it.
+public struct RecordedEvent: Hashable, Sendable {
+    public var id: UUID
+    public var stream: StreamName
+    /// 1 for the stream's first event, then consecutive.
+    public var version: Int64
+    /// The global position; positions commit out of order, so follow the log with `cursor`, not with this.
+    public var position: Int64
+    public var event: DomainEvent
+    public var metadata: EventMetadata
+    /// When the fact became true in the world.
+    public var occurredAt: Timestamp
+    /// When the log stored it.
+    public var recordedAt: Timestamp
+    /// SHA-256 of the previous event's hash in the stream and this event's canonical bytes.
+    public var hash: [UInt8]
+
+    public init(
+        id: UUID, stream: StreamName, version: Int64, position: Int64, event: DomainEvent, metadata: EventMetadata,
+        occurredAt: Timestamp, recordedAt: Timestamp, hash: [UInt8]
+    ) {
+        (self.id, self.stream, self.version, self.position, self.event) = (id, stream, version, position, event)
+        (self.metadata, self.occurredAt, self.recordedAt, self.hash) = (metadata, occurredAt, recordedAt, hash)
+    }
+
+    /// The chain link this event should carry after `previous` (empty for a stream's first event).
+    public func expectedHash(after previous: [UInt8]) -> [UInt8] {
+        ChainHash.link(
+            previous: previous, id: id, stream: stream.description, version: version, type: event.type,
+            schemaVersion: event.schemaVersion, data: event.data, metadata: metadata.json, occurredAt: occurredAt,
+            recordedAt: recordedAt)
+    }
+}

@@ -1,0 +1,102 @@
+// The supply-chain registry: who makes data, who trains models, who deploys them, and the links between them.
+
+/// A training-data vendor was registered.
+public struct VendorRegistered: EventPayload {
+    public static let type = "VendorRegistered"
+    public var event: DomainEvent { .vendorRegistered(self) }
+    public var vendor: Slug
+    public var name: String
+    public init(vendor: Slug, name: String) { (self.vendor, self.name) = (vendor, name) }
+    public var stream: StreamName { .vendor(vendor) }
+}
+
+/// A model provider (a lab) was registered.
+public struct ProviderRegistered: EventPayload {
+    public static let type = "ProviderRegistered"
+    public var event: DomainEvent { .providerRegistered(self) }
+    public var provider: Slug
+    public var name: String
+    public init(provider: Slug, name: String) { (self.provider, self.name) = (provider, name) }
+    public var stream: StreamName { .provider(provider) }
+}
+
+/// A model of a provider was registered.
+public struct ModelRegistered: EventPayload {
+    public static let type = "ModelRegistered"
+    public var event: DomainEvent { .modelRegistered(self) }
+    public var model: Slug
+    public var name: String
+    public var provider: Slug
+    public var openWeights: Bool
+    public init(model: Slug, name: String, provider: Slug, openWeights: Bool) {
+        (self.model, self.name, self.provider, self.openWeights) = (model, name, provider, openWeights)
+    }
+    public var stream: StreamName { .model(model) }
+    public var references: [StreamName] { [.provider(provider)] }
+}
+
+/// A vendor began supplying a provider with some kinds of data, for all its models or only some.
+/// The link starts at the event's `occurredAt`.
+public struct SupplyLinkRecorded: EventPayload {
+    public static let type = "SupplyLinkRecorded"
+    public var event: DomainEvent { .supplyLinkRecorded(self) }
+    public var vendor: Slug
+    public var provider: Slug
+    public var dataKinds: [DataKind]
+    /// Empty: every model of the provider.
+    public var models: [Slug]
+    public init(vendor: Slug, provider: Slug, dataKinds: [DataKind], models: [Slug]) {
+        (self.vendor, self.provider, self.dataKinds, self.models) = (vendor, provider, dataKinds, models)
+    }
+    public var stream: StreamName { .supply(vendor: vendor, provider: provider) }
+    public var references: [StreamName] { [.vendor(vendor), .provider(provider)] + models.map(StreamName.model) }
+}
+
+/// A supply link ended; data already delivered stays exposed.
+public struct SupplyLinkEnded: EventPayload {
+    public static let type = "SupplyLinkEnded"
+    public var event: DomainEvent { .supplyLinkEnded(self) }
+    public var vendor: Slug
+    public var provider: Slug
+    public init(vendor: Slug, provider: Slug) { (self.vendor, self.provider) = (vendor, provider) }
+    public var stream: StreamName { .supply(vendor: vendor, provider: provider) }
+}
+
+/// An organization that deploys models was registered.
+public struct OrganizationRegistered: EventPayload {
+    public static let type = "OrganizationRegistered"
+    public var event: DomainEvent { .organizationRegistered(self) }
+    public var organization: Slug
+    public var name: String
+    public var sector: String
+    public init(organization: Slug, name: String, sector: String) {
+        (self.organization, self.name, self.sector) = (organization, name, sector)
+    }
+    public var stream: StreamName { .organization(organization) }
+}
+
+/// An organization began running a model for a workload.
+public struct ModelDeployed: EventPayload {
+    public static let type = "ModelDeployed"
+    public var event: DomainEvent { .modelDeployed(self) }
+    public var deployment: Slug
+    public var organization: Slug
+    public var model: Slug
+    public var workload: String
+    public var criticality: Criticality
+    public init(deployment: Slug, organization: Slug, model: Slug, workload: String, criticality: Criticality) {
+        (self.deployment, self.organization, self.model) = (deployment, organization, model)
+        (self.workload, self.criticality) = (workload, criticality)
+    }
+    public var stream: StreamName { .deployment(deployment) }
+    public var references: [StreamName] { [.organization(organization), .model(model)] }
+}
+
+/// A deployment was retired.
+public struct DeploymentRetired: EventPayload {
+    public static let type = "DeploymentRetired"
+    public var event: DomainEvent { .deploymentRetired(self) }
+    public var deployment: Slug
+    public init(deployment: Slug) { self.deployment = deployment }
+    public var stream: StreamName { .deployment(deployment) }
+}

@@ -1,0 +1,127 @@
+/// A JSON document as a tree, used where the exact bytes matter: the canonical form of events for the hash chain,
+/// and strict decoding that refuses unknown fields.
+public enum JSONValue: Hashable, Sendable, Codable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
+        } else {
+            // Events hold no fractions: a number that is not a 64-bit integer is malformed input, not data.
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "expected a string, integer, boolean, array or object"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The text PostgreSQL prints for this value as `jsonb`: object keys ordered by byte length and then bytes,
+    /// `", "` and `": "` separators, and `escape_json`'s escapes. The hash chain is defined over this text, so the
+    /// import (in Swift) and `custody verify` (in SQL) compute the same bytes.
+    public var jsonbText: String {
+        var output = ""
+        write(into: &output)
+        return output
+    }
+
+    func write(into output: inout String) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .integer(let value): output += String(value)
+        case .string(let value): Self.writeString(value, into: &output)
+        case .array(let values):
+            output += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { output += ", " }
+                value.write(into: &output)
+            }
+            output += "]"
+        case .object(let members):
+            output += "{"
+            let keys = members.keys.sorted { lhs, rhs in
+                let (l, r) = (lhs.utf8.count, rhs.utf8.count)
+                return l != r ? l < r : lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+            }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { output += ", " }
+                Self.writeString(key, into: &output)
+                output += ": "
+                members[key, default: .null].write(into: &output)
+            }
+            output += "}"
+        }
+    }
+
+    static func writeString(_ value: String, into output: inout String) {
+        output += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+
+    /// Paths of object members present in `self` but absent from `known` (recursively): what a strict decoder
+    /// must refuse, because `Codable` silently drops fields it does not know.
+    public func unknownFields(comparedTo known: JSONValue, path: String = "") -> [String] {
+        switch (self, known) {
+        case (.object(let members), .object(let knownMembers)):
+            return members.keys.sorted().flatMap { key -> [String] in
+                let child = path.isEmpty ? key : path + "." + key
+                guard let knownValue = knownMembers[key] else {
+                    return members[key] == .null ? [] : [child]
+                }
+                return members[key, default: .null].unknownFields(comparedTo: knownValue, path: child)
+            }
+        case (.array(let values), .array(let knownValues)) where values.count == knownValues.count:
+            return zip(values, knownValues).enumerated().flatMap { index, pair in
+                pair.0.unknownFields(comparedTo: pair.1, path: "\(path)[\(index)]")
+            }
+        default:
+            return []
+        }
+    }
+}

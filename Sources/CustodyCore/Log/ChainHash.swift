@@ -1,0 +1,56 @@
+import Crypto
+import Foundation
+
+/// The per-stream hash chain: `hash = SHA-256(previous hash ‖ canonical bytes of the event)`.
+///
+/// The canonical bytes are the `jsonb` text of an array of the event's fields, exactly as the SQL function
+/// `custody_event_hash` builds it, so a hash computed here verifies there and the other way round.
+public enum ChainHash {
+    public static func link(
+        previous: [UInt8], id: UUID, stream: String, version: Int64, type: String, schemaVersion: Int,
+        data: JSONValue, metadata: JSONValue, occurredAt: Timestamp, recordedAt: Timestamp
+    ) -> [UInt8] {
+        let canonical = JSONValue.array([
+            .string(id.uuidString.lowercased()), .string(stream), .integer(version), .string(type),
+            .integer(Int64(schemaVersion)), data, metadata, .integer(occurredAt.microseconds),
+            .integer(recordedAt.microseconds),
+        ]).jsonbText
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: Array(canonical.utf8))
+        return Array(hasher.finalize())
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+/// An instant with the microsecond precision PostgreSQL stores, so times round-trip exactly through the log and
+/// through the hash chain (a `Date` is a `Double` and loses microseconds at today's epoch offsets).
+public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public let microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    public init(_ date: Date) { microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    /// The current time.
+    public static var now: Timestamp { Timestamp(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    /// This instant moved by a number of seconds.
+    public func adding(seconds: Int64) -> Timestamp { Timestamp(microseconds: microseconds + seconds * 1_000_000) }
+
+    /// RFC 3339 in UTC; fractional seconds only when there are any.
+    public var description: String {
+        let (days, inDay) = microseconds.floorDivided(by: 86_400_000_000)
+        let (y, m, d) = CivilDate.fromDays(days)
+        let seconds = inDay / 1_000_000
+        let fraction = inDay % 1_000_000
+        var text = Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T" + Self.pad(seconds / 3600, 2) + ":"
+            + Self.pad(seconds / 60 % 60, 2) + ":" + Self.pad(seconds % 60, 2)
+        if fraction != 0 { text += "." + Self.pad(fraction, 6) }
+        return text + "Z"
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { self = try Timestamp(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension Timestamp {
+    static let accepted = "an ISO 8601 date (2026-03-27, midnight UTC) or date-time with a zone (2026-03-27T14:30:00Z)"
+
+    /// Parses an ISO 8601 date (taken as midnight UTC) or an RFC 3339 date-time with a zone.
+    ///
+    /// A date-time without a zone is refused rather than guessed: the log is evidence, and a silent local-time
+    /// guess would shift facts by hours.
+    public init(parsing text: String, what: String = "time") throws(CustodyError) {
+        let invalid = CustodyError.invalidValue(what: what, value: text, accepted: Self.accepted)
+        var scanner = DigitScanner(Array(text.utf8))
+        guard let year = scanner.number(4), scanner.take("-"), let month = scanner.number(2), scanner.take("-"),
+            let day = scanner.number(2)
+        else { throw invalid }
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year) else {
+            throw .invalidValue(what: what, value: text, accepted: "a real calendar date")
+        }
+        var micros = CivilDate.days(year: year, month: month, day: day) * 86_400_000_000
+        if scanner.atEnd {
+            self.init(microseconds: micros)
+            return
+        }
+        guard scanner.take("T") || scanner.take("t") || scanner.take(" "), let hour = scanner.number(2),
+            scanner.take(":"), let minute = scanner.number(2)
+        else { throw invalid }
+        var second: Int64 = 0
+        var fraction: Int64 = 0
+        if scanner.take(":") {
+            guard let s = scanner.number(2) else { throw invalid }
+            second = s
+            if scanner.take(".") || scanner.take(",") {
+                guard let (value, digits) = scanner.fraction(), digits > 0 else { throw invalid }
+                fraction = digits <= 6 ? value * Self.power(6 - digits) : value / Self.power(digits - 6)
+            }
+        }
+        guard hour < 24, minute < 60, second < 60 else {
+            throw .invalidValue(what: what, value: text, accepted: "a real time of day")
+        }
+        micros += ((hour * 60 + minute) * 60 + second) * 1_000_000 + fraction
+        if scanner.take("Z") || scanner.take("z") {
+        } else if let sign = scanner.sign() {
+            guard let offsetHours = scanner.number(2) else { throw invalid }
+            _ = scanner.take(":")
+            guard let offsetMinutes = scanner.number(2), offsetHours < 24, offsetMinutes < 60 else { throw invalid }
+            micros -= sign * (offsetHours * 60 + offsetMinutes) * 60_000_000
+        } else if scanner.atEnd {
+            throw .invalidValue(
+                what: what, value: text, accepted: "a date-time with a zone: add Z (UTC) or an offset like +02:00")
+        } else {
+            throw invalid
+        }
+        guard scanner.atEnd else { throw invalid }
+        self.init(microseconds: micros)
+    }
+
+    private static func power(_ exponent: Int) -> Int64 { (0..<exponent).reduce(1) { acc, _ in acc * 10 } }
+}
+
+/// Reads fixed-width digit groups from ASCII bytes.
+private struct DigitScanner {
+    let bytes: [UInt8]
+    var index = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { index == bytes.count }
+
+    mutating func take(_ character: Unicode.Scalar) -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(character.value) else { return false }
+        index += 1
+        return true
+    }
+
+    mutating func number(_ width: Int) -> Int64? {
+        guard index + width <= bytes.count else { return nil }
+        var value: Int64 = 0
+        for b in bytes[index..<index + width] {
+            guard b >= 0x30, b <= 0x39 else { return nil }
+            value = value * 10 + Int64(b - 0x30)
+        }
+        index += width
+        return value
+    }
+
+    mutating func fraction() -> (Int64, Int)? {
+        var value: Int64 = 0
+        var digits = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            if digits < 9 { value = value * 10 + Int64(bytes[index] - 0x30) } else { return nil }
+            digits += 1
+            index += 1
+        }
+        return (value, digits)
+    }
+
+    mutating func sign() -> Int64? {
+        if take("+") { return 1 }
+        if take("-") { return -1 }
+        return nil
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil), exact and allocation-free.
+enum CivilDate {
+    static func isLeap(_ year: Int64) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func fromDays(_ days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> (Int64, Int64) {
+        let q = self / divisor
+        let r = self % divisor
+        return r < 0 ? (q - 1, r + divisor) : (q, r)
+    }
+}

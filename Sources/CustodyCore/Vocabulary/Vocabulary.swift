@@ -1,0 +1,51 @@
+/// A closed set of values that users type on the command line and that events store as strings.
+public protocol Vocabulary: RawRepresentable, CaseIterable, Codable, Hashable, Sendable where RawValue == String {
+    /// What the value is called in errors ("data kind", "severity").
+    static var noun: String { get }
+}
+
+extension Vocabulary {
+    /// Parses user input, naming the accepted values when it is not one of them.
+    public static func parse(_ text: String) throws(CustodyError) -> Self {
+        guard let value = Self(rawValue: text) else {
+            throw .invalidValue(what: noun, value: text, accepted: allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return value
+    }
+}
+
+/// The kind of human-made training data a vendor supplies.
+public enum DataKind: String, Vocabulary, Comparable {
+    case rlhf
+    case redTeaming = "red-teaming"
+    case domainFinetuning = "domain-finetuning"
+    case instructionFollowing = "instruction-following"
+
+    public static let noun = "data kind"
+    public static func < (lhs: DataKind, rhs: DataKind) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// How bad a breach is; ordered from low to critical.
+public enum Severity: String, Vocabulary, Comparable {
+    case low, medium, high, critical
+
+    public static let noun = "severity"
+    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// How much an organization relies on a deployment; ordered from low to critical.
+public enum Criticality: String, Vocabulary, Comparable {
+    case low, medium, high, critical
+
+    public static let noun = "criticality"
+    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (lhs: Criticality, rhs: Criticality) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// How a provider's investigation of an incident ended.
+public enum InvestigationOutcome: String, Vocabulary {
+    case confirmed, cleared, inconclusive
+
+    public static let noun = "outcome"
+}

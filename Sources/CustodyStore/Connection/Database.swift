@@ -1,0 +1,113 @@
+import CustodyCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// A pooled connection to the Custody database: the one way the store talks to PostgreSQL.
+public struct Database: Sendable {
+    public let url: DatabaseURL
+    let client: PostgresClient
+    let logger: Logger
+
+    /// Runs `body` with a connected pool, closing it afterwards.
+    public static func with<R: Sendable>(
+        _ url: DatabaseURL, logger: Logger = Logger(label: "custody.store"), maximumConnections: Int = 20,
+        _ body: (Database) async throws -> R
+    ) async throws -> R {
+        var configuration = url.clientConfiguration
+        configuration.options.maximumConnections = maximumConnections
+        // The pool's own chatter (reconnects, leases before run() starts) is not the user's business: failures
+        // reach the caller as errors.
+        var background = logger
+        background.logLevel = .critical
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(Database(url: url, client: client, logger: logger))
+        }
+    }
+
+    /// Runs one statement, mapping server and connection errors to `StoreError`.
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        do {
+            return try await client.query(query, logger: logger)
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` on one connection.
+    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, keeping the
+    /// original error (PostgresNIO's own helper wraps it).
+    func withTransaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Maps what PostgresNIO throws to the store's errors; SQLSTATEs CU001..CU004 come from schema/001.
+    static func translate(_ error: any Error) -> any Error {
+        if error is StoreError || error is CustodyError { return error }
+        if error is ChannelError || error is IOError || error is NIOConnectionError {
+            return StoreError.unavailable("\(error)")
+        }
+        guard let error = error as? PSQLError else { return StoreError.database("\(error)") }
+        guard let info = error.serverInfo else {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+                let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
+                return StoreError.unavailable("\(cause)")
+            default:
+                return StoreError.database("\(error.code)")
+            }
+        }
+        let state = info[.sqlState] ?? ""
+        let message = info[.message] ?? "\(error)"
+        switch state {
+        case "CU001":
+            if let detail = info[.detail], let fields = try? EventCoding.value(ofJSON: detail),
+                case .object(let members) = fields, case .string(let stream)? = members["stream"],
+                case .integer(let expected)? = members["expected"], case .integer(let actual)? = members["actual"]
+            {
+                let expectation: ExpectedVersion = expected < 0 ? .any : expected == 0 ? .noStream : .exact(expected)
+                return StoreError.wrongExpectedVersion(stream: stream, expected: expectation, actual: actual)
+            }
+            return StoreError.database(message)
+        case "CU002":
+            if let detail = info[.detail], let fields = try? EventCoding.value(ofJSON: detail),
+                case .object(let members) = fields, case .string(let id)? = members["eventId"], let uuid = UUID(uuidString: id)
+            {
+                return StoreError.conflictingEventId(uuid)
+            }
+            return StoreError.database(message)
+        case "CU004":
+            return StoreError.restoredIntoNewCluster
+        case "57P01", "57P02", "57P03", "08000", "08003", "08006":
+            return StoreError.unavailable(message)
+        case "3D000":
+            return StoreError.unavailable(message)
+        default:
+            return StoreError.database(message)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import PostgresNIO
+
+/// A `postgres://user:password@host:port/database` URL, with `?host=/socket/dir` for a unix socket and
+/// `?sslmode=disable|prefer|require`.
+public struct DatabaseURL: Sendable, CustomStringConvertible {
+    public let text: String
+    let username: String
+    let password: String?
+    let database: String
+    let endpoint: Endpoint
+    let tls: TLSMode
+
+    enum Endpoint: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case socket(path: String)
+    }
+
+    enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    public init(_ text: String) throws(StoreError) {
+        func refuse(_ why: String) -> StoreError {
+            .configuration(
+                "invalid database URL (\(why)): expected postgres://user[:password]@host[:port]/database"
+                    + "[?host=/socket/dir][&sslmode=disable|prefer|require]")
+        }
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+            scheme == "postgres" || scheme == "postgresql"
+        else { throw refuse("not a postgres:// URL") }
+        guard let user = components.user, !user.isEmpty else { throw refuse("no user name") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw refuse("no database name") }
+        let port = components.port ?? 5432
+        var socketDirectory: String?
+        var tls = TLSMode.prefer
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "host": socketDirectory = item.value
+            case "sslmode":
+                guard let value = item.value, let mode = TLSMode(rawValue: value) else {
+                    throw refuse("sslmode must be disable, prefer or require")
+                }
+                tls = mode
+            default: throw refuse("unknown parameter '\(item.name)'")
+            }
+        }
+        self.text = text
+        username = user.removingPercentEncoding ?? user
+        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database
+        if let socketDirectory, socketDirectory.hasPrefix("/") {
+            endpoint = .socket(path: socketDirectory + "/.s.PGSQL.\(port)")
+        } else {
+            endpoint = .tcp(host: socketDirectory ?? components.host ?? "localhost", port: port)
+        }
+        self.tls = tls
+    }
+
+    /// The URL without its password, safe to print.
+    public var description: String {
+        guard let password, !password.isEmpty else { return text }
+        return text.replacingOccurrences(of: ":" + password + "@", with: ":***@")
+    }
+
+    /// The same server with another database: tests make one database per suite.
+    public func with(database name: String) throws(StoreError) -> DatabaseURL {
+        guard var components = URLComponents(string: text) else { throw .configuration("invalid database URL") }
+        components.path = "/" + name
+        guard let url = components.string else { throw .configuration("invalid database name \(name)") }
+        return try DatabaseURL(url)
+    }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
+        switch endpoint {
+        case .socket(let path):
+            configuration = .init(unixSocketPath: path, username: username, password: password, database: database)
+        case .tcp(let host, let port):
+            let tlsConfiguration: PostgresClient.Configuration.TLS
+            switch tls {
+            case .disable: tlsConfiguration = .disable
+            case .prefer: tlsConfiguration = .prefer(.makeClientConfiguration())
+            case .require: tlsConfiguration = .require(.makeClientConfiguration())
+            }
+            configuration = .init(
+                host: host, port: port, username: username, password: password, database: database,
+                tls: tlsConfiguration)
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+}

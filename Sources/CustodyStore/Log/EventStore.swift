@@ -1,0 +1,161 @@
+import CustodyCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The event log: appends (version-checked, idempotent, hash-chained) and reads.
+public struct EventStore: Sendable {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// The channel followers listen on; appenders notify it after commit.
+    static let channel = "custody_log"
+
+    /// An appended event, and whether it was already stored (a retry whose first try committed).
+    public struct Appended: Sendable, Equatable {
+        public var recorded: RecordedEvent
+        public var duplicate: Bool
+    }
+
+    /// Appends events in one transaction: every stream they touch is checked against `expecting` (default
+    /// `.any`), events get consecutive versions, and re-appending stored event ids returns the stored result.
+    public func append(
+        _ events: [ProposedEvent], expecting: [StreamName: ExpectedVersion] = [:]
+    ) async throws -> [Appended] {
+        guard !events.isEmpty else { return [] }
+        var streams: [StreamName] = []
+        for event in events where !streams.contains(event.event.stream) { streams.append(event.event.stream) }
+        let streamIds = streams.map(\.description)
+        let expected = streams.map { (expecting[$0] ?? .any).sqlValue }
+        let ids = events.map(\.id)
+        let eventStreams = events.map { $0.event.stream.description }
+        let types = events.map(\.event.type)
+        let schemaVersions = events.map { Int32($0.event.schemaVersion) }
+        let data = events.map(\.event.data.jsonbText)
+        let metadata = events.map(\.metadata.json.jsonbText)
+        let occurred = events.map(\.occurredAt.microseconds)
+        let rows = try await database.query(
+            """
+            SELECT event_id, stream_version, position, recorded_at, hash, duplicate
+            FROM custody_append(\(streamIds), \(expected), \(ids), \(eventStreams), \(types), \(schemaVersions),
+                                \(data), \(metadata), \(occurred))
+            """)
+        var appended: [Appended] = []
+        do {
+            for try await (id, version, position, recordedAt, hash, duplicate) in rows.decode(
+                (UUID, Int64, Int64, Int64, ByteBuffer, Bool).self)
+            {
+                guard let proposed = events.first(where: { $0.id == id }) else { continue }
+                let recorded = RecordedEvent(
+                    id: id, stream: proposed.event.stream, version: version, position: position, event: proposed.event,
+                    metadata: proposed.metadata, occurredAt: proposed.occurredAt,
+                    recordedAt: Timestamp(microseconds: recordedAt), hash: Array(buffer: hash))
+                appended.append(Appended(recorded: recorded, duplicate: duplicate))
+            }
+        } catch {
+            throw Database.translate(error)
+        }
+        if appended.contains(where: { !$0.duplicate }) { await notifyFollowers() }
+        return appended
+    }
+
+    /// Wakes followers. Sent after commit, never inside the append transaction: a notifying transaction takes a
+    /// cluster-wide lock through its commit, which would serialize writers. A lost notification only delays
+    /// followers until their next poll.
+    public func notifyFollowers() async {
+        _ = try? await database.query("SELECT pg_notify(\(Self.channel), '')")
+    }
+
+    /// Every event of the given streams, each stream in version order.
+    public func read(streams: [StreamName]) async throws -> [RecordedEvent] {
+        let names = streams.map(\.description)
+        return try await collect(
+            try await database.query("\(unescaped: EventRow.select) WHERE stream_id = ANY(\(names)) ORDER BY stream_id, stream_version"))
+    }
+
+    /// One stream's events from a version on.
+    public func read(stream: StreamName, fromVersion version: Int64 = 1, limit: Int = 1000) async throws -> [RecordedEvent] {
+        try await collect(
+            try await database.query(
+                """
+                \(unescaped: EventRow.select) WHERE stream_id = \(stream.description) AND stream_version >= \(version)
+                ORDER BY stream_version LIMIT \(limit)
+                """))
+    }
+
+    /// A page of the whole log after `cursor`, in commit-consistent order.
+    ///
+    /// Only events below the visibility horizon (older than the oldest running transaction) are returned: an
+    /// event with a lower position may still be about to commit, and a reader that skipped past it would never
+    /// see it.
+    public func readLog(
+        after cursor: LogCursor, stream: StreamName? = nil, limit: Int
+    ) async throws -> LogPage {
+        let rows = try await database.query(
+            """
+            \(unescaped: EventRow.select)
+            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+              AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
+              AND (\(stream?.description)::text IS NULL OR stream_id = \(stream?.description))
+            ORDER BY xid, position LIMIT \(limit)
+            """)
+        var page = LogPage(entries: [], next: cursor)
+        do {
+            for try await row in rows {
+                let (event, position) = try EventRow.decode(row)
+                page.entries.append(LogEntry(event: event, cursor: position))
+                page.next = position
+            }
+        } catch {
+            throw Database.translate(error)
+        }
+        return page
+    }
+
+    /// The registry as far as the named streams tell it, each stream's version, and whether `eventId` is stored.
+    ///
+    /// One query: validation reads only what the command names, so recording stays fast as the log grows.
+    public func registry(
+        for streams: [StreamName], including eventId: UUID
+    ) async throws -> (registry: Registry, versions: [StreamName: Int64], stored: Bool) {
+        let names = streams.map(\.description)
+        let events = try await collect(
+            try await database.query(
+                """
+                \(unescaped: EventRow.select) WHERE stream_id = ANY(\(names)) OR event_id = \(eventId)
+                ORDER BY stream_id, stream_version
+                """))
+        var registry = Registry()
+        var versions: [StreamName: Int64] = [:]
+        for event in events {
+            registry.apply(event.event)
+            versions[event.stream] = max(versions[event.stream] ?? 0, event.version)
+        }
+        return (registry, versions, events.contains { $0.id == eventId })
+    }
+
+    /// Validates a fact against the streams it names and appends it. A retry with the same event id returns the
+    /// stored event instead of failing validation (its first try may have committed before the connection broke).
+    public func record(_ proposed: ProposedEvent, expecting: ExpectedVersion? = nil) async throws -> Appended {
+        let stream = proposed.event.stream
+        let (registry, versions, stored) = try await registry(
+            for: [stream] + proposed.event.references, including: proposed.id)
+        if !stored { try registry.check(proposed.event) }
+        let current = versions[stream] ?? 0
+        let expectation = expecting ?? (current == 0 ? .noStream : .exact(current))
+        let appended = try await append([proposed], expecting: [stream: expectation])
+        guard let first = appended.first else { throw StoreError.database("the append returned no event") }
+        return first
+    }
+
+    private func collect(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
+        do {
+            var events: [RecordedEvent] = []
+            for try await row in rows { events.append(try EventRow.decode(row).0) }
+            return events
+        } catch {
+            throw Database.translate(error)
+        }
+    }
+}

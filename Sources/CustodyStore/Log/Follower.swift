@@ -1,0 +1,62 @@
+import CustodyCore
+import Logging
+import PostgresNIO
+
+/// Follows the log: every committed event once, in commit-consistent order, waking on notifications and
+/// polling as a fallback (a LISTEN ends with its connection; polling covers the gap until it is re-established).
+public struct Follower: Sendable {
+    let store: EventStore
+    let pollInterval: Duration
+
+    public init(_ store: EventStore, pollInterval: Duration = .milliseconds(500)) {
+        self.store = store
+        self.pollInterval = pollInterval
+    }
+
+    /// Calls `handle` with each page of events after `cursor`, forever (until the task is cancelled).
+    public func follow(
+        after cursor: LogCursor, stream: StreamName? = nil, pageSize: Int = 1000,
+        _ handle: @escaping @Sendable (LogPage) async throws -> Void
+    ) async throws {
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await listen(wake) }
+            group.addTask {
+                var position = cursor
+                var iterator = wakeups.makeAsyncIterator()
+                while !Task.isCancelled {
+                    let page = try await store.readLog(after: position, stream: stream, limit: pageSize)
+                    position = page.next
+                    if !page.entries.isEmpty { try await handle(page) }
+                    if page.entries.count < pageSize { _ = await iterator.next() }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Yields on every notification and on every poll tick, re-listening after a dropped connection.
+    private func listen(_ wake: AsyncStream<Void>.Continuation) async {
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pollInterval)
+                wake.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        while !Task.isCancelled {
+            do {
+                try await store.database.client.withConnection { connection in
+                    try await connection.listen(on: EventStore.channel) { notifications in
+                        wake.yield()
+                        for try await _ in notifications { wake.yield() }
+                    }
+                }
+            } catch {
+                store.database.logger.debug("listen ended; polling until it is back", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import CustodyCore
+import Foundation
+
+/// Everything the store refuses or cannot do, with a message a person can act on.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The stream moved on since the writer looked: retry after re-reading.
+    case wrongExpectedVersion(stream: String, expected: ExpectedVersion, actual: Int64)
+    /// An event id is already stored with other content (ids are idempotency keys, not reusable).
+    case conflictingEventId(UUID)
+    /// The database has not been migrated to what this binary needs.
+    case schemaBehind(current: Int, required: Int)
+    /// The database was migrated by a newer custody.
+    case schemaAhead(current: Int, supported: Int)
+    /// The log was copied into a cluster whose transaction ids are older than the stored ones.
+    case restoredIntoNewCluster
+    /// The database cannot be reached (down, wrong URL, connection dropped).
+    case unavailable(String)
+    /// A configuration mistake (a malformed database URL, no database configured).
+    case configuration(String)
+    /// A refused import, naming the line.
+    case importRefused(line: Int, reason: String)
+    /// Anything else the server said.
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .wrongExpectedVersion(let stream, let expected, let actual):
+            return "stream \(stream) is at version \(actual), not the expected \(expected): re-read it and retry"
+        case .conflictingEventId(let id):
+            return "event id \(id.uuidString.lowercased()) is already stored with different content"
+        case .schemaBehind(let current, let required):
+            return "the database schema is at version \(current) but this custody needs \(required): run `custody migrate`"
+        case .schemaAhead(let current, let supported):
+            return "the database schema is at version \(current), newer than this custody supports (\(supported)): upgrade custody"
+        case .restoredIntoNewCluster:
+            return "the log holds transaction ids newer than this cluster's (it was copied into a new cluster); "
+                + "refusing to append: export with `custody events --json` and import into an empty database"
+        case .unavailable(let reason):
+            return "cannot reach the database: \(reason)"
+        case .configuration(let reason):
+            return reason
+        case .importRefused(let line, let reason):
+            return "line \(line): \(reason); nothing was imported"
+        case .database(let reason):
+            return "database error: \(reason)"
+        }
+    }
+}

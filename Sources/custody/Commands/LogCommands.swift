@@ -1,0 +1,187 @@
+import ArgumentParser
+import CustodyCore
+import CustodyStore
+import Foundation
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending schema migrations (safe to run concurrently and repeatedly).",
+        discussion: "Run it with a role that may create tables; the application can then run as custody_app.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let applied = try await Runner.run(connection, migrating: true) { database in
+            try await Migrator(database).migrate()
+        }
+        if connection.json {
+            print("{\"applied\":[\(applied.map(String.init).joined(separator: ","))],\"version\":\(Migrator.latestVersion)}")
+        } else if applied.isEmpty {
+            print("schema is current (version \(Migrator.latestVersion))")
+        } else {
+            print("applied migration(s) \(applied.map(String.init).joined(separator: ", ")); schema is at version \(Migrator.latestVersion)")
+        }
+    }
+}
+
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the log in commit order (as JSON Lines with --json: the format `custody import` reads).",
+        discussion: """
+            Each event shows its cursor; pass it to --after to continue from there.
+            Examples: custody events --stream incident-mercor-2026-03
+                      custody events --json > backup.jsonl
+                      custody events --follow --after 1234-56
+            """)
+    @Option(help: "Only this stream (kind-id, e.g. vendor-mercor).") var stream: String?
+    @Option(help: "Start after this cursor.") var after: String?
+    @Option(help: "At most this many events.") var limit: Int?
+    @Flag(help: "Keep waiting for new events (Ctrl-C to stop).") var follow = false
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() async throws {
+        let filter: StreamName?
+        let cursor: LogCursor
+        do {
+            filter = try stream.map { text throws(CustodyError) in try StreamName(parsing: text) }
+            cursor = try after.map { text throws(StoreError) in try LogCursor(parsing: text) } ?? .start
+        } catch let error as CustodyError {
+            throw CommandFailure(message: error.message)
+        } catch let error as StoreError {
+            throw CommandFailure(message: error.description)
+        }
+        let json = connection.json
+        let limit = self.limit
+        try await Runner.run(connection) { database in
+            let store = EventStore(database)
+            let printer = EventPrinter(json: json, limit: limit)
+            var position = cursor
+            while !printer.done {
+                let page = try await store.readLog(after: position, stream: filter, limit: min(1000, printer.remaining))
+                printer.print(page.entries)
+                position = page.next
+                if page.entries.count < min(1000, printer.remaining) { break }
+            }
+            guard follow, !printer.done else { return }
+            try await Follower(store, pollInterval: .milliseconds(250)).follow(after: position, stream: filter) { page in
+                printer.print(page.entries)
+                if printer.done { throw CancellationError() }
+            }
+        }
+    }
+}
+
+/// Prints events as they come, counting against --limit.
+final class EventPrinter: @unchecked Sendable {
+    private let json: Bool
+    private let lock = NSLock()
+    private var printed = 0
+    private let limit: Int?
+
+    init(json: Bool, limit: Int?) { (self.json, self.limit) = (json, limit) }
+
+    var remaining: Int { lock.withLock { limit.map { $0 - printed } ?? Int.max } }
+    var done: Bool { remaining <= 0 }
+
+    func print(_ entries: [LogEntry]) {
+        lock.withLock {
+            var output = ""
+            for entry in entries.prefix(limit.map { $0 - printed } ?? entries.count) {
+                let event = entry.event
+                if json {
+                    output += EventLine.render(event, cursor: entry.cursor.description) + "\n"
+                } else {
+                    output += "\(entry.cursor)  \(event.stream) v\(event.version)  \(event.event.type)  "
+                        + "occurred \(event.occurredAt)  recorded \(event.recordedAt)  by \(event.metadata.actor)\n"
+                }
+                printed += 1
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import events from JSON Lines (the output of `custody events --json`); all or nothing.",
+        discussion: """
+            Every line is checked before anything is written; a bad line is named and nothing is imported. \
+            Into an empty log, an export is restored as it was (positions, recorded times and hashes kept), \
+            and `custody verify` passes afterwards. Otherwise events are appended to their streams; event ids \
+            already stored with the same content are skipped, so an import can be re-run.
+            Example: custody import backup.jsonl      (or - for standard input)
+            """)
+    @Argument(help: "The file, or - for standard input.") var file: String
+    @Option(help: "Who imports; stored on lines that carry no metadata.") var actor: String?
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let path = try file == "-" ? spoolStandardInput() : file
+        defer { if file == "-" { try? FileManager.default.removeItem(atPath: path) } }
+        let who = actor ?? ProcessInfo.processInfo.environment["CUSTODY_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let started = ContinuousClock.now
+        let summary = try await Runner.run(connection) { database in
+            try await Importer(database).importFile(at: path, metadata: EventMetadata(actor: who, source: "import"))
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        if connection.json {
+            let data = try EventCoding.encoder.encode(summary)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let rate = seconds > 0 ? Int(Double(summary.imported) / seconds) : 0
+            print(
+                "\(summary.restored ? "restored" : "imported") \(summary.imported) event(s) from \(summary.lines) line(s)"
+                    + (summary.alreadyStored > 0 ? ", \(summary.alreadyStored) already stored" : "")
+                    + String(format: " in %.2fs (%d events/s)", seconds, rate))
+        }
+    }
+
+    /// Standard input is read twice (validate, then write), so it is spooled to a temporary file first.
+    private func spoolStandardInput() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl").path
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CommandFailure(message: "cannot write \(path)")
+        }
+        guard let out = FileHandle(forWritingAtPath: path) else { throw CommandFailure(message: "cannot write \(path)") }
+        defer { try? out.close() }
+        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
+        return path
+    }
+}
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute every stream's hash chain; exit 1 and name the first broken link per stream.",
+        discussion: "Example: custody verify")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let report = try await Runner.run(connection) { database in try await Verifier(database).verify() }
+        if connection.json {
+            let problems = report.problems.map { problem in
+                JSONValue.object([
+                    "stream": .string(problem.stream), "version": .integer(problem.version), "reason": .string(problem.reason),
+                ])
+            }
+            let document = JSONValue.object([
+                "events": .integer(report.events), "streams": .integer(report.streams), "intact": .bool(report.intact),
+                "problems": .array(problems),
+            ])
+            print(String(decoding: try EventCoding.encoder.encode(document), as: UTF8.self))
+        } else if report.intact {
+            print("log intact: \(report.events) event(s) in \(report.streams) stream(s), every hash chain verified")
+        } else {
+            for problem in report.problems { print("broken: \(problem)") }
+        }
+        if !report.intact {
+            throw CommandFailure(message: "\(report.problems.count) stream(s) have broken links (listed above)")
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct Custody: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "custody",
+        abstract: "An append-only incident log for the AI training-data supply chain.",
+        discussion: """
+            Custody records breaches at training-data vendors, the labs' pauses and investigations, and the \
+            supply chain from vendor to deployed model, as events in PostgreSQL that are never updated or deleted.
+
+            Start with a private local database:  scripts/db start && custody migrate
+            Then record facts, for example:       custody vendor add mercor --name Mercor
+
+            Every recording command takes --at (when the fact became true in the world, default now), \
+            --json, --event-id and --expect-version. The database comes from --database-url, \
+            CUSTODY_DATABASE_URL, or the .custody/database-url file that scripts/db start writes.
+            """,
+        subcommands: [
+            Migrate.self, VendorCommand.self, ProviderCommand.self, ModelCommand.self, SupplyCommand.self,
+            OrgCommand.self, Deploy.self, Retire.self, BreachCommand.self, Pause.self, Resume.self,
+            InvestigationCommand.self, IncidentCommand.self, Events.self, Import.self, Verify.self,
+        ]
+    )
+}

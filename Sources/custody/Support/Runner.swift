@@ -1,0 +1,114 @@
+import ArgumentParser
+import CustodyCore
+import CustodyStore
+import Foundation
+import Logging
+
+/// Runs a command against the database: finds it, checks its schema, retries what is transient, and turns
+/// every failure into one line on stderr and a non-zero exit.
+enum Runner {
+    /// Attempts for a command whose database connection fails; the same event id is reused on each.
+    static var attempts: Int {
+        Int(ProcessInfo.processInfo.environment["CUSTODY_CONNECT_ATTEMPTS"] ?? "") ?? 5
+    }
+
+    static func locate(_ options: ConnectionOptions) throws -> DatabaseURL {
+        if let url = options.databaseURL { return try DatabaseURL(url) }
+        if let url = ProcessInfo.processInfo.environment["CUSTODY_DATABASE_URL"], !url.isEmpty {
+            return try DatabaseURL(url)
+        }
+        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        while true {
+            let file = directory.appendingPathComponent(".custody/database-url")
+            if let data = FileManager.default.contents(atPath: file.path),
+                let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !text.isEmpty
+            {
+                return try DatabaseURL(text)
+            }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { break }
+            directory = parent
+        }
+        throw StoreError.configuration(
+            "no database configured: run scripts/db start (a private local PostgreSQL), "
+                + "or set CUSTODY_DATABASE_URL or --database-url")
+    }
+
+    /// Runs `body` with the database, after checking the schema is current (unless `migrating`).
+    static func run<R: Sendable>(
+        _ options: ConnectionOptions, migrating: Bool = false, _ body: @Sendable (Database) async throws -> R
+    ) async throws -> R {
+        var logger = Logger(label: "custody")
+        logger.logLevel = .warning
+        do {
+            let url = try locate(options)
+            var attempt = 1
+            while true {
+                do {
+                    return try await Database.with(url, logger: logger, maximumConnections: 4) { database in
+                        if !migrating { try await Migrator(database).requireCurrent() }
+                        return try await body(database)
+                    }
+                } catch StoreError.unavailable(let reason) where attempt < attempts {
+                    let delay = 0.2 * pow(2, Double(attempt - 1))
+                    warn("the database is unavailable (\(reason)); retrying in \(delay)s (attempt \(attempt + 1) of \(attempts))")
+                    try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                    attempt += 1
+                }
+            }
+        } catch let error as CustodyError {
+            throw CommandFailure(message: error.message)
+        } catch let error as StoreError {
+            throw CommandFailure(message: error.description)
+        } catch let error as CommandFailure {
+            throw error
+        } catch is CancellationError {
+            throw ExitCode(130)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw CommandFailure(message: "\(error)")
+        }
+    }
+
+    /// Validates and appends one fact, printing the stored event.
+    static func record(
+        _ build: () throws -> any EventPayload, _ recording: RecordingOptions, _ connection: ConnectionOptions
+    ) async throws {
+        let proposed: ProposedEvent
+        let expectation: ExpectedVersion?
+        do {
+            let event = try build()
+            proposed = ProposedEvent(
+                id: try recording.id(), event: event.event, metadata: recording.metadata,
+                occurredAt: try recording.occurredAt())
+            expectation = try recording.expectation()
+            try Registry.checkTexts(of: proposed.event)
+        } catch let error as CustodyError {
+            throw CommandFailure(message: error.message)
+        }
+        let appended = try await run(connection) { database in
+            try await EventStore(database).record(proposed, expecting: expectation)
+        }
+        if connection.json {
+            print(EventLine.render(appended.recorded, cursor: nil))
+        } else {
+            let event = appended.recorded
+            let prefix = appended.duplicate ? "already recorded (same event id)" : "recorded"
+            print(
+                "\(prefix): \(event.event.type) \(event.stream) v\(event.version), position \(event.position), "
+                    + "occurred \(event.occurredAt), event id \(event.id.uuidString.lowercased())")
+        }
+    }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("custody: \(message)\n".utf8))
+    }
+}
+
+/// A refused command: ArgumentParser prints "Error: <message>" and exits 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message.replacingOccurrences(of: "\n", with: " ") }
+}

@@ -1,0 +1,16 @@
+/// The numbered migrations of `schema/`, in order, embedded in the binary.
+///
+/// Adding a migration: write `NNN_name.sql`, list it in Package.swift's resources and here (SwiftPM names the
+/// embedded bytes after the file, its leading digit replaced by `_`: `001_x.sql` is `_01_x_sql`).
+public enum Migrations {
+    public struct Migration: Sendable {
+        /// The number of the file; applied in ascending order, each once.
+        public let version: Int
+        public let name: String
+        public let sql: String
+    }
+
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "event_log", sql: String(decoding: PackageResources._01_event_log_sql, as: UTF8.self))
+    ]
+}
