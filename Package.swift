@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -40,6 +41,8 @@ let package = Package(
                 "CustodyCore",
                 "CustodySchema",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -54,15 +57,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fixtures and a fresh database per suite, shared by the integration and end-to-end tests.
+        .target(
+            name: "CustodyTestSupport",
+            dependencies: ["CustodyCore", "CustodyStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/CustodyTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "CustodyCoreTests", dependencies: ["CustodyCore"], swiftSettings: strict),
         .testTarget(
             name: "CustodyStoreTests",
-            dependencies: ["CustodyCore", "CustodyStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "CustodyCore", "CustodyStore", "CustodyTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CustodyCLITests",
-            dependencies: ["CustodyCore", "CustodyStore"],
+            dependencies: ["CustodyCore", "CustodyStore", "CustodyTestSupport"],
             swiftSettings: strict
         ),
     ],

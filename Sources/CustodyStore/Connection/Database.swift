@@ -12,6 +12,7 @@ public struct Database: Sendable {
     let logger: Logger
 
     /// Runs `body` with a connected pool, closing it afterwards.
+    @discardableResult
     public static func with<R: Sendable>(
         _ url: DatabaseURL, logger: Logger = Logger(label: "custody.store"), maximumConnections: Int = 20,
         _ body: (Database) async throws -> R
@@ -32,7 +33,7 @@ public struct Database: Sendable {
 
     /// Runs one statement, mapping server and connection errors to `StoreError`.
     @discardableResult
-    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         do {
             return try await client.query(query, logger: logger)
         } catch {
@@ -41,7 +42,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` on one connection.
-    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
             return try await client.withConnection { connection in try await body(connection) }
         } catch {
@@ -51,7 +52,7 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, keeping the
     /// original error (PostgresNIO's own helper wraps it).
-    func withTransaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    public func withTransaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         try await withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {

@@ -1,0 +1,41 @@
+import CustodyCore
+import Testing
+
+@Suite struct TimestampTests {
+    @Test func aDateIsMidnightUTC() throws {
+        #expect(try Timestamp(parsing: "2026-03-27").description == "2026-03-27T00:00:00Z")
+    }
+
+    @Test func offsetsAreConvertedToUTC() throws {
+        #expect(try Timestamp(parsing: "2026-03-27T14:30:00+02:00").description == "2026-03-27T12:30:00Z")
+        #expect(try Timestamp(parsing: "2026-03-27T00:30:00-01:30").description == "2026-03-27T02:00:00Z")
+        #expect(try Timestamp(parsing: "2026-03-27T14:30Z").description == "2026-03-27T14:30:00Z")
+    }
+
+    @Test func microsecondsRoundTrip() throws {
+        let time = try Timestamp(parsing: "2026-11-29T04:06:55.308555Z")
+        #expect(time.description == "2026-11-29T04:06:55.308555Z")
+        #expect(try Timestamp(parsing: time.description) == time)
+        #expect(try Timestamp(parsing: "1969-12-31T23:59:59.5Z").microseconds == -500_000)
+    }
+
+    @Test func aDateTimeWithoutZoneIsRefused() {
+        #expect(throws: CustodyError.self) { try Timestamp(parsing: "2026-03-27T10:00:00") }
+        do {
+            _ = try Timestamp(parsing: "2026-03-27T10:00:00", what: "--at")
+            Issue.record("accepted a time without a zone")
+        } catch {
+            #expect(error.message.contains("add Z (UTC) or an offset"))
+        }
+    }
+
+    @Test(arguments: ["2026-02-30", "2026-02-29", "2026-13-01", "2026-04-31", "2026-03-27T24:00:00Z", "yesterday", "2026-3-1", ""])
+    func impossibleOrMalformedTimesAreRefused(text: String) {
+        #expect(throws: CustodyError.self) { try Timestamp(parsing: text) }
+    }
+
+    @Test func leapDaysExist() throws {
+        #expect(try Timestamp(parsing: "2024-02-29").description == "2024-02-29T00:00:00Z")
+        #expect(try Timestamp(parsing: "2000-02-29").description == "2000-02-29T00:00:00Z")
+    }
+}

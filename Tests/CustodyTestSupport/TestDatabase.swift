@@ -1,0 +1,70 @@
+import CustodyCore
+import CustodyStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A fresh, migrated database on the cluster scripts/test started, one per test, so tests run in parallel.
+public enum TestDatabase {
+    /// The cluster's URL, from scripts/test.
+    public static func clusterURL() throws -> DatabaseURL {
+        guard let text = ProcessInfo.processInfo.environment["CUSTODY_TEST_DATABASE_URL"], !text.isEmpty else {
+            throw StoreError.configuration("CUSTODY_TEST_DATABASE_URL is not set: run the tests with scripts/test")
+        }
+        return try DatabaseURL(text)
+    }
+
+    /// Creates an empty database and returns its URL; `migrated` applies the schema.
+    public static func create(migrated: Bool = true) async throws -> DatabaseURL {
+        let cluster = try clusterURL()
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        try await Database.with(cluster, maximumConnections: 1) { admin in
+            try await admin.query("CREATE DATABASE \(unescaped: String(name))")
+        }
+        let url = try cluster.with(database: String(name))
+        if migrated {
+            try await Database.with(url, maximumConnections: 1) { database in
+                try await Migrator(database).migrate()
+            }
+        }
+        return url
+    }
+
+    /// Runs `body` with a fresh migrated database.
+    public static func with<R: Sendable>(
+        maximumConnections: Int = 20, _ body: @Sendable (Database) async throws -> R
+    ) async throws -> R {
+        let url = try await create()
+        return try await Database.with(url, maximumConnections: maximumConnections, body)
+    }
+}
+
+/// Small builders for events, so tests read like the facts they record.
+public enum Fixture {
+    public static func slug(_ text: String) -> Slug {
+        // Fixtures are written by hand in tests; an invalid one is a bug in the test.
+        guard let slug = try? Slug(text) else { preconditionFailure("invalid fixture slug \(text)") }
+        return slug
+    }
+
+    public static func at(_ text: String) -> Timestamp {
+        guard let time = try? Timestamp(parsing: text) else { preconditionFailure("invalid fixture time \(text)") }
+        return time
+    }
+
+    public static func proposed(_ payload: any EventPayload, at time: String = "2026-01-01", id: UUID = UUID()) -> ProposedEvent {
+        ProposedEvent(id: id, event: payload.event, metadata: EventMetadata(actor: "test", source: "test"), occurredAt: at(time))
+    }
+
+    public static func vendor(_ id: String) -> ProposedEvent {
+        proposed(VendorRegistered(vendor: slug(id), name: id.capitalized))
+    }
+
+    public static func provider(_ id: String) -> ProposedEvent {
+        proposed(ProviderRegistered(provider: slug(id), name: id.capitalized))
+    }
+
+    public static func finding(_ investigation: String, _ text: String) -> ProposedEvent {
+        proposed(InvestigationFindingRecorded(investigation: slug(investigation), finding: text))
+    }
+}
