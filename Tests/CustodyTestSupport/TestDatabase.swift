@@ -68,3 +68,16 @@ public enum Fixture {
         proposed(InvestigationFindingRecorded(investigation: slug(investigation), finding: text))
     }
 }
+
+extension EventStore {
+    /// The whole log once `count` events are visible. Suites share one cluster, and any suite's open transaction
+    /// holds back the cluster-wide visibility horizon for a moment, so a single read may legitimately see less.
+    public func waitForLog(count: Int, timeout: Duration = .seconds(20)) async throws -> [LogEntry] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let entries = try await readLog(after: .start, limit: 100_000).entries
+            if entries.count >= count || ContinuousClock.now > deadline { return entries }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

@@ -9,7 +9,7 @@ import PostgresNIO
 public struct Database: Sendable {
     public let url: DatabaseURL
     let client: PostgresClient
-    let logger: Logger
+    public let logger: Logger
 
     /// Runs `body` with a connected pool, closing it afterwards.
     @discardableResult

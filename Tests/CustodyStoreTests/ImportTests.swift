@@ -1,0 +1,168 @@
+import CustodyCore
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+@Suite struct ImportTests {
+    let metadata = EventMetadata(actor: "test", source: "import")
+
+    func temporaryFile(_ lines: [String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-\(UUID().uuidString).jsonl").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Exports a database's whole log as JSON Lines.
+    func export(_ store: EventStore, count: Int = 7) async throws -> [String] {
+        try await store.waitForLog(count: count).map { EventLine.render($0.event, cursor: $0.cursor.description) }
+    }
+
+    func seed(_ store: EventStore) async throws {
+        _ = try await store.append([Fixture.vendor("mercor"), Fixture.provider("openai")])
+        for index in 1...5 { _ = try await store.append([Fixture.finding("inv", "finding \"\(index)\"\n\\ tab\t")]) }
+    }
+
+    @Test func anExportRestoresIntoAnEmptyLogExactlyAndVerifies() async throws {
+        let lines = try await TestDatabase.with { database in
+            let store = EventStore(database)
+            try await seed(store)
+            return try await export(store)
+        }
+        let path = try temporaryFile(lines)
+        try await TestDatabase.with { database in
+            let summary = try await Importer(database).importFile(at: path, metadata: metadata)
+            #expect(summary.lines == 7 && summary.imported == 7 && summary.alreadyStored == 0 && summary.restored)
+            let restored = try await export(EventStore(database))
+            #expect(restored.count == lines.count)
+            // Cursors hold cluster-local transaction ids; everything else must be identical.
+            func withoutCursor(_ line: String) -> String { line.replacingOccurrences(of: #""cursor":"[0-9-]+","#, with: "", options: .regularExpression) }
+            #expect(restored.map(withoutCursor) == lines.map(withoutCursor))
+            #expect(try await Verifier(database).verify().intact)
+            // The sequence continues after the restored positions.
+            let next = try await EventStore(database).append([Fixture.vendor("appen")])
+            #expect(next.first?.recorded.position == 8)
+        }
+    }
+
+    @Test func importingIntoALiveLogAppendsWithFreshHashesAndSkipsStoredIds() async throws {
+        let lines = try await TestDatabase.with { database in
+            let store = EventStore(database)
+            try await seed(store)
+            return try await export(store)
+        }
+        let path = try temporaryFile(lines)
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            _ = try await store.append([Fixture.finding("inv", "already here")])
+            let summary = try await Importer(database).importFile(at: path, metadata: metadata)
+            #expect(summary.imported == 7)
+            #expect(summary.restored == false)
+            let investigation = try await store.read(streams: [.investigation(Fixture.slug("inv"))])
+            #expect(investigation.map(\.version) == [1, 2, 3, 4, 5, 6])
+            // Hashes computed in Swift for COPY must agree with the SQL definition.
+            #expect(try await Verifier(database).verify().intact)
+            let again = try await Importer(database).importFile(at: path, metadata: metadata)
+            #expect(again.imported == 0)
+            #expect(again.alreadyStored == 7)
+        }
+    }
+
+    @Test func aBadLineIsNamedAndNothingIsWritten() async throws {
+        let good = EventLine.render(
+            RecordedEvent(
+                id: UUID(), stream: .vendor(Fixture.slug("a")), version: 1, position: 1,
+                event: .vendorRegistered(VendorRegistered(vendor: Fixture.slug("a"), name: "A")),
+                metadata: metadata, occurredAt: Fixture.at("2026-01-01"), recordedAt: Fixture.at("2026-01-02"), hash: []),
+            cursor: nil)
+        let badLines = [
+            #"{"id":"6f1c1a52-0000-4000-8000-000000000001","type":"VendorRegistered","data":{"vendor":"b","name":"B"},"occurredAt":"2026-02-30"}"#,
+            #"{"id":"6f1c1a52-0000-4000-8000-000000000001","type":"NoSuchEvent","data":{},"occurredAt":"2026-02-01"}"#,
+            "{truncated",
+        ]
+        for bad in badLines {
+            let path = try temporaryFile([good.replacingOccurrences(of: #""hash":"","#, with: ""), bad])
+            try await TestDatabase.with { database in
+                do {
+                    _ = try await Importer(database).importFile(at: path, metadata: metadata)
+                    Issue.record("imported a file with a bad line: \(bad)")
+                } catch let error as StoreError {
+                    guard case .importRefused(let line, _) = error else {
+                        Issue.record("unexpected \(error)")
+                        return
+                    }
+                    #expect(line == 2)
+                }
+                #expect(try await EventStore(database).readLog(after: .start, limit: 10).entries.isEmpty)
+            }
+        }
+    }
+
+    @Test func anAlteredExportIsRefusedAsARestore() async throws {
+        var lines = try await TestDatabase.with { database in
+            let store = EventStore(database)
+            try await seed(store)
+            return try await export(store)
+        }
+        lines[3] = lines[3].replacingOccurrences(of: "finding", with: "fiction")
+        let path = try temporaryFile(lines)
+        try await TestDatabase.with { database in
+            await #expect(throws: StoreError.self) { try await Importer(database).importFile(at: path, metadata: metadata) }
+            let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
+            #expect(written.isEmpty)
+        }
+    }
+
+    @Test func anImportRacingSingleAppendsKeepsEveryStreamContiguous() async throws {
+        let lines = (1...2000).map { index in
+            let finding = Fixture.finding("inv-\(index % 10)", "imported \(index)")
+            return #"{"id":"\#(finding.id.uuidString)","type":"InvestigationFindingRecorded","data":\#(finding.event.data.jsonbText),"occurredAt":"2026-01-01"}"#
+        }
+        let path = try temporaryFile(lines)
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await Importer(database).importFile(at: path, metadata: metadata) }
+                for writer in 0..<4 {
+                    group.addTask {
+                        for index in 0..<25 { _ = try await store.append([Fixture.finding("inv-\(index % 10)", "single \(writer)-\(index)")]) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let entries = try await store.waitForLog(count: 2100)
+            #expect(entries.count == 2100)
+            for stream in Set(entries.map(\.event.stream)) {
+                let versions = entries.filter { $0.event.stream == stream }.map(\.event.version)
+                #expect(versions == Array(1...Int64(versions.count)), "\(stream) is not contiguous in log order")
+            }
+            #expect(try await Verifier(database).verify().intact)
+        }
+    }
+}
+
+@Suite struct MigrationTests {
+    @Test func concurrentMigratorsApplyEachMigrationOnce() async throws {
+        let url = try await TestDatabase.create(migrated: false)
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await Database.with(url, maximumConnections: 1) { try await Migrator($0).migrate() } }
+            }
+            return try await group.reduce(into: [Int]()) { $0 += $1 }
+        }
+        #expect(applied == [1])
+        try await Database.with(url, maximumConnections: 1) { database in
+            let version = try await Migrator(database).currentVersion()
+            #expect(version == Migrator.latestVersion)
+        }
+    }
+
+    @Test func aBehindSchemaIsReportedClearly() async throws {
+        let url = try await TestDatabase.create(migrated: false)
+        try await Database.with(url, maximumConnections: 1) { database in
+            await #expect(throws: StoreError.schemaBehind(current: 0, required: Migrator.latestVersion)) {
+                try await Migrator(database).requireCurrent()
+            }
+        }
+    }
+}
