@@ -27,7 +27,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongExpectedVersion(let stream, let expected, let actual):
             return "stream \(stream) is at version \(actual), not the expected \(expected): re-read it and retry"
         case .conflictingEventId(let id):
-            return "event id \(id.uuidString.lowercased()) is already stored with different content"
+            return "event id \(id.uuidString.lowercased()) is already stored with different content (a retry must repeat the same fact)"
         case .schemaBehind(let current, let required):
             return "the database schema is at version \(current) but this custody needs \(required): run `custody migrate`"
         case .schemaAhead(let current, let supported):

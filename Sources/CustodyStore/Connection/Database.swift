@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// A pooled connection to the Custody database: the one way the store talks to PostgreSQL.
 public struct Database: Sendable {
@@ -12,11 +13,24 @@ public struct Database: Sendable {
     public let logger: Logger
 
     /// Runs `body` with a connected pool, closing it afterwards.
+    ///
+    /// With `probe`, one direct connection is made first: the pool retries failed connections quietly until its
+    /// circuit breaker trips, while a command line should say at once that the server is down or the password
+    /// wrong.
     @discardableResult
     public static func with<R: Sendable>(
         _ url: DatabaseURL, logger: Logger = Logger(label: "custody.store"), maximumConnections: Int = 20,
-        _ body: (Database) async throws -> R
+        probe: Bool = false, _ body: (Database) async throws -> R
     ) async throws -> R {
+        if probe {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: url.connectionConfiguration(), id: 0, logger: logger)
+                try await connection.close()
+            } catch {
+                throw translate(error)
+            }
+        }
         var configuration = url.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
         // The pool's own chatter (reconnects, leases before run() starts) is not the user's business: failures
@@ -69,7 +83,7 @@ public struct Database: Sendable {
     /// Maps what PostgresNIO throws to the store's errors; SQLSTATEs CU001..CU004 come from schema/001.
     static func translate(_ error: any Error) -> any Error {
         if error is StoreError || error is CustodyError { return error }
-        if error is ChannelError || error is IOError || error is NIOConnectionError {
+        if error is ChannelError || error is IOError || error is NIOConnectionError || error is ConnectionPoolError {
             return StoreError.unavailable("\(error)")
         }
         guard let error = error as? PSQLError else { return StoreError.database("\(error)") }
@@ -105,8 +119,9 @@ public struct Database: Sendable {
             return StoreError.restoredIntoNewCluster
         case "57P01", "57P02", "57P03", "08000", "08003", "08006":
             return StoreError.unavailable(message)
-        case "3D000":
-            return StoreError.unavailable(message)
+        case "3D000", "28000", "28P01":
+            // A wrong database name or credentials will not fix themselves: no retry.
+            return StoreError.configuration("the database refused the connection: \(message)")
         default:
             return StoreError.database(message)
         }

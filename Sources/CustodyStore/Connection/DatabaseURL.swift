@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// A `postgres://user:password@host:port/database` URL, with `?host=/socket/dir` for a unix socket and
@@ -87,6 +88,28 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             configuration = .init(
                 host: host, port: port, username: username, password: password, database: database,
                 tls: tlsConfiguration)
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+}
+
+extension DatabaseURL {
+    /// One direct connection with the same settings, for a quick reachability probe.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        switch endpoint {
+        case .socket(let path):
+            configuration = .init(unixSocketPath: path, username: username, password: password, database: database)
+        case .tcp(let host, let port):
+            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+            let tlsMode: PostgresConnection.Configuration.TLS
+            switch tls {
+            case .disable: tlsMode = .disable
+            case .prefer: tlsMode = .prefer(context)
+            case .require: tlsMode = .require(context)
+            }
+            configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tlsMode)
         }
         configuration.options.connectTimeout = .seconds(5)
         return configuration

@@ -113,12 +113,34 @@ public struct EventStore: Sendable {
         return page
     }
 
-    /// The registry as far as the named streams tell it, each stream's version, and whether `eventId` is stored.
+    /// Waits until every transaction that began before this call has ended, so a following `readLog` sees all
+    /// events committed before it (read-your-writes across processes). Returns false when an old transaction
+    /// is still open after `timeout`: readers then see the log up to that transaction and no further.
+    @discardableResult
+    public func waitForHorizon(timeout: Duration = .seconds(5)) async throws -> Bool {
+        var target: Int64 = 0
+        for try await next in try await database.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").decode(Int64.self) {
+            target = next
+        }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            for try await horizon in try await database.query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+            ).decode(Int64.self) where horizon >= target {
+                return true
+            }
+            if ContinuousClock.now > deadline { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// The registry as far as the named streams tell it, each stream's version, and the event already stored
+    /// under `eventId`, if any.
     ///
     /// One query: validation reads only what the command names, so recording stays fast as the log grows.
     public func registry(
         for streams: [StreamName], including eventId: UUID
-    ) async throws -> (registry: Registry, versions: [StreamName: Int64], stored: Bool) {
+    ) async throws -> (registry: Registry, versions: [StreamName: Int64], stored: RecordedEvent?) {
         let names = streams.map(\.description)
         let events = try await collect(
             try await database.query(
@@ -132,16 +154,26 @@ public struct EventStore: Sendable {
             registry.apply(event.event)
             versions[event.stream] = max(versions[event.stream] ?? 0, event.version)
         }
-        return (registry, versions, events.contains { $0.id == eventId })
+        return (registry, versions, events.first { $0.id == eventId })
     }
 
-    /// Validates a fact against the streams it names and appends it. A retry with the same event id returns the
-    /// stored event instead of failing validation (its first try may have committed before the connection broke).
-    public func record(_ proposed: ProposedEvent, expecting: ExpectedVersion? = nil) async throws -> Appended {
+    /// Validates a fact against the streams it names and appends it.
+    ///
+    /// A retry with the same event id returns the stored event instead of failing validation (its first try may
+    /// have committed before the connection broke). When the caller let the time default to now
+    /// (`timeGiven: false`), a retry keeps the stored time rather than conflicting with it.
+    public func record(
+        _ proposed: ProposedEvent, expecting: ExpectedVersion? = nil, timeGiven: Bool = true
+    ) async throws -> Appended {
+        var proposed = proposed
         let stream = proposed.event.stream
         let (registry, versions, stored) = try await registry(
             for: [stream] + proposed.event.references, including: proposed.id)
-        if !stored { try registry.check(proposed.event) }
+        if let stored {
+            if !timeGiven { proposed.occurredAt = stored.occurredAt }
+        } else {
+            try registry.check(proposed.event)
+        }
         let current = versions[stream] ?? 0
         let expectation = expecting ?? (current == 0 ? .noStream : .exact(current))
         let appended = try await append([proposed], expecting: [stream: expectation])

@@ -57,6 +57,9 @@ struct Events: AsyncParsableCommand {
         let limit = self.limit
         try await Runner.run(connection) { database in
             let store = EventStore(database)
+            if try await !store.waitForHorizon() {
+                Runner.warn("a transaction open for over 5s holds the log back; events after it are not shown yet")
+            }
             let printer = EventPrinter(json: json, limit: limit)
             var position = cursor
             while !printer.done {

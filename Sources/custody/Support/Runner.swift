@@ -46,7 +46,7 @@ enum Runner {
             var attempt = 1
             while true {
                 do {
-                    return try await Database.with(url, logger: logger, maximumConnections: 4) { database in
+                    return try await Database.with(url, logger: logger, maximumConnections: 4, probe: true) { database in
                         if !migrating { try await Migrator(database).requireCurrent() }
                         return try await body(database)
                     }
@@ -89,7 +89,7 @@ enum Runner {
             throw CommandFailure(message: error.message)
         }
         let appended = try await run(connection) { database in
-            try await EventStore(database).record(proposed, expecting: expectation)
+            try await EventStore(database).record(proposed, expecting: expectation, timeGiven: recording.at != nil)
         }
         if connection.json {
             print(EventLine.render(appended.recorded, cursor: nil))
