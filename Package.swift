@@ -60,6 +60,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "custody-bench",
+            dependencies: [
+                "CustodyCore", "CustodyStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         // Fixtures and a fresh database per suite, shared by the integration and end-to-end tests.
         .target(
             name: "CustodyTestSupport",

@@ -1,0 +1,173 @@
+import ArgumentParser
+import CustodyCore
+import CustodyStore
+import Foundation
+
+/// Load and data generation for scripts/bench: not part of the product, so it is its own executable.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self])
+
+    struct Append: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Single-event appends through CustodyStore, N writers each on its own streams; prints events/s.")
+        @Option var url: String
+        @Option var writers = 1
+        @Option var seconds = 10.0
+        @Option(help: "Streams per writer.") var streams = 10_000
+
+        func run() async throws {
+            let databaseURL = try DatabaseURL(url)
+            let payload = String(repeating: "x", count: 300)
+            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            let writers = self.writers
+            let streams = self.streams
+            let total = try await Database.with(databaseURL, maximumConnections: writers) { database in
+                let store = EventStore(database)
+                return try await withThrowingTaskGroup(of: Int.self) { group in
+                    for writer in 0..<writers {
+                        group.addTask {
+                            var count = 0
+                            var generator = SplitMix(seed: UInt64(writer + 1))
+                            while ContinuousClock.now < deadline {
+                                let stream = try Slug("w\(writer)-s\(generator.next() % UInt64(streams))")
+                                let event = ProposedEvent(
+                                    event: .investigationFindingRecorded(InvestigationFindingRecorded(investigation: stream, finding: payload)),
+                                    metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
+                                _ = try await store.append([event])
+                                count += 1
+                            }
+                            return count
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+            }
+            print(String(format: "%.1f", Double(total) / seconds))
+        }
+    }
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A deterministic JSON Lines workload of a realistic mix of events, for `custody import`.")
+        @Option var events = 1_000_000
+        @Option var seed: UInt64 = 42
+        @Option var out: String
+
+        func run() async throws {
+            guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
+                throw ValidationError("cannot write \(out)")
+            }
+            defer { try? handle.close() }
+            var scenario = Scenario(seed: seed)
+            var buffer = ""
+            for index in 0..<events {
+                let (event, at) = scenario.next(index)
+                let line = JSONValue.object([
+                    "id": .string(scenario.uuid().uuidString.lowercased()), "type": .string(event.type),
+                    "data": event.data, "occurredAt": .string(at.description),
+                    "metadata": .object(["actor": .string("generator"), "source": .string("bench")]),
+                ]).jsonbText
+                buffer += line + "\n"
+                if buffer.utf8.count > 1 << 20 {
+                    handle.write(Data(buffer.utf8))
+                    buffer = ""
+                }
+            }
+            handle.write(Data(buffer.utf8))
+        }
+    }
+}
+
+/// A reproducible supply chain growing over time: registry first, then incidents, pauses and investigations.
+struct Scenario {
+    var random: SplitMix
+    var organizations = 0
+    var deployments = 0
+    var incidents = 0
+    var investigations = 0
+    let vendors = 20
+    let providers = 10
+    let models = 60
+    let start = Timestamp(microseconds: 1_600_000_000_000_000)
+
+    init(seed: UInt64) { random = SplitMix(seed: seed) }
+
+    mutating func uuid() -> UUID {
+        let a = random.next()
+        let b = random.next()
+        return UUID(uuid: withUnsafeBytes(of: (a, b)) { bytes in
+            var t: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &t) { $0.copyMemory(from: bytes) }
+            t.6 = (t.6 & 0x0F) | 0x40
+            t.8 = (t.8 & 0x3F) | 0x80
+            return t
+        })
+    }
+
+    func slug(_ text: String) -> Slug { (try? Slug(text)) ?? Slug.fallback }
+
+    mutating func next(_ index: Int) -> (DomainEvent, Timestamp) {
+        let at = start.adding(seconds: Int64(index) * 60)
+        if index < vendors { return (.vendorRegistered(VendorRegistered(vendor: slug("v\(index)"), name: "Vendor \(index)")), at) }
+        if index < vendors + providers {
+            let p = index - vendors
+            return (.providerRegistered(ProviderRegistered(provider: slug("p\(p)"), name: "Provider \(p)")), at)
+        }
+        if index < vendors + providers + models {
+            let m = index - vendors - providers
+            return (.modelRegistered(ModelRegistered(model: slug("m\(m)"), name: "Model \(m)", provider: slug("p\(m % providers)"), openWeights: m % 3 == 0)), at)
+        }
+        let roll = random.next() % 100
+        switch roll {
+        case 0..<5:
+            organizations += 1
+            return (.organizationRegistered(OrganizationRegistered(organization: slug("o\(organizations)"), name: "Org \(organizations)", sector: "education")), at)
+        case 5..<60 where organizations > 0:
+            deployments += 1
+            let org = Int(random.next() % UInt64(organizations)) + 1
+            return (.modelDeployed(ModelDeployed(
+                deployment: slug("d\(deployments)"), organization: slug("o\(org)"), model: slug("m\(random.next() % UInt64(models))"),
+                workload: "workload \(deployments)", criticality: Criticality.allCases[Int(random.next() % 4)])), at)
+        case 60..<62:
+            incidents += 1
+            return (.breachReported(BreachReported(
+                incident: slug("i\(incidents)"), vendor: slug("v\(random.next() % UInt64(vendors))"), severity: Severity.allCases[Int(random.next() % 4)],
+                summary: "Generated breach \(incidents)", dataKinds: [DataKind.allCases[Int(random.next() % 4)]], providers: [],
+                sources: [], disclosedAt: nil)), at)
+        case 62..<70 where incidents > 0:
+            investigations += 1
+            return (.investigationOpened(InvestigationOpened(
+                investigation: slug("n\(investigations)"), incident: slug("i\(Int(random.next() % UInt64(incidents)) + 1)"),
+                provider: slug("p\(random.next() % UInt64(providers))"))), at)
+        case 70..<100 where investigations > 0:
+            let n = Int(random.next() % UInt64(investigations)) + 1
+            return (.investigationFindingRecorded(InvestigationFindingRecorded(investigation: slug("n\(n)"), finding: "Finding at \(index)")), at)
+        default:
+            return (.supplyLinkRecorded(SupplyLinkRecorded(
+                vendor: slug("v\(random.next() % UInt64(vendors))"), provider: slug("p\(random.next() % UInt64(providers))"),
+                dataKinds: [.rlhf], models: [])), at)
+        }
+    }
+}
+
+extension Slug {
+    static let fallback: Slug = {
+        guard let slug = try? Slug("x") else { fatalError("a valid literal slug") }
+        return slug
+    }()
+}
+
+/// A small, fast, seedable generator: benchmarks must be reproducible.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
