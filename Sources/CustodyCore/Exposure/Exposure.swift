@@ -1,0 +1,33 @@
+/// One deployment's exposure to one incident: the path vendor → provider → model → deployment, and its status.
+public struct Exposure: Hashable, Sendable, Codable {
+    public var organization: Slug
+    public var deployment: Slug
+    public var workload: String
+    public var criticality: Criticality
+    public var model: Slug
+    public var provider: Slug
+    public var vendor: Slug
+    public var incident: Slug
+    public var status: ExposureStatus
+    public var severity: Severity
+    /// The provider has paused work with the vendor.
+    public var paused: Bool
+    /// The incident is resolved.
+    public var resolved: Bool
+    /// When the exposure began: the later of the breach and the deployment's start.
+    public var since: Timestamp
+    /// Data kinds of the breach that the supply link carried (empty: the breach's kinds are unknown).
+    public var dataKinds: [DataKind]
+
+    /// Shown in the current view: not cleared, incident not resolved.
+    public var isCurrent: Bool { status != .cleared && !resolved }
+
+    /// The design note's order: status, then severity, then criticality (worst first), then ids.
+    public static func < (lhs: Exposure, rhs: Exposure) -> Bool {
+        if lhs.status.urgency != rhs.status.urgency { return lhs.status.urgency < rhs.status.urgency }
+        if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
+        if lhs.criticality != rhs.criticality { return lhs.criticality > rhs.criticality }
+        if lhs.deployment != rhs.deployment { return lhs.deployment < rhs.deployment }
+        return lhs.incident < rhs.incident
+    }
+}

@@ -1,0 +1,84 @@
+/// The documents people ask for: one per organization, deployment, model and incident. The CLI's `--json` and
+/// the HTTP API print exactly these.
+public struct OrganizationSummary: Hashable, Sendable, Codable {
+    public var activeDeployments: Int
+    /// Active deployments with at least one current exposure.
+    public var exposedDeployments: Int
+    /// Current exposures per status.
+    public var statusCounts: [String: Int]
+    public var highestSeverity: Severity?
+    /// Providers of the active deployments' models.
+    public var providers: [Slug]
+    /// Vendors whose data reached those models.
+    public var vendors: [Slug]
+    /// Every active deployment rests on one provider: the concentration an LLM-agnostic architecture removes.
+    public var singleProvider: Bool
+    /// Share of active deployments on open-weight models, from 0 to 1.
+    public var openWeightShare: Double
+}
+
+/// A named entity in a document.
+public struct Reference: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var name: String
+}
+
+public struct OrganizationExposure: Hashable, Sendable, Codable {
+    public var organization: Reference
+    public var sector: String
+    public var asOf: Timestamp
+    public var summary: OrganizationSummary
+    public var exposures: [Exposure]
+}
+
+public struct ExposureList: Hashable, Sendable, Codable {
+    /// What was asked: `deployment`, `model` or `incident`, and its id.
+    public var subject: String
+    public var id: Slug
+    public var asOf: Timestamp
+    public var exposures: [Exposure]
+}
+
+extension SupplyChain {
+    /// The organization's view at `time`: its summary and current exposures. Nil for an unknown organization.
+    public func exposure(ofOrganization id: Slug, at time: Timestamp) -> OrganizationExposure? {
+        guard let organization = organization(id) else { return nil }
+        let active = activeDeployments(at: time).filter { $0.value.organization == id }
+        let rows = exposures(at: time).filter { $0.organization == id && $0.isCurrent }
+        var counts: [String: Int] = [:]
+        for status in ExposureStatus.allCases where status != .cleared {
+            counts[status.rawValue] = rows.filter { $0.status == status }.count
+        }
+        let models = active.values.map(\.model)
+        let providers = Set(models.compactMap { model($0)?.provider })
+        let suppliers = Set(models.flatMap { self.vendors(supplying: $0, at: time) })
+        let openWeight = active.values.filter { model($0.model)?.openWeights == true }.count
+        let summary = OrganizationSummary(
+            activeDeployments: active.count, exposedDeployments: Set(rows.map(\.deployment)).count, statusCounts: counts,
+            highestSeverity: rows.map(\.severity).max(), providers: providers.sorted(), vendors: suppliers.sorted(),
+            singleProvider: !active.isEmpty && providers.count == 1,
+            openWeightShare: active.isEmpty ? 0 : Double(openWeight) / Double(active.count))
+        return OrganizationExposure(
+            organization: Reference(id: id, name: organization.name), sector: organization.sector, asOf: time, summary: summary,
+            exposures: rows)
+    }
+
+    /// One deployment's current exposures. Nil for an unknown deployment.
+    public func exposure(ofDeployment id: Slug, at time: Timestamp) -> ExposureList? {
+        guard hasDeployment(id) else { return nil }
+        return ExposureList(subject: "deployment", id: id, asOf: time, exposures: exposures(at: time).filter { $0.deployment == id && $0.isCurrent })
+    }
+
+    /// Every deployment of a model, across organizations, with its current exposures. Nil for an unknown model.
+    public func exposure(ofModel id: Slug, at time: Timestamp) -> ExposureList? {
+        guard model(id) != nil else { return nil }
+        return ExposureList(subject: "model", id: id, asOf: time, exposures: exposures(at: time).filter { $0.model == id && $0.isCurrent })
+    }
+
+    /// An incident's blast radius: every deployment it reaches, cleared ones included, so nothing is hidden from
+    /// the people handling it. Nil for an unknown incident.
+    public func exposure(ofIncident id: Slug, at time: Timestamp) -> ExposureList? {
+        guard incidents[id]?.reports.isEmpty == false else { return nil }
+        return ExposureList(subject: "incident", id: id, asOf: time, exposures: exposures(toIncident: id, at: time))
+    }
+}

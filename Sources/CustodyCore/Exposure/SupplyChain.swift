@@ -1,0 +1,199 @@
+/// The pure fold behind every exposure answer: the facts of the supply chain and its incidents, each kept on a
+/// timeline by stamp, so the state depends only on the set of events applied, never on their order.
+///
+/// Apply the events recorded by K (record time); ask at T (world time). Registry facts, pauses, investigations
+/// and resolutions count from their own `occurredAt`; corrections (`BreachScopeRevised`, `IncidentRetracted`)
+/// apply from the breach's own time, whenever they were made.
+public struct SupplyChain: Hashable, Sendable {
+    struct Pair: Hashable, Sendable {
+        var first: Slug
+        var second: Slug
+    }
+
+    public struct Model: Hashable, Sendable {
+        public var name: String
+        public var provider: Slug
+        public var openWeights: Bool
+    }
+
+    public struct Organization: Hashable, Sendable {
+        public var name: String
+        public var sector: String
+    }
+
+    enum LinkFact: Hashable, Sendable {
+        case began(dataKinds: [DataKind], models: [Slug])
+        case ended
+    }
+
+    struct DeploymentFacts: Hashable, Sendable {
+        var deployed = Timeline<ModelDeployed>()
+        var retired = Timeline<Bool>()
+    }
+
+    struct IncidentFacts: Hashable, Sendable {
+        var reports = Timeline<BreachReported>()
+        var revisions = Timeline<BreachScopeRevised>()
+        var retractions = Timeline<String>()
+        var resolutions = Timeline<Bool>()
+    }
+
+    struct InvestigationFacts: Hashable, Sendable {
+        var opened = Timeline<InvestigationOpened>()
+        var closed = Timeline<InvestigationOutcome>()
+    }
+
+    var vendors = [Slug: Timeline<String>]()
+    var providers = [Slug: Timeline<String>]()
+    var models = [Slug: Timeline<Model>]()
+    var organizations = [Slug: Timeline<Organization>]()
+    var links = [Pair: Timeline<LinkFact>]()
+    var deployments = [Slug: DeploymentFacts]()
+    var incidents = [Slug: IncidentFacts]()
+    var investigations = [Slug: InvestigationFacts]()
+    var pauses = [Pair: Timeline<Bool>]()
+    /// Secondary indexes, derived from the facts above and kept in step with them.
+    var deploymentsByModel = [Slug: Set<Slug>]()
+    var linksByVendor = [Slug: Set<Slug>]()
+    var investigationsByIncident = [Slug: Set<Slug>]()
+
+    /// Events applied so far.
+    public private(set) var eventCount = 0
+
+    public init() {}
+
+    /// Applies one recorded event; order does not matter.
+    public mutating func apply(_ recorded: RecordedEvent) {
+        let stamp = Stamp(recorded)
+        eventCount += 1
+        switch recorded.event {
+        case .vendorRegistered(let e): vendors[e.vendor, default: .init()].insert(e.name, at: stamp)
+        case .providerRegistered(let e): providers[e.provider, default: .init()].insert(e.name, at: stamp)
+        case .modelRegistered(let e):
+            models[e.model, default: .init()].insert(
+                Model(name: e.name, provider: e.provider, openWeights: e.openWeights), at: stamp)
+        case .organizationRegistered(let e):
+            organizations[e.organization, default: .init()].insert(Organization(name: e.name, sector: e.sector), at: stamp)
+        case .supplyLinkRecorded(let e):
+            links[Pair(first: e.vendor, second: e.provider), default: .init()].insert(
+                .began(dataKinds: e.dataKinds, models: e.models), at: stamp)
+            linksByVendor[e.vendor, default: []].insert(e.provider)
+        case .supplyLinkEnded(let e):
+            links[Pair(first: e.vendor, second: e.provider), default: .init()].insert(.ended, at: stamp)
+        case .modelDeployed(let e):
+            deployments[e.deployment, default: .init()].deployed.insert(e, at: stamp)
+            deploymentsByModel[e.model, default: []].insert(e.deployment)
+        case .deploymentRetired(let e): deployments[e.deployment, default: .init()].retired.insert(true, at: stamp)
+        case .breachReported(let e): incidents[e.incident, default: .init()].reports.insert(e, at: stamp)
+        case .breachScopeRevised(let e): incidents[e.incident, default: .init()].revisions.insert(e, at: stamp)
+        case .incidentRetracted(let e): incidents[e.incident, default: .init()].retractions.insert(e.reason, at: stamp)
+        case .incidentResolved(let e): incidents[e.incident, default: .init()].resolutions.insert(true, at: stamp)
+        case .vendorPaused(let e): pauses[Pair(first: e.provider, second: e.vendor), default: .init()].insert(true, at: stamp)
+        case .vendorResumed(let e): pauses[Pair(first: e.provider, second: e.vendor), default: .init()].insert(false, at: stamp)
+        case .investigationOpened(let e):
+            investigations[e.investigation, default: .init()].opened.insert(e, at: stamp)
+            investigationsByIncident[e.incident, default: []].insert(e.investigation)
+        case .investigationClosed(let e): investigations[e.investigation, default: .init()].closed.insert(e.outcome, at: stamp)
+        case .investigationFindingRecorded:
+            // Findings inform postmortems, not exposure.
+            break
+        }
+    }
+
+    /// Applies many events.
+    public mutating func apply(_ events: some Sequence<RecordedEvent>) {
+        for event in events { apply(event) }
+    }
+}
+
+// MARK: - The facts as of a time
+
+extension SupplyChain {
+    /// A breach as known: its report corrected by every revision, in stamp order.
+    public struct Breach: Hashable, Sendable {
+        public var incident: Slug
+        public var vendor: Slug
+        public var occurredAt: Timestamp
+        public var disclosedAt: Timestamp?
+        public var dataKinds: [DataKind]
+        public var providers: [Slug]
+        public var severity: Severity
+        public var summary: String
+        public var resolved: Bool
+    }
+
+    /// The breach as of `time`: nil when it had not happened yet or was retracted (a correction: it never did).
+    public func breach(_ id: Slug, at time: Timestamp) -> Breach? {
+        guard let facts = incidents[id], facts.retractions.isEmpty, let report = facts.reports.last,
+            report.stamp.occurredAt <= time
+        else { return nil }
+        var breach = Breach(
+            incident: id, vendor: report.value.vendor, occurredAt: report.stamp.occurredAt,
+            disclosedAt: report.value.disclosedAt, dataKinds: report.value.dataKinds, providers: report.value.providers,
+            severity: report.value.severity, summary: report.value.summary,
+            resolved: facts.resolutions.latest(at: time) != nil)
+        for revision in facts.revisions.facts {
+            if let kinds = revision.value.dataKinds { breach.dataKinds = kinds }
+            if let providers = revision.value.providers { breach.providers = providers }
+            if let severity = revision.value.severity { breach.severity = severity }
+        }
+        return breach
+    }
+
+    /// Every incident id that has a report.
+    public var incidentIds: [Slug] { incidents.keys.filter { incidents[$0]?.reports.isEmpty == false }.sorted() }
+
+    /// The models of `provider` that a link from `vendor` begun by `time` carried data of the breach's kinds
+    /// into: nil when none did, an empty set when every model of the provider did.
+    func suppliedModels(vendor: Slug, provider: Slug, by time: Timestamp, kinds: [DataKind]) -> (models: Set<Slug>?, kinds: [DataKind])? {
+        guard let timeline = links[Pair(first: vendor, second: provider)] else { return nil }
+        var restricted = Set<Slug>()
+        var everyModel = false
+        var carried = Set<DataKind>()
+        // A link that ended still counts: the data it delivered stays in the models.
+        for fact in timeline.upTo(time) {
+            guard case .began(let linkKinds, let linkModels) = fact.value else { continue }
+            let overlap = kinds.isEmpty ? linkKinds : linkKinds.filter(kinds.contains)
+            guard !overlap.isEmpty else { continue }
+            carried.formUnion(overlap)
+            if linkModels.isEmpty { everyModel = true } else { restricted.formUnion(linkModels) }
+        }
+        guard everyModel || !restricted.isEmpty else { return nil }
+        return (everyModel ? nil : restricted, carried.sorted())
+    }
+
+    /// The status of `provider`'s investigations of `incident` at `time`.
+    func status(provider: Slug, incident: Slug, at time: Timestamp) -> ExposureStatus {
+        var open = false
+        var latestClosed: Stamped<InvestigationOutcome>?
+        for id in investigationsByIncident[incident] ?? [] {
+            guard let facts = investigations[id], let opened = facts.opened.last, opened.value.provider == provider,
+                opened.stamp.occurredAt <= time
+            else { continue }
+            if let closed = facts.closed.latest(at: time) {
+                if latestClosed.map({ $0.stamp < closed.stamp }) ?? true { latestClosed = closed }
+            } else {
+                open = true
+            }
+        }
+        if open { return .investigating }
+        return latestClosed.map { ExposureStatus($0.value) } ?? .potential
+    }
+
+    func isPaused(provider: Slug, vendor: Slug, at time: Timestamp) -> Bool {
+        pauses[Pair(first: provider, second: vendor)]?.latest(at: time)?.value ?? false
+    }
+
+    /// The deployment's facts when it is active at `time`.
+    func activeDeployment(_ id: Slug, at time: Timestamp) -> Stamped<ModelDeployed>? {
+        guard let facts = deployments[id], let deployed = facts.deployed.latest(at: time) else { return nil }
+        if let retired = facts.retired.latest(at: time), deployed.stamp < retired.stamp { return nil }
+        return deployed
+    }
+
+    public func model(_ id: Slug) -> Model? { models[id]?.last?.value }
+    public func organization(_ id: Slug) -> Organization? { organizations[id]?.last?.value }
+    public func hasVendor(_ id: Slug) -> Bool { vendors[id] != nil }
+    public func hasProvider(_ id: Slug) -> Bool { providers[id] != nil }
+    public func hasDeployment(_ id: Slug) -> Bool { deployments[id] != nil }
+}
