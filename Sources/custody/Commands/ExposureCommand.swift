@@ -1,0 +1,152 @@
+import ArgumentParser
+import CustodyCore
+import CustodyStore
+import Foundation
+
+struct ExposureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exposure",
+        abstract: "Which deployed models are exposed to which incident, through which vendor, with what status.",
+        discussion: """
+            Give one of --org, --model, --deployment or --incident. Two clocks answer postmortem questions:
+              --as-of T     the world as it was at T, as known now (facts that happened by T; corrections \
+            such as retractions apply from the breach's own time)
+              --known-at K  only what the log had recorded by K; alone it means "as of K, as known at K"
+            A breach logged days after it happened shows under --as-of the day after it, but not under \
+            --known-at that day.
+            Examples: custody exposure --org state-university
+                      custody exposure --incident mercor-2026-03 --as-of 2026-04-01 --json
+            """)
+    @Option(help: "An organization's view: its summary and current exposures.") var org: String?
+    @Option(help: "Every deployment of a model, across organizations.") var model: String?
+    @Option(help: "One deployment.") var deployment: String?
+    @Option(help: "An incident's blast radius (cleared exposures included).") var incident: String?
+    @Option(name: .customLong("as-of"), help: "World time: the chain and incidents as they were then.") var asOf: String?
+    @Option(name: .customLong("known-at"), help: "Record time: only what had been recorded by then.") var knownAt: String?
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        let given = [org, model, deployment, incident].compactMap { $0 }
+        guard given.count == 1 else { throw ValidationError("give exactly one of --org, --model, --deployment, --incident") }
+    }
+
+    func run() async throws {
+        let (subject, knownAtTime, asOfTime) = try question()
+        let chain = try await Runner.run(connection) { database in
+            let store = EventStore(database)
+            try await store.waitForHorizon()
+            return try await store.supplyChain(knownAt: knownAtTime)
+        }
+        let json = connection.json
+        switch subject {
+        case .organization(let id):
+            guard let document = chain.exposure(ofOrganization: id, at: asOfTime) else {
+                throw CommandFailure(message: CustodyError.unknown(what: "organization", id: id.rawValue).message)
+            }
+            try json ? printJSON(document) : print(ExposureReport.organization(document, knownAt: knownAtTime))
+        case .deployment(let id), .model(let id), .incident(let id):
+            let document: ExposureList?
+            switch subject {
+            case .deployment: document = chain.exposure(ofDeployment: id, at: asOfTime)
+            case .model: document = chain.exposure(ofModel: id, at: asOfTime)
+            default: document = chain.exposure(ofIncident: id, at: asOfTime)
+            }
+            guard let document else { throw CommandFailure(message: CustodyError.unknown(what: subject.noun, id: id.rawValue).message) }
+            try json ? printJSON(document) : print(ExposureReport.list(document, knownAt: knownAtTime))
+        }
+    }
+
+    /// What is asked, about when: parsed at the edge, refused with the accepted values.
+    private func question() throws -> (Subject, knownAt: Timestamp?, asOf: Timestamp) {
+        let now = Timestamp.now
+        do {
+            let subject = try Subject(org: org, model: model, deployment: deployment, incident: incident)
+            var known: Timestamp?
+            if let knownAt { known = try Clock.parse(knownAt, "--known-at", now: now) }
+            var world = known ?? now
+            if let asOf { world = try Clock.parse(asOf, "--as-of", now: now) }
+            return (subject, known, world)
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+    }
+
+    private func printJSON(_ value: some Encodable) throws {
+        print(String(decoding: try EventCoding.encoder.encode(value), as: UTF8.self))
+    }
+
+    enum Subject {
+        case organization(Slug), model(Slug), deployment(Slug), incident(Slug)
+
+        init(org: String?, model: String?, deployment: String?, incident: String?) throws(CustodyError) {
+            if let org { self = .organization(try Slug(org, what: "organization id")) }
+            else if let model { self = .model(try Slug(model, what: "model id")) }
+            else if let deployment { self = .deployment(try Slug(deployment, what: "deployment id")) }
+            else { self = .incident(try Slug(incident ?? "", what: "incident id")) }
+        }
+
+        var noun: String {
+            switch self {
+            case .organization: return "organization"
+            case .model: return "model"
+            case .deployment: return "deployment"
+            case .incident: return "incident"
+            }
+        }
+    }
+}
+
+/// Times users give for the two clocks: like --at, never in the future.
+enum Clock {
+    static func parse(_ text: String, _ option: String, now: Timestamp) throws(CustodyError) -> Timestamp {
+        let time = try Timestamp(parsing: text, what: option)
+        guard time <= now.adding(seconds: 60) else {
+            throw .invalidValue(what: option, value: text, accepted: "a time that is not in the future (now is \(now))")
+        }
+        return time
+    }
+}
+
+/// Human-readable exposure reports.
+enum ExposureReport {
+    static func organization(_ document: OrganizationExposure, knownAt: Timestamp?) -> String {
+        let summary = document.summary
+        let counts = ["confirmed", "investigating", "inconclusive", "potential"]
+            .map { "\(summary.statusCounts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+        var lines = [
+            "\(document.organization.name) (\(document.sector)): exposure as of \(document.asOf)" + (knownAt.map { ", as known at \($0)" } ?? ""),
+            "  \(summary.exposedDeployments) of \(summary.activeDeployments) active deployment(s) exposed; \(counts)"
+                + (summary.highestSeverity.map { "; highest severity \($0.rawValue)" } ?? ""),
+            "  providers: \(list(summary.providers))" + (summary.singleProvider ? " (single provider: no fallback)" : "")
+                + "; vendors: \(list(summary.vendors)); open-weight share \(Int((summary.openWeightShare * 100).rounded()))%",
+        ]
+        lines.append(document.exposures.isEmpty ? "  no current exposures" : table(document.exposures, organization: false))
+        return lines.joined(separator: "\n")
+    }
+
+    static func list(_ document: ExposureList, knownAt: Timestamp?) -> String {
+        let title = "\(document.subject) \(document.id): exposure as of \(document.asOf)" + (knownAt.map { ", as known at \($0)" } ?? "")
+        return title + "\n" + (document.exposures.isEmpty ? "  no exposures" : table(document.exposures, organization: true))
+    }
+
+    static func table(_ rows: [Exposure], organization: Bool) -> String {
+        var table = organization
+            ? Table("ORGANIZATION", "DEPLOYMENT", "MODEL", "VENDOR", "INCIDENT", "STATUS", "SEVERITY", "PAUSED", "SINCE")
+            : Table("DEPLOYMENT", "MODEL", "PROVIDER", "VENDOR", "INCIDENT", "STATUS", "SEVERITY", "PAUSED", "SINCE")
+        table.maximumWidth = 18
+        for row in rows {
+            let status = row.status.rawValue + (row.resolved ? " (resolved)" : "")
+            let since = String(row.since.description.prefix(10))
+            if organization {
+                table.add(row.organization.rawValue, row.deployment.rawValue, row.model.rawValue, row.vendor.rawValue,
+                          row.incident.rawValue, status, row.severity.rawValue, row.paused ? "yes" : "no", since)
+            } else {
+                table.add(row.deployment.rawValue, row.model.rawValue, row.provider.rawValue, row.vendor.rawValue,
+                          row.incident.rawValue, status, row.severity.rawValue, row.paused ? "yes" : "no", since)
+            }
+        }
+        return table.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    private static func list(_ slugs: [Slug]) -> String { slugs.isEmpty ? "none" : slugs.map(\.rawValue).joined(separator: ", ") }
+}

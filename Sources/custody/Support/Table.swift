@@ -1,0 +1,22 @@
+/// Aligned text tables for human output, sized to read well in 100 columns.
+struct Table {
+    var headers: [String]
+    var rows: [[String]] = []
+    /// Columns wider than this are cut with an ellipsis.
+    var maximumWidth = 24
+
+    init(_ headers: String...) { self.headers = headers }
+
+    mutating func add(_ cells: String...) { rows.append(cells) }
+
+    var text: String {
+        let cut = { (cell: String) -> String in cell.count > maximumWidth ? String(cell.prefix(maximumWidth - 1)) + "…" : cell }
+        let all = ([headers] + rows).map { $0.map(cut) }
+        let widths = headers.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,131 @@
+import CustodyCore
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// The example scenario through the binary, checked against expectations worked out by hand.
+@Suite(.serialized) struct ExposureTests {
+    func record(_ cli: CLI, _ commands: [[String]]) throws {
+        for arguments in commands {
+            let result = try cli.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+    }
+
+    /// The registry of the example: a university on GPT-5 and Claude, a hospital on GPT-5 only, an agency on
+    /// open-weight Llama 4. Mercor supplies OpenAI, Anthropic and Meta.
+    func scenario() async throws -> CLI {
+        let cli = CLI(databaseURL: try await TestDatabase.create())
+        try record(cli, [
+            ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
+            ["vendor", "add", "scale-ai", "--name", "Scale AI", "--at", "2016-06-01"],
+            ["provider", "add", "openai", "--name", "OpenAI", "--at", "2015-12-11"],
+            ["provider", "add", "anthropic", "--name", "Anthropic", "--at", "2021-01-01"],
+            ["provider", "add", "meta", "--name", "Meta", "--at", "2013-12-01"],
+            ["model", "add", "gpt-5", "--name", "GPT-5", "--provider", "openai", "--at", "2025-08-07"],
+            ["model", "add", "claude-opus-4-5", "--name", "Claude Opus 4.5", "--provider", "anthropic", "--at", "2025-11-24"],
+            ["model", "add", "llama-4", "--name", "Llama 4", "--provider", "meta", "--open-weights", "--at", "2025-04-05"],
+            ["supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf,domain-finetuning", "--at", "2024-06-01"],
+            ["supply", "add", "--vendor", "mercor", "--provider", "anthropic", "--data", "rlhf,red-teaming", "--at", "2024-09-01"],
+            ["supply", "add", "--vendor", "mercor", "--provider", "meta", "--data", "rlhf,red-teaming", "--at", "2024-03-01"],
+            ["supply", "add", "--vendor", "scale-ai", "--provider", "openai", "--data", "instruction-following", "--at", "2020-01-01"],
+            ["org", "add", "state-university", "--name", "State University", "--sector", "education", "--at", "2020-01-01"],
+            ["org", "add", "mercy-hospital", "--name", "Mercy Hospital", "--sector", "healthcare", "--at", "2020-01-01"],
+            ["org", "add", "civic-agency", "--name", "Civic Data Agency", "--sector", "government", "--at", "2020-01-01"],
+            ["deploy", "su-advising", "--org", "state-university", "--model", "gpt-5", "--workload", "advising", "--criticality", "high", "--at", "2025-09-01"],
+            ["deploy", "su-research", "--org", "state-university", "--model", "claude-opus-4-5", "--workload", "research", "--criticality", "medium", "--at", "2025-12-01"],
+            ["deploy", "mh-triage", "--org", "mercy-hospital", "--model", "gpt-5", "--workload", "triage", "--criticality", "critical", "--at", "2025-10-01"],
+            ["deploy", "ca-records", "--org", "civic-agency", "--model", "llama-4", "--workload", "records", "--criticality", "high", "--at", "2025-06-01"],
+        ])
+        return cli
+    }
+
+    func breach(_ cli: CLI) throws {
+        try record(cli, [
+            ["breach", "report", "mercor-2026-03", "--vendor", "mercor", "--severity", "high", "--summary", "Mercor breached",
+             "--data", "rlhf,red-teaming,domain-finetuning", "--providers", "openai,anthropic,meta", "--at", "2026-03-27"],
+            ["pause", "--provider", "meta", "--vendor", "mercor", "--incident", "mercor-2026-03", "--at", "2026-04-01"],
+            ["investigation", "open", "openai-inv", "--incident", "mercor-2026-03", "--provider", "openai", "--at", "2026-04-01"],
+        ])
+    }
+
+    func organization(_ cli: CLI, _ id: String, _ extra: [String] = []) throws -> OrganizationExposure {
+        let result = try cli.run(["exposure", "--org", id, "--json"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
+    }
+
+    func rows(_ document: OrganizationExposure) -> [String] {
+        document.exposures.map { "\($0.deployment)/\($0.provider)/\($0.vendor)/\($0.status.rawValue)/paused:\($0.paused)" }
+    }
+
+    @Test func theExampleScenarioUnfoldsAsExpected() async throws {
+        let cli = try await scenario()
+        try breach(cli)
+        // Before the breach: nothing.
+        #expect(try organization(cli, "state-university", ["--as-of", "2026-03-20"]).exposures.isEmpty)
+        // After Meta's pause and OpenAI's investigation.
+        let university = try organization(cli, "state-university", ["--as-of", "2026-04-02"])
+        #expect(rows(university) == [
+            "su-advising/openai/mercor/investigating/paused:false", "su-research/anthropic/mercor/potential/paused:false",
+        ])
+        #expect(university.summary.providers.map(\.rawValue) == ["anthropic", "openai"])
+        #expect(university.summary.vendors.map(\.rawValue) == ["mercor", "scale-ai"])
+        #expect(!university.summary.singleProvider)
+        let hospital = try organization(cli, "mercy-hospital")
+        #expect(rows(hospital) == ["mh-triage/openai/mercor/investigating/paused:false"])
+        #expect(hospital.summary.singleProvider)
+        #expect(hospital.summary.statusCounts["investigating"] == 1)
+        let agency = try organization(cli, "civic-agency")
+        #expect(rows(agency) == ["ca-records/meta/mercor/potential/paused:true"])
+        #expect(agency.summary.openWeightShare == 1)
+        // HYPOTHETICAL: OpenAI confirms, Anthropic's separate investigation clears.
+        try record(cli, [
+            ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
+            ["investigation", "open", "anthropic-inv", "--incident", "mercor-2026-03", "--provider", "anthropic", "--at", "2026-04-02"],
+            ["investigation", "close", "anthropic-inv", "--outcome", "cleared", "--at", "2026-04-15"],
+        ])
+        #expect(rows(try organization(cli, "state-university")) == ["su-advising/openai/mercor/confirmed/paused:false"])
+        let blast = try cli.run(["exposure", "--incident", "mercor-2026-03", "--json"])
+        let radius = try EventCoding.decoder.decode(ExposureList.self, from: Data(blast.stdout.utf8))
+        #expect(radius.exposures.map(\.deployment.rawValue) == ["mh-triage", "su-advising", "ca-records", "su-research"])
+        #expect(radius.exposures.last?.status == .cleared)
+    }
+
+    @Test func aLateRecordedBreachDiffersBetweenTheTwoClocks() async throws {
+        let cli = try await scenario()
+        let beforeRecording = Timestamp.now
+        try await Task.sleep(for: .milliseconds(20))
+        // Recorded now, it happened in March: logged late.
+        try breach(cli)
+        let asOf = try organization(cli, "mercy-hospital", ["--as-of", beforeRecording.description])
+        let knownAt = try organization(cli, "mercy-hospital", ["--known-at", beforeRecording.description])
+        #expect(rows(asOf) == ["mh-triage/openai/mercor/investigating/paused:false"])
+        #expect(knownAt.exposures.isEmpty)
+    }
+
+    @Test func unknownIdsAndBadTimesAreRefused() async throws {
+        let cli = try await scenario()
+        let unknown = try cli.run(["exposure", "--org", "nobody"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("unknown organization 'nobody'"))
+        let badTime = try cli.run(["exposure", "--org", "mercy-hospital", "--as-of", "2026-02-30"])
+        #expect(badTime.status == 1)
+        #expect(badTime.stderr.contains("a real calendar date"))
+        let two = try cli.run(["exposure", "--org", "mercy-hospital", "--model", "gpt-5"])
+        #expect(two.status == 64)
+    }
+
+    @Test func modelAndDeploymentViewsListTheirRows() async throws {
+        let cli = try await scenario()
+        try breach(cli)
+        let model = try cli.run(["exposure", "--model", "gpt-5", "--json"])
+        let document = try EventCoding.decoder.decode(ExposureList.self, from: Data(model.stdout.utf8))
+        #expect(Set(document.exposures.map(\.organization.rawValue)) == ["mercy-hospital", "state-university"])
+        let human = try cli.run(["exposure", "--deployment", "ca-records"])
+        #expect(human.status == 0)
+        #expect(human.stdout.contains("ca-records  llama-4"))
+        #expect(human.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 })
+    }
+}
