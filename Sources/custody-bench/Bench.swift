@@ -29,7 +29,7 @@ struct Bench: AsyncParsableCommand {
                     for writer in 0..<writers {
                         group.addTask {
                             var count = 0
-                            var generator = SplitMix(seed: UInt64(writer + 1))
+                            var generator = SeededGenerator(seed: UInt64(writer + 1))
                             while ContinuousClock.now < deadline {
                                 let stream = try Slug("w\(writer)-s\(generator.next() % UInt64(streams))")
                                 let event = ProposedEvent(
@@ -82,7 +82,7 @@ struct Bench: AsyncParsableCommand {
 
 /// A reproducible supply chain growing over time: registry first, then incidents, pauses and investigations.
 struct Scenario {
-    var random: SplitMix
+    var random: SeededGenerator
     var organizations = 0
     var deployments = 0
     var incidents = 0
@@ -92,7 +92,7 @@ struct Scenario {
     let models = 60
     let start = Timestamp(microseconds: 1_600_000_000_000_000)
 
-    init(seed: UInt64) { random = SplitMix(seed: seed) }
+    init(seed: UInt64) { random = SeededGenerator(seed: seed) }
 
     mutating func uuid() -> UUID {
         let a = random.next()
@@ -157,17 +157,4 @@ extension Slug {
         guard let slug = try? Slug("x") else { fatalError("a valid literal slug") }
         return slug
     }()
-}
-
-/// A small, fast, seedable generator: benchmarks must be reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -43,3 +43,27 @@ import Testing
         #expect(throws: CustodyError.self) { try DomainEvent(type: "VendorRegistered", schemaVersion: 2, data: data) }
     }
 }
+
+@Suite struct JSONParserTests {
+    @Test func parsesWhatEventsHold() throws {
+        let value = try JSONParser.parse(Array(#" {"a": [1, -2, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00"} "#.utf8))
+        #expect(value == .object(["a": .array([.integer(1), .integer(-2), .bool(true), .bool(false), .null]), "b": .string("x\"\\/\né😀")]))
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01x", "1.5", "1e3", "99999999999999999999", "\"\\ud800\"", "\"tab\tinside\"",
+        "{} extra", String(repeating: "[", count: 40) + String(repeating: "]", count: 40), "tru",
+    ])
+    func refusesMalformedInput(text: String) {
+        #expect(throws: CustodyError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: CustodyError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    }
+
+    @Test func renderingAndParsingRoundTrip() throws {
+        let value = JSONValue.object(["k": .string("ctl \u{01}\u{1F} quote \" slash \\ ✓"), "n": .integer(Int64.min)])
+        #expect(try JSONParser.parse(Array(value.jsonbText.utf8)) == value)
+    }
+}

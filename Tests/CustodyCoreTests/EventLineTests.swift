@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"id": "x"#, "not a JSON object"),
+        (#"{"id": "x"#, "invalid JSON at byte 10: unterminated string"),
         (#"[1, 2]"#, "not a JSON object"),
         (#"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}, "occurredAt": "2026-01-01", "extra": 1}"#, "unknown field 'extra'"),
         (#"{"id": "nope", "type": "VendorRegistered", "data": {}, "occurredAt": "2026-01-01"}"#, "invalid event id"),

@@ -227,17 +227,6 @@ struct LogBuilder {
 
 /// Seeded shuffles: the same set of events, applied in any order, is the same state with the same answers.
 @Suite struct SupplyChainOrderTests {
-    struct Shuffler: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func busyLog() -> LogBuilder {
         var log = LogBuilder.chain()
         log.breach("b1", providers: ["openai"])
@@ -257,7 +246,7 @@ struct LogBuilder {
         let events = busyLog().events
         var inOrder = SupplyChain()
         inOrder.apply(events)
-        var generator = Shuffler(state: UInt64(seed))
+        var generator = SeededGenerator(seed: UInt64(seed))
         var shuffled = SupplyChain()
         shuffled.apply(events.shuffled(using: &generator))
         #expect(shuffled == inOrder)

@@ -23,12 +23,17 @@ import Testing
         for index in 1...5 { _ = try await store.append([Fixture.finding("inv", "finding \"\(index)\"\n\\ tab\t")]) }
     }
 
-    @Test func anExportRestoresIntoAnEmptyLogExactlyAndVerifies() async throws {
-        let lines = try await TestDatabase.with { database in
+    /// The export of a seeded database, as lines.
+    func seededExport() async throws -> [String] {
+        try await TestDatabase.with { database in
             let store = EventStore(database)
             try await seed(store)
             return try await export(store)
         }
+    }
+
+    @Test func anExportRestoresIntoAnEmptyLogExactlyAndVerifies() async throws {
+        let lines = try await seededExport()
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let summary = try await Importer(database).importFile(at: path, metadata: metadata)
@@ -46,11 +51,7 @@ import Testing
     }
 
     @Test func importingIntoALiveLogAppendsWithFreshHashesAndSkipsStoredIds() async throws {
-        let lines = try await TestDatabase.with { database in
-            let store = EventStore(database)
-            try await seed(store)
-            return try await export(store)
-        }
+        let lines = try await seededExport()
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let store = EventStore(database)
@@ -99,11 +100,7 @@ import Testing
     }
 
     @Test func anAlteredExportIsRefusedAsARestore() async throws {
-        var lines = try await TestDatabase.with { database in
-            let store = EventStore(database)
-            try await seed(store)
-            return try await export(store)
-        }
+        var lines = try await seededExport()
         lines[3] = lines[3].replacingOccurrences(of: "finding", with: "fiction")
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in

@@ -108,13 +108,13 @@ public enum EventCoding {
 
     /// A value as a JSON tree.
     public static func value(of encodable: some Encodable) throws -> JSONValue {
-        try decoder.decode(JSONValue.self, from: encoder.encode(encodable))
+        try JSONParser.parse(encoder.encode(encodable))
     }
 
     static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> T {
         let payload: T
         do {
-            payload = try decoder.decode(T.self, from: encoder.encode(data))
+            payload = try decoder.decode(T.self, from: Data(data.jsonbText.utf8))
         } catch {
             throw .malformedEvent("\(T.type) data: \(describe(error))")
         }
@@ -150,7 +150,7 @@ public enum EventCoding {
 
 extension EventCoding {
     /// Parses JSON text into a tree.
-    public static func value(ofJSON text: String) throws -> JSONValue {
-        try decoder.decode(JSONValue.self, from: Data(text.utf8))
+    public static func value(ofJSON text: String) throws(CustodyError) -> JSONValue {
+        try JSONParser.parse(Array(text.utf8))
     }
 }

@@ -10,6 +10,8 @@ public struct EventLine: Hashable, Sendable {
     public var id: UUID
     public var stream: StreamName
     public var event: DomainEvent
+    /// The event's data in canonical form, computed once: hashing and copying need it per line.
+    public var data: JSONValue
     public var metadata: EventMetadata?
     public var occurredAt: Timestamp
     public var stored: Stored?
@@ -30,6 +32,7 @@ public struct EventLine: Hashable, Sendable {
         id = recorded.id
         stream = recorded.stream
         event = recorded.event
+        data = recorded.event.data
         metadata = recorded.metadata
         occurredAt = recorded.occurredAt
         stored = Stored(
@@ -59,12 +62,7 @@ public struct EventLine: Hashable, Sendable {
 
     /// Parses and validates one line; errors say which field is wrong.
     public init(parsing line: some Collection<UInt8>) throws(CustodyError) {
-        let value: JSONValue
-        do {
-            value = try EventCoding.decoder.decode(JSONValue.self, from: Data(line))
-        } catch {
-            throw .malformedEvent("not a JSON object: \(EventCoding.describe(error))")
-        }
+        let value = try JSONParser.parse(line)
         guard case .object(let members) = value else { throw .malformedEvent("not a JSON object") }
         if let unknown = members.keys.sorted().first(where: { !Self.knownKeys.contains($0) }) {
             throw .malformedEvent("unknown field '\(CustodyError.printable(unknown))'")
@@ -97,12 +95,12 @@ public struct EventLine: Hashable, Sendable {
         }
         self.id = id
         self.event = event
+        self.data = event.data
         self.stream = event.stream
         self.occurredAt = try Timestamp(parsing: occurredText, what: "occurredAt")
         if let metadataValue = members["metadata"], metadataValue != .null {
             do {
-                let decoded = try EventCoding.decoder.decode(
-                    EventMetadata.self, from: EventCoding.encoder.encode(metadataValue))
+                let decoded = try EventCoding.decoder.decode(EventMetadata.self, from: Data(metadataValue.jsonbText.utf8))
                 if let unknown = metadataValue.unknownFields(comparedTo: decoded.json).first {
                     throw CustodyError.malformedEvent("unknown metadata field '\(unknown)'")
                 }

@@ -58,11 +58,12 @@ public struct RecordedEvent: Hashable, Sendable {
         (self.metadata, self.occurredAt, self.recordedAt, self.hash) = (metadata, occurredAt, recordedAt, hash)
     }
 
-    /// The chain link this event should carry after `previous` (empty for a stream's first event).
-    public func expectedHash(after previous: [UInt8]) -> [UInt8] {
+    /// The chain link this event should carry after `previous` (empty for a stream's first event); `data` is the
+    /// event's canonical data when the caller already has it.
+    public func expectedHash(after previous: [UInt8], data: JSONValue? = nil) -> [UInt8] {
         ChainHash.link(
             previous: previous, id: id, stream: stream.description, version: version, type: event.type,
-            schemaVersion: event.schemaVersion, data: event.data, metadata: metadata.json, occurredAt: occurredAt,
+            schemaVersion: event.schemaVersion, data: data ?? event.data, metadata: metadata.json, occurredAt: occurredAt,
             recordedAt: recordedAt)
     }
 }

@@ -108,6 +108,11 @@ extension Registry {
 
     /// PostgreSQL text cannot hold NUL, and a multi-megabyte field is a mistake, not a summary.
     public static func checkTexts(of event: DomainEvent) throws(CustodyError) {
+        try checkTexts(in: event.data)
+    }
+
+    /// The same check on an event's data already in hand.
+    public static func checkTexts(in data: JSONValue) throws(CustodyError) {
         func walk(_ value: JSONValue, _ path: String) throws(CustodyError) {
             switch value {
             case .string(let text):
@@ -127,6 +132,6 @@ extension Registry {
                 break
             }
         }
-        try walk(event.data, "field")
+        try walk(data, "field")
     }
 }

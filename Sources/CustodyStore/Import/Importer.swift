@@ -55,7 +55,7 @@ public struct Importer: Sendable {
             let parsed: EventLine
             do {
                 parsed = try EventLine(parsing: line)
-                try Registry.checkTexts(of: parsed.event)
+                try Registry.checkTexts(in: parsed.data)
             } catch {
                 throw .importRefused(line: reader.lineNumber, reason: error.message)
             }
@@ -75,7 +75,7 @@ public struct Importer: Sendable {
                 let recorded = parsed.recorded(stored, metadata: parsed.metadata ?? EventMetadata(actor: "", source: ""))
                 if stored.version != previous.version + 1 {
                     chainBroken = (reader.lineNumber, "\(parsed.stream) version \(stored.version) follows version \(previous.version)")
-                } else if recorded.expectedHash(after: previous.hash) != stored.hash {
+                } else if recorded.expectedHash(after: previous.hash, data: parsed.data) != stored.hash {
                     chainBroken = (reader.lineNumber, "hash of \(parsed.stream) version \(stored.version) does not match its content")
                 }
             }
@@ -116,7 +116,7 @@ public struct Importer: Sendable {
                 for (_, line) in batch {
                     guard let stored = line.stored else { continue }
                     let recorded = line.recorded(stored, metadata: line.metadata ?? defaultMetadata)
-                    CopyRow.append(recorded, position: stored.position, to: &rows)
+                    CopyRow.append(recorded, data: line.data, position: stored.position, to: &rows)
                     heads[recorded.stream.description] = (stored.version, stored.hash)
                 }
                 summary.imported += batch.count
@@ -137,8 +137,8 @@ public struct Importer: Sendable {
                     var recorded = line.recorded(
                         .init(version: head.version + 1, position: 0, recordedAt: Timestamp(microseconds: transactionTime), hash: []),
                         metadata: line.metadata ?? defaultMetadata)
-                    recorded.hash = recorded.expectedHash(after: head.hash)
-                    CopyRow.append(recorded, position: nil, to: &rows)
+                    recorded.hash = recorded.expectedHash(after: head.hash, data: line.data)
+                    CopyRow.append(recorded, data: line.data, position: nil, to: &rows)
                     heads[line.stream.description] = (recorded.version, recorded.hash)
                     summary.imported += 1
                 }
@@ -219,7 +219,7 @@ extension EventLine {
     }
 
     var fingerprint: Fingerprint {
-        Fingerprint(stream: stream.description, type: event.type, data: event.data.jsonbText, occurredAt: occurredAt.microseconds)
+        Fingerprint(stream: stream.description, type: event.type, data: data.jsonbText, occurredAt: occurredAt.microseconds)
     }
 
     func recorded(_ stored: Stored, metadata: EventMetadata) -> RecordedEvent {
@@ -236,14 +236,14 @@ enum CopyRow {
         "recorded_at", "hash",
     ]
 
-    static func append(_ event: RecordedEvent, position: Int64?, to buffer: inout ByteBuffer) {
+    static func append(_ event: RecordedEvent, data: JSONValue, position: Int64?, to buffer: inout ByteBuffer) {
         if let position { field(String(position), &buffer) }
         field(event.id.uuidString.lowercased(), &buffer)
         field(event.stream.description, &buffer)
         field(String(event.version), &buffer)
         field(event.event.type, &buffer)
         field(String(event.event.schemaVersion), &buffer)
-        field(event.event.data.jsonbText, &buffer)
+        field(data.jsonbText, &buffer)
         field(event.metadata.json.jsonbText, &buffer)
         field(event.occurredAt.description, &buffer)
         field(event.recordedAt.description, &buffer)
