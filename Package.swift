@@ -32,7 +32,8 @@ let package = Package(
             path: "schema",
             exclude: ["README.md"],
             resources: [
-                .embedInCode("001_event_log.sql")
+                .embedInCode("001_event_log.sql"),
+                .embedInCode("002_projections.sql"),
             ],
             swiftSettings: strict
         ),

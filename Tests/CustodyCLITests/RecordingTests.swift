@@ -153,7 +153,7 @@ import Testing
         cli.directory = directory.path
         let migrate = try cli.run(["migrate"], binary: installed)
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        #expect(migrate.stdout.contains("applied migration(s) 1"))
+        #expect(migrate.stdout.contains("applied migration(s) 1, 2"))
         #expect(try cli.run(["vendor", "add", "mercor", "--name", "Mercor"], binary: installed).status == 0)
     }
 

@@ -51,11 +51,20 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "{", "[1,]", "{\"a\" 1}", "01x", "1.5", "1e3", "99999999999999999999", "\"\\ud800\"", "\"tab\tinside\"",
+        "", "{", "[1,]", "{\"a\" 1}", "01x", "1.", "1e", "-", "99999999999999999999", "\"\\ud800\"", "\"tab\tinside\"",
         "{} extra", String(repeating: "[", count: 40) + String(repeating: "]", count: 40), "tru",
     ])
     func refusesMalformedInput(text: String) {
         #expect(throws: CustodyError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func keepsFractionsAsTheirText() throws {
+        #expect(try JSONParser.parse(Array("[0.5, 1e-3]".utf8)) == .array([.number("0.5"), .number("1e-3")]))
+    }
+
+    @Test func eventDataRefusesFractions() {
+        let data = JSONValue.object(["vendor": .string("m"), "name": .number("1.5")])
+        #expect(throws: CustodyError.self) { try DomainEvent(type: "VendorRegistered", schemaVersion: 1, data: data) }
     }
 
     @Test func refusesInvalidUTF8() {

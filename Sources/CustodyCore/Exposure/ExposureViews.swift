@@ -29,6 +29,10 @@ public struct OrganizationExposure: Hashable, Sendable, Codable {
     public var asOf: Timestamp
     public var summary: OrganizationSummary
     public var exposures: [Exposure]
+
+    public init(organization: Reference, sector: String, asOf: Timestamp, summary: OrganizationSummary, exposures: [Exposure]) {
+        (self.organization, self.sector, self.asOf, self.summary, self.exposures) = (organization, sector, asOf, summary, exposures)
+    }
 }
 
 public struct ExposureList: Hashable, Sendable, Codable {

@@ -197,3 +197,8 @@ extension SupplyChain {
     public func hasProvider(_ id: Slug) -> Bool { providers[id] != nil }
     public func hasDeployment(_ id: Slug) -> Bool { deployments[id] != nil }
 }
+
+extension SupplyChain {
+    /// Every registered organization's id.
+    public var organizationIds: [Slug] { organizations.keys.sorted() }
+}

@@ -40,7 +40,7 @@ public struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .integer(try integer())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw failure("unexpected character")
         }
     }
@@ -107,17 +107,34 @@ public struct JSONParser {
         }
     }
 
-    private mutating func integer() throws(CustodyError) -> Int64 {
+    /// Whole numbers must fit 64 bits; others keep their literal text after a syntax check.
+    private mutating func number() throws(CustodyError) -> JSONValue {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let digits = skipDigits()
+        guard digits > 0 else { throw failure("expected a digit") }
+        var whole = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            whole = false
+            guard skipDigits() > 0 else { throw failure("expected a digit after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            whole = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard skipDigits() > 0 else { throw failure("expected an exponent") }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard whole else { return .number(text) }
+        guard let value = Int64(text) else { throw failure("\(text.prefix(40)) does not fit in 64 bits") }
+        return .integer(value)
+    }
+
+    private mutating func skipDigits() -> Int {
+        let start = index
         while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            throw failure("only whole numbers are accepted")
-        }
-        guard let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)) else {
-            throw failure("not a 64-bit integer")
-        }
-        return value
+        return index - start
     }
 
     private mutating func string() throws(CustodyError) -> String {

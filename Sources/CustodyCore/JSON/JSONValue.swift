@@ -4,6 +4,9 @@ public enum JSONValue: Hashable, Sendable, Codable {
     case null
     case bool(Bool)
     case integer(Int64)
+    /// A number with a fraction or exponent, kept as its literal text. Events never hold one (their payloads
+    /// refuse it); read models do (shares, ratios).
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -16,6 +19,8 @@ public enum JSONValue: Hashable, Sendable, Codable {
             self = .bool(value)
         } else if let value = try? container.decode(Int64.self) {
             self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(String(value))
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -35,6 +40,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .integer(let value): try container.encode(value)
+        case .number(let text): try container.encode(Double(text) ?? 0)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -57,6 +63,7 @@ extension JSONValue {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .integer(let value): output += String(value)
+        case .number(let text): output += text
         case .string(let value): Self.writeString(value, into: &output)
         case .array(let values):
             output += "["

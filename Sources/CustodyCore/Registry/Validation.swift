@@ -128,7 +128,7 @@ extension Registry {
                 for value in values { try walk(value, path) }
             case .object(let members):
                 for (key, value) in members { try walk(value, key) }
-            case .null, .bool, .integer:
+            case .null, .bool, .integer, .number:
                 break
             }
         }

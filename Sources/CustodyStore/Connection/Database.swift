@@ -56,7 +56,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` on one connection.
-    public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    public func withConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         do {
             return try await client.withConnection { connection in try await body(connection) }
         } catch {
@@ -66,7 +66,7 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, keeping the
     /// original error (PostgresNIO's own helper wraps it).
-    public func withTransaction<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    public func withTransaction<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         try await withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {

@@ -32,15 +32,25 @@ struct ExposureCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (subject, knownAtTime, asOfTime) = try question()
-        let chain = try await Runner.run(connection) { database in
+        let present = asOf == nil && knownAt == nil
+        let (chain, stored) = try await Runner.run(connection) { database in
             let store = EventStore(database)
             try await store.waitForHorizon()
-            return try await store.supplyChain(knownAt: knownAtTime)
+            // The present view of an organization comes from the read models when they are current; otherwise,
+            // and for the two clocks, from a replay of the log, saying why.
+            if present, case .organization(let id) = subject {
+                let behind = try await ExposureProjection.lag(database)
+                if behind == 0, try await ExposureProjection.checkpoint(database) != nil {
+                    return (SupplyChain(), try await ExposureProjection.organizationView(database, id))
+                }
+                Runner.warn("the read models are \(behind) event(s) behind (is `custody projections run` running?); answering from the log")
+            }
+            return (try await store.supplyChain(knownAt: knownAtTime), nil)
         }
         let json = connection.json
         switch subject {
         case .organization(let id):
-            guard let document = chain.exposure(ofOrganization: id, at: asOfTime) else {
+            guard let document = stored ?? chain.exposure(ofOrganization: id, at: asOfTime) else {
                 throw CommandFailure(message: CustodyError.unknown(what: "organization", id: id.rawValue).message)
             }
             try json ? printJSON(document) : print(ExposureReport.organization(document, knownAt: knownAtTime))

@@ -1,0 +1,259 @@
+import CustodyCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Keeps the exposure read models (`custody_exposures`, `custody_organization_views`) in step with the log.
+///
+/// It folds the log into a `SupplyChain`, and after each page of new events writes only the rows whose documents
+/// changed, with the checkpoint, in one transaction: a crash between pages loses nothing and repeats nothing.
+/// A back-dated event simply changes what the fold answers; the diff writes whatever it touched.
+public actor ExposureProjection {
+    public static let name = "exposure"
+    /// Held (session-level) by the running projector and by a rebuild's swap, so only one writes at a time.
+    static let lockKey: Int64 = 7_350_123_900_002
+
+    nonisolated let store: EventStore
+    var chain = SupplyChain()
+    var cursor = LogCursor.start
+    var appliedEvents: Int64 = 0
+    /// What the tables hold now, by key, as JSON text: the diff is taken against this.
+    var exposures: [String: String] = [:]
+    var organizations: [String: String] = [:]
+
+    public init(_ store: EventStore) { self.store = store }
+
+    nonisolated var database: Database { store.database }
+
+    /// Loads the checkpoint and what the tables hold, and folds the log up to the checkpoint.
+    public func start() async throws {
+        if let checkpoint = try await Self.checkpoint(database) {
+            cursor = checkpoint.cursor
+            appliedEvents = checkpoint.events
+        }
+        var position = LogCursor.start
+        while position < cursor {
+            let page = try await store.readLog(after: position, limit: 5000)
+            guard !page.entries.isEmpty else { break }
+            for entry in page.entries where entry.cursor <= cursor { chain.apply(entry.event) }
+            position = page.next
+        }
+        exposures = try await Self.documents(database, "SELECT deployment || '/' || incident, document::text FROM custody_exposures")
+        organizations = try await Self.documents(database, "SELECT organization, document::text FROM custody_organization_views")
+    }
+
+    /// Applies every visible event after the checkpoint, a page per transaction; returns how many.
+    @discardableResult
+    public func catchUp(pageSize: Int = 5000) async throws -> Int {
+        var applied = 0
+        while true {
+            let page = try await store.readLog(after: cursor, limit: pageSize)
+            guard !page.entries.isEmpty else { return applied }
+            try await apply(page)
+            applied += page.entries.count
+        }
+    }
+
+    /// Applies one page and writes what changed, with the checkpoint, in one transaction.
+    public func apply(_ page: LogPage) async throws {
+        for entry in page.entries { chain.apply(entry.event) }
+        let views = Views(chain)
+        let changes = Changes(old: exposures, new: views.exposures)
+        let organizationChanges = Changes(old: organizations, new: views.organizations)
+        let next = page.next
+        let count = appliedEvents + Int64(page.entries.count)
+        let expected = cursor
+        let logger = database.logger
+        try await database.withTransaction { connection in
+            // A rebuild swaps tables under this lock; if it moved the checkpoint, this projector's memory is stale.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            let stored = try await Self.checkpoint(connection, logger: logger)?.cursor ?? .start
+            guard stored == expected else { throw ProjectionMoved() }
+            try await changes.write(
+                connection, table: "custody_exposures",
+                upsert: Self.upsertExposures,
+                delete: "DELETE FROM custody_exposures WHERE deployment || '/' || incident = ANY($1::text[])",
+                logger: logger)
+            try await organizationChanges.write(
+                connection, table: "custody_organization_views",
+                upsert: Self.upsertOrganizations,
+                delete: "DELETE FROM custody_organization_views WHERE organization = ANY($1::text[])",
+                logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at)
+                VALUES (\(Self.name), \(next.transaction), \(next.position), \(count), now())
+                ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
+                    position = excluded.position, events = excluded.events, updated_at = now()
+                """, logger: logger)
+        }
+        exposures = views.exposures
+        organizations = views.organizations
+        cursor = next
+        appliedEvents = count
+    }
+
+    /// Follows the log forever: catches up, then applies each new page as it commits.
+    public func run(pollInterval: Duration = .milliseconds(200)) async throws {
+        while true {
+            do {
+                try await catchUp()
+                try await Follower(store, pollInterval: pollInterval).follow(after: cursor) { page in
+                    try await self.apply(page)
+                }
+            } catch is ProjectionMoved {
+                database.logger.info("the projection was rebuilt; reloading")
+                reset()
+                try await start()
+            }
+        }
+    }
+
+    private func reset() {
+        chain = SupplyChain()
+        cursor = .start
+        appliedEvents = 0
+    }
+
+    static let upsertExposures = """
+        INSERT INTO custody_exposures (deployment, incident, organization, model, is_current, document)
+        SELECT split_part(k, '/', 1), split_part(k, '/', 2), d::jsonb ->> 'organization', d::jsonb ->> 'model',
+               (d::jsonb ->> 'status') <> 'cleared' AND NOT (d::jsonb ->> 'resolved')::boolean, d::jsonb
+        FROM unnest($1::text[], $2::text[]) AS x(k, d)
+        ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
+            model = excluded.model, is_current = excluded.is_current, document = excluded.document
+        """
+
+    static let upsertOrganizations = """
+        INSERT INTO custody_organization_views (organization, document)
+        SELECT k, d::jsonb FROM unnest($1::text[], $2::text[]) AS x(k, d)
+        ON CONFLICT (organization) DO UPDATE SET document = excluded.document
+        """
+
+    // MARK: - Reading
+
+    public struct Checkpoint: Sendable, Equatable {
+        public var cursor: LogCursor
+        public var events: Int64
+        public var updatedAt: Timestamp
+    }
+
+    public static func checkpoint(_ database: Database) async throws -> Checkpoint? {
+        try await database.withConnection { connection in try await checkpoint(connection, logger: database.logger) }
+    }
+
+    static func checkpoint(_ connection: PostgresConnection, logger: Logger) async throws -> Checkpoint? {
+        let rows = try await connection.query(
+            """
+            SELECT transaction_id, position, events, custody_micros(updated_at)
+            FROM custody_projection_checkpoints WHERE projection = \(name)
+            """, logger: logger)
+        for try await (transaction, position, events, updated) in rows.decode((Int64, Int64, Int64, Int64).self) {
+            return Checkpoint(
+                cursor: LogCursor(transaction: transaction, position: position), events: events,
+                updatedAt: Timestamp(microseconds: updated))
+        }
+        return nil
+    }
+
+    /// How many visible events the projection has not applied yet.
+    public static func lag(_ database: Database) async throws -> Int64 {
+        let cursor = try await checkpoint(database)?.cursor ?? .start
+        let rows = try await database.query(
+            """
+            SELECT count(*) FROM custody_events
+            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+              AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
+            """)
+        for try await count in rows.decode(Int64.self) { return count }
+        return 0
+    }
+
+    static func documents(_ database: Database, _ sql: String) async throws -> [String: String] {
+        var documents: [String: String] = [:]
+        for try await (key, document) in try await database.query(PostgresQuery(unsafeSQL: sql)).decode((String, String).self) {
+            documents[key] = document
+        }
+        return documents
+    }
+}
+
+/// Another writer (a rebuild) moved the checkpoint under this projector.
+struct ProjectionMoved: Error {}
+
+/// The documents the read models hold, computed from the fold at the present.
+struct Views {
+    var exposures: [String: String] = [:]
+    var organizations: [String: String] = [:]
+
+    init(_ chain: SupplyChain, at time: Timestamp = .now) {
+        for row in chain.exposures(at: time) {
+            exposures[row.deployment.rawValue + "/" + row.incident.rawValue] = Self.text(row)
+        }
+        for id in chain.organizationIds {
+            guard let document = chain.exposure(ofOrganization: id, at: time) else { continue }
+            let stored = StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)
+            organizations[id.rawValue] = Self.text(stored)
+        }
+    }
+
+    /// jsonb's own text form, so a document read back compares equal to the one computed.
+    static func text(_ value: some Encodable) -> String {
+        ((try? EventCoding.value(of: value)) ?? .null).jsonbText
+    }
+}
+
+/// An organization's row in `custody_organization_views`: the view without its exposure rows and time.
+public struct StoredOrganization: Codable, Sendable {
+    public var organization: Reference
+    public var sector: String
+    public var summary: OrganizationSummary
+}
+
+/// Rows to upsert and keys to delete, from two versions of a table.
+struct Changes {
+    var upserts: [(String, String)] = []
+    var deletes: [String] = []
+
+    init(old: [String: String], new: [String: String]) {
+        for (key, document) in new where old[key] != document { upserts.append((key, document)) }
+        for key in old.keys where new[key] == nil { deletes.append(key) }
+    }
+
+    func write(_ connection: PostgresConnection, table: String, upsert: String, delete: String, logger: Logger) async throws {
+        for start in stride(from: 0, to: upserts.count, by: 5000) {
+            let slice = upserts[start..<min(start + 5000, upserts.count)]
+            var binds = PostgresBindings()
+            binds.append(slice.map(\.0))
+            binds.append(slice.map(\.1))
+            try await connection.query(PostgresQuery(unsafeSQL: upsert, binds: binds), logger: logger)
+        }
+        for start in stride(from: 0, to: deletes.count, by: 5000) {
+            var binds = PostgresBindings()
+            binds.append(Array(deletes[start..<min(start + 5000, deletes.count)]))
+            try await connection.query(PostgresQuery(unsafeSQL: delete, binds: binds), logger: logger)
+        }
+    }
+}
+
+extension ExposureProjection {
+    /// An organization's view from the read models, as the fold would answer it at the checkpoint.
+    public static func organizationView(_ database: Database, _ id: Slug) async throws -> OrganizationExposure? {
+        var stored: StoredOrganization?
+        for try await text in try await database.query(
+            "SELECT document::text FROM custody_organization_views WHERE organization = \(id.rawValue)"
+        ).decode(String.self) {
+            stored = try EventCoding.decoder.decode(StoredOrganization.self, from: Data(text.utf8))
+        }
+        guard let stored else { return nil }
+        var rows: [Exposure] = []
+        for try await text in try await database.query(
+            "SELECT document::text FROM custody_exposures WHERE organization = \(id.rawValue) AND is_current"
+        ).decode(String.self) {
+            rows.append(try EventCoding.decoder.decode(Exposure.self, from: Data(text.utf8)))
+        }
+        return OrganizationExposure(
+            organization: stored.organization, sector: stored.sector, asOf: .now, summary: stored.summary,
+            exposures: rows.sorted(by: <))
+    }
+}

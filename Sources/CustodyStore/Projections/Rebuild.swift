@@ -1,0 +1,84 @@
+import CustodyCore
+import Logging
+import PostgresNIO
+
+extension ExposureProjection {
+    /// Progress of a rebuild, reported as it folds.
+    public struct Progress: Sendable {
+        public var events: Int64
+        public var total: Int64
+        public var phase: String
+    }
+
+    /// Rebuilds the read models from the log into shadow tables and swaps them in atomically.
+    ///
+    /// The log is read in pages (short transactions: a long one would hold back every reader's visibility
+    /// horizon), the shadow tables are filled in batches, and only the swap takes the projector lock, so readers
+    /// keep the old tables until the new ones are complete. Interrupted, it leaves the live tables untouched and
+    /// can be run again.
+    public static func rebuild(
+        _ store: EventStore, progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Checkpoint {
+        let database = store.database
+        var total: Int64 = 0
+        for try await count in try await database.query("SELECT count(*) FROM custody_events").decode(Int64.self) { total = count }
+        var chain = SupplyChain()
+        var cursor = LogCursor.start
+        var events: Int64 = 0
+        while true {
+            let page = try await store.readLog(after: cursor, limit: 10_000)
+            guard !page.entries.isEmpty else { break }
+            for entry in page.entries { chain.apply(entry.event) }
+            cursor = page.next
+            events += Int64(page.entries.count)
+            progress(Progress(events: events, total: total, phase: "folding"))
+        }
+        try await database.query(
+            """
+            DROP TABLE IF EXISTS custody_exposures_rebuild, custody_organization_views_rebuild;
+            """)
+        try await database.query("CREATE TABLE custody_exposures_rebuild (LIKE custody_exposures INCLUDING ALL)")
+        try await database.query(
+            "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
+        let views = Views(chain)
+        progress(Progress(events: events, total: total, phase: "writing"))
+        let logger = database.logger
+        let exposures = Changes(old: [:], new: views.exposures)
+        let organizations = Changes(old: [:], new: views.organizations)
+        try await database.withConnection { connection in
+            try await exposures.write(
+                connection, table: "custody_exposures_rebuild",
+                upsert: upsertExposures.replacingOccurrences(of: "custody_exposures ", with: "custody_exposures_rebuild "),
+                delete: "", logger: logger)
+            try await organizations.write(
+                connection, table: "custody_organization_views_rebuild",
+                upsert: upsertOrganizations.replacingOccurrences(
+                    of: "custody_organization_views ", with: "custody_organization_views_rebuild "),
+                delete: "", logger: logger)
+        }
+        let finalCursor = cursor
+        let finalEvents = events
+        progress(Progress(events: events, total: total, phase: "swapping"))
+        try await database.withTransaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            for statement in [
+                "DROP TABLE custody_exposures", "ALTER TABLE custody_exposures_rebuild RENAME TO custody_exposures",
+                "DROP TABLE custody_organization_views",
+                "ALTER TABLE custody_organization_views_rebuild RENAME TO custody_organization_views",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON custody_exposures, custody_organization_views TO custody_app",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at)
+                VALUES (\(name), \(finalCursor.transaction), \(finalCursor.position), \(finalEvents), now())
+                ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
+                    position = excluded.position, events = excluded.events, updated_at = now()
+                """, logger: logger)
+        }
+        // Events that committed while the tables were written are applied by the live projector (or the next
+        // catch-up), from the checkpoint just stored.
+        return Checkpoint(cursor: finalCursor, events: finalEvents, updatedAt: .now)
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import CustodyCore
+import CustodyStore
+import Foundation
+
+struct Projections: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run, rebuild and inspect the exposure read models.",
+        discussion: """
+            The read models (exposure rows and organization summaries) are folded from the log by a projector \
+            that stores its checkpoint with every write. Without a running projector, `custody exposure` answers \
+            from the log directly and says how far behind the read models are.
+            """,
+        subcommands: [Run.self, Rebuild.self, Status.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Keep the read models up to date (until interrupted): catch up, then follow the log.",
+            discussion: "Example: custody projections run &")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await Runner.run(connection) { database in
+                let projection = ExposureProjection(EventStore(database))
+                try await projection.start()
+                let applied = try await projection.catchUp()
+                Runner.warn("projection caught up (\(applied) event(s) applied); following the log")
+                try await projection.run()
+            }
+        }
+    }
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild the read models from the whole log, then swap them in atomically.",
+            discussion: """
+                Readers keep the old tables until the swap; an interrupted rebuild leaves them untouched and can \
+                be run again. A running projector picks up from the rebuilt checkpoint by itself.
+                Example: custody projections rebuild
+                """)
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let started = ContinuousClock.now
+            let meter = ProgressMeter(started: started)
+            let checkpoint = try await Runner.run(connection) { database in
+                try await ExposureProjection.rebuild(EventStore(database)) { meter.report($0) }
+            }
+            meter.finish()
+            let seconds = (ContinuousClock.now - started).seconds
+            let rate = seconds > 0 ? Int(Double(checkpoint.events) / seconds) : 0
+            if connection.json {
+                print("{\"events\":\(checkpoint.events),\"cursor\":\"\(checkpoint.cursor)\",\"seconds\":\(String(format: "%.3f", seconds))}")
+            } else {
+                print("rebuilt from \(checkpoint.events) event(s) in \(String(format: "%.2f", seconds))s (\(rate) events/s); checkpoint \(checkpoint.cursor)")
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show each projection's checkpoint and how many events it is behind.",
+            discussion: "Example: custody projections status --json")
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let (checkpoint, lag) = try await Runner.run(connection) { database in
+                try await EventStore(database).waitForHorizon()
+                return (try await ExposureProjection.checkpoint(database), try await ExposureProjection.lag(database))
+            }
+            if connection.json {
+                let document = JSONValue.object([
+                    "projection": .string(ExposureProjection.name),
+                    "cursor": checkpoint.map { .string($0.cursor.description) } ?? .null,
+                    "events": .integer(checkpoint?.events ?? 0),
+                    "updatedAt": checkpoint.map { .string($0.updatedAt.description) } ?? .null,
+                    "behind": .integer(lag),
+                ])
+                print(document.jsonbText)
+            } else if let checkpoint {
+                print("\(ExposureProjection.name): \(checkpoint.events) event(s) applied, checkpoint \(checkpoint.cursor) at \(checkpoint.updatedAt); \(lag) event(s) behind")
+            } else {
+                print("\(ExposureProjection.name): never run; \(lag) event(s) behind (run `custody projections run` or `rebuild`)")
+            }
+        }
+    }
+}
+
+/// A progress bar on a terminal, plain lines otherwise, at most a few times a second.
+final class ProgressMeter: @unchecked Sendable {
+    private let started: ContinuousClock.Instant
+    private let lock = NSLock()
+    private var last = ContinuousClock.now - .seconds(10)
+    private let terminal = isatty(STDERR_FILENO) == 1
+
+    init(started: ContinuousClock.Instant) { self.started = started }
+
+    func report(_ progress: ExposureProjection.Progress) {
+        lock.withLock {
+            let now = ContinuousClock.now
+            guard now - last > .milliseconds(terminal ? 200 : 2000) || progress.phase != "folding" else { return }
+            last = now
+            let seconds = (now - started).seconds
+            let rate = seconds > 0 ? Double(progress.events) / seconds : 0
+            let remaining = rate > 0 ? Double(max(0, progress.total - progress.events)) / rate : 0
+            let fraction = progress.total > 0 ? Double(progress.events) / Double(progress.total) : 1
+            let bar = String(repeating: "#", count: Int(fraction * 30)) + String(repeating: ".", count: 30 - Int(fraction * 30))
+            let line = "\(progress.phase) [\(bar)] \(progress.events)/\(progress.total) events, \(Int(rate)) events/s, ETA \(Int(remaining))s"
+            FileHandle.standardError.write(Data(((terminal ? "\r" : "") + line + (terminal ? "" : "\n")).utf8))
+        }
+    }
+
+    func finish() {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
