@@ -93,6 +93,22 @@ import Testing
         #expect(radius.exposures.last?.status == .cleared)
     }
 
+    @Test func thePostmortemListsTheTimelineAndIntervals() async throws {
+        let cli = try await scenario()
+        try breach(cli)
+        let markdown = try cli.run(["postmortem", "mercor-2026-03"])
+        #expect(markdown.status == 0, "\(markdown.stderr)")
+        #expect(markdown.stdout.hasPrefix("# Postmortem: mercor-2026-03"))
+        #expect(markdown.stdout.contains("| time to pause: meta | 5d 0h |"))
+        let json = try cli.run(["postmortem", "mercor-2026-03", "--json"])
+        let postmortem = try EventCoding.decoder.decode(Postmortem.self, from: Data(json.stdout.utf8))
+        #expect(postmortem.timeline.count == 3)
+        #expect(postmortem.windows.count == 4)
+        let unknown = try cli.run(["postmortem", "nope"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("unknown incident 'nope'"))
+    }
+
     @Test func aLateRecordedBreachDiffersBetweenTheTwoClocks() async throws {
         let cli = try await scenario()
         let beforeRecording = Timestamp.now

@@ -1,0 +1,226 @@
+/// What happened in an incident, when, and when it was learned: the timeline with the deployments that entered
+/// or left exposure at each step, and the intervals a postmortem measures.
+public struct Postmortem: Hashable, Sendable, Codable {
+    public struct Step: Hashable, Sendable, Codable {
+        public var occurredAt: Timestamp
+        public var recordedAt: Timestamp
+        public var type: String
+        public var stream: String
+        public var actor: String
+        public var source: String
+        public var description: String
+        /// Deployments whose current exposure began at this step.
+        public var entered: [Slug]
+        /// Deployments whose current exposure ended at this step (cleared, resolved, retracted, retired).
+        public var left: [Slug]
+        /// Deployments whose status or pause changed, as "deployment: from → to".
+        public var changed: [String]
+    }
+
+    public struct Pause: Hashable, Sendable, Codable {
+        public var provider: Slug
+        public var pausedAt: Timestamp
+        public var afterBreachSeconds: Int64
+    }
+
+    public struct Investigation: Hashable, Sendable, Codable {
+        public var investigation: Slug
+        public var provider: Slug
+        public var openedAt: Timestamp
+        public var closedAt: Timestamp?
+        public var outcome: InvestigationOutcome?
+        public var toOpenSeconds: Int64
+        public var toCloseSeconds: Int64?
+    }
+
+    public struct Window: Hashable, Sendable, Codable {
+        public var deployment: Slug
+        public var organization: Slug
+        public var model: Slug
+        public var provider: Slug
+        public var from: Timestamp
+        /// Nil while the exposure is still current.
+        public var to: Timestamp?
+    }
+
+    public var incident: Slug
+    public var vendor: Slug
+    public var summary: String
+    public var severity: Severity
+    public var occurredAt: Timestamp
+    public var disclosedAt: Timestamp?
+    public var retracted: Bool
+    /// When the log first recorded the breach, minus when it happened.
+    public var timeToDetectSeconds: Int64
+    public var timeToDiscloseSeconds: Int64?
+    public var timeline: [Step]
+    public var pauses: [Pause]
+    public var investigations: [Investigation]
+    public var windows: [Window]
+}
+
+extension Postmortem {
+    /// Builds the postmortem of `incident` from every recorded event (as known now). Nil for an unknown incident.
+    public static func of(_ incident: Slug, events: [RecordedEvent]) -> Postmortem? {
+        var chain = SupplyChain()
+        chain.apply(events)
+        guard let reportEvent = events.filter({ if case .breachReported(let e) = $0.event { e.incident == incident } else { false } })
+            .min(by: { Stamp($0) < Stamp($1) }), case .breachReported(let report) = reportEvent.event
+        else { return nil }
+        let breachTime = reportEvent.occurredAt
+        let investigationIds = Set(events.compactMap { event -> Slug? in
+            if case .investigationOpened(let e) = event.event, e.incident == incident { return e.investigation }
+            return nil
+        })
+        let related = events.filter { event in
+            switch event.event {
+            case .breachReported(let e): return e.incident == incident
+            case .breachScopeRevised(let e): return e.incident == incident
+            case .incidentResolved(let e): return e.incident == incident
+            case .incidentRetracted(let e): return e.incident == incident
+            case .vendorPaused(let e): return e.vendor == report.vendor && (e.incident == incident || event.occurredAt >= breachTime)
+            case .vendorResumed(let e): return e.vendor == report.vendor && event.occurredAt >= breachTime
+            case .investigationOpened(let e): return e.incident == incident
+            case .investigationFindingRecorded(let e): return investigationIds.contains(e.investigation)
+            case .investigationClosed(let e): return investigationIds.contains(e.investigation)
+            default: return false
+            }
+        }.sorted { Stamp($0) < Stamp($1) }
+
+        // Walk the steps in stamp order, adding each to the rest of the chain, so two steps at the same instant
+        // (a pause and an investigation on the same day) each show their own effect; corrections show at the step
+        // that made them.
+        let relatedIds = Set(related.map(\.id))
+        var stepped = SupplyChain()
+        stepped.apply(events.filter { !relatedIds.contains($0.id) })
+        var previous: [Slug: Exposure] = [:]
+        var opened: [Slug: Timestamp] = [:]
+        var windows: [Window] = []
+        var steps: [Step] = []
+        for event in related {
+            stepped.apply(event)
+            let now = Dictionary(
+                stepped.exposures(toIncident: incident, at: event.occurredAt).filter(\.isCurrent).map { ($0.deployment, $0) },
+                uniquingKeysWith: { first, _ in first })
+            let entered = now.keys.filter { previous[$0] == nil }.sorted()
+            let left = previous.keys.filter { now[$0] == nil }.sorted()
+            let changed = now.keys.sorted().flatMap { id -> [String] in
+                guard let before = previous[id], let after = now[id] else { return [] }
+                var notes: [String] = []
+                if before.status != after.status { notes.append("\(id): \(before.status.rawValue) → \(after.status.rawValue)") }
+                if before.paused != after.paused { notes.append("\(id): \(after.paused ? "provider paused the vendor" : "provider resumed")") }
+                return notes
+            }
+            for id in entered { opened[id] = now[id]?.since ?? event.occurredAt }
+            for id in left {
+                if let row = previous[id], let from = opened.removeValue(forKey: id) {
+                    windows.append(Window(deployment: id, organization: row.organization, model: row.model, provider: row.provider, from: from, to: event.occurredAt))
+                }
+            }
+            steps.append(Step(
+                occurredAt: event.occurredAt, recordedAt: event.recordedAt, type: event.event.type, stream: event.stream.description,
+                actor: event.metadata.actor, source: event.metadata.source, description: describe(event.event),
+                entered: entered, left: left, changed: changed))
+            previous = now
+        }
+        for (id, from) in opened.sorted(by: { $0.key < $1.key }) {
+            if let row = previous[id] {
+                windows.append(Window(deployment: id, organization: row.organization, model: row.model, provider: row.provider, from: from, to: nil))
+            }
+        }
+
+        var pauses: [Pause] = []
+        for event in related {
+            guard case .vendorPaused(let e) = event.event, !pauses.contains(where: { $0.provider == e.provider }) else { continue }
+            pauses.append(Pause(provider: e.provider, pausedAt: event.occurredAt, afterBreachSeconds: seconds(breachTime, event.occurredAt)))
+        }
+        var investigations: [Investigation] = []
+        for event in related {
+            guard case .investigationOpened(let e) = event.event else { continue }
+            let closing = related.first { if case .investigationClosed(let c) = $0.event { c.investigation == e.investigation } else { false } }
+            var outcome: InvestigationOutcome?
+            if case .investigationClosed(let c)? = closing?.event { outcome = c.outcome }
+            investigations.append(Investigation(
+                investigation: e.investigation, provider: e.provider, openedAt: event.occurredAt, closedAt: closing?.occurredAt,
+                outcome: outcome, toOpenSeconds: seconds(breachTime, event.occurredAt),
+                toCloseSeconds: closing.map { seconds(event.occurredAt, $0.occurredAt) }))
+        }
+        let known = chain.breach(incident, at: .now)
+        return Postmortem(
+            incident: incident, vendor: report.vendor, summary: report.summary, severity: known?.severity ?? report.severity,
+            occurredAt: breachTime, disclosedAt: report.disclosedAt, retracted: known == nil,
+            timeToDetectSeconds: seconds(breachTime, reportEvent.recordedAt),
+            timeToDiscloseSeconds: report.disclosedAt.map { seconds(breachTime, $0) }, timeline: steps, pauses: pauses,
+            investigations: investigations, windows: windows.sorted { ($0.from, $0.deployment) < ($1.from, $1.deployment) })
+    }
+
+    static func seconds(_ from: Timestamp, _ to: Timestamp) -> Int64 { (to.microseconds - from.microseconds) / 1_000_000 }
+
+    static func describe(_ event: DomainEvent) -> String {
+        switch event {
+        case .breachReported(let e):
+            return "breach at \(e.vendor) reported (\(e.severity.rawValue)): \(e.summary)"
+        case .breachScopeRevised(let e):
+            let parts = [e.dataKinds.map { "data " + ($0.isEmpty ? "unknown" : $0.map(\.rawValue).joined(separator: ", ")) },
+                         e.providers.map { "providers " + ($0.isEmpty ? "every client" : $0.map(\.rawValue).joined(separator: ", ")) },
+                         e.severity.map { "severity " + $0.rawValue }].compactMap { $0 }
+            return "scope revised (\(parts.joined(separator: "; "))): \(e.reason)"
+        case .vendorPaused(let e): return "\(e.provider) paused work with \(e.vendor)"
+        case .vendorResumed(let e): return "\(e.provider) resumed work with \(e.vendor)"
+        case .investigationOpened(let e): return "\(e.provider) opened investigation \(e.investigation)"
+        case .investigationFindingRecorded(let e): return "finding in \(e.investigation): \(e.finding)"
+        case .investigationClosed(let e):
+            return "investigation \(e.investigation) closed: \(e.outcome.rawValue)" + (e.summary.map { " (\($0))" } ?? "")
+        case .incidentResolved(let e): return "incident resolved" + (e.summary.map { ": \($0)" } ?? "")
+        case .incidentRetracted(let e): return "report retracted: \(e.reason)"
+        default: return event.type
+        }
+    }
+}
+
+extension Postmortem {
+    /// The report as Markdown.
+    public var markdown: String {
+        var lines = [
+            "# Postmortem: \(incident)", "",
+            "Breach at **\(vendor)**, severity **\(severity.rawValue)**\(retracted ? " (RETRACTED: as known now it never happened)" : ""): \(summary)", "",
+            "| interval | value |", "|---|---|",
+            "| breach occurred | \(occurredAt) |",
+            "| time to detect (first recorded − occurred) | \(Self.duration(timeToDetectSeconds)) |",
+        ]
+        if let disclosedAt, let timeToDiscloseSeconds {
+            lines.append("| time to disclose (\(disclosedAt)) | \(Self.duration(timeToDiscloseSeconds)) |")
+        }
+        for pause in pauses { lines.append("| time to pause: \(pause.provider) | \(Self.duration(pause.afterBreachSeconds)) |") }
+        for item in investigations {
+            lines.append("| investigation \(item.investigation) (\(item.provider)): opened after | \(Self.duration(item.toOpenSeconds)) |")
+            if let toClose = item.toCloseSeconds, let outcome = item.outcome {
+                lines.append("| investigation \(item.investigation): closed \(outcome.rawValue) after | \(Self.duration(toClose)) |")
+            }
+        }
+        lines += ["", "## Timeline", "", "| occurred | recorded | by | event | exposure |", "|---|---|---|---|---|"]
+        for step in timeline {
+            let effects = (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
+                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")]) + step.changed
+            lines.append("| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |")
+        }
+        lines += ["", "## Exposure windows", "", "| deployment | organization | model | provider | from | to |", "|---|---|---|---|---|---|"]
+        for window in windows {
+            lines.append("| \(window.deployment) | \(window.organization) | \(window.model) | \(window.provider) | \(window.from) | \(window.to.map(\.description) ?? "still exposed") |")
+        }
+        if windows.isEmpty { lines.append("| – | | | | | |") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+
+    /// "3d 4h", "2h 5m", "45s".
+    public static func duration(_ seconds: Int64) -> String {
+        let sign = seconds < 0 ? "-" : ""
+        let s = abs(seconds)
+        if s >= 86_400 { return "\(sign)\(s / 86_400)d \(s % 86_400 / 3600)h" }
+        if s >= 3600 { return "\(sign)\(s / 3600)h \(s % 3600 / 60)m" }
+        if s >= 60 { return "\(sign)\(s / 60)m \(s % 60)s" }
+        return "\(sign)\(s)s"
+    }
+}

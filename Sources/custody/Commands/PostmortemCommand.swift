@@ -1,0 +1,35 @@
+import ArgumentParser
+import CustodyCore
+import CustodyStore
+import Foundation
+
+struct PostmortemCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postmortem",
+        abstract: "An incident's postmortem: timeline, who entered or left exposure at each step, and the intervals.",
+        discussion: """
+            Markdown by default (paste it into a ticket or a document); --json gives the same content as data. \
+            Each step shows when it happened and when it was recorded: time to detect is recorded minus occurred.
+            Example: custody postmortem mercor-2026-03 > postmortem.md
+            """)
+    @Argument(help: "The incident's id.") var incident: String
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let id: Slug
+        do { id = try Slug(incident, what: "incident id") } catch { throw CommandFailure(message: error.message) }
+        let events = try await Runner.run(connection) { database in
+            let store = EventStore(database)
+            try await store.waitForHorizon()
+            return try await store.events()
+        }
+        guard let postmortem = Postmortem.of(id, events: events) else {
+            throw CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
+        }
+        if connection.json {
+            print(String(decoding: try EventCoding.encoder.encode(postmortem), as: UTF8.self))
+        } else {
+            print(postmortem.markdown, terminator: "")
+        }
+    }
+}

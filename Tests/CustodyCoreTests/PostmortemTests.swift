@@ -1,0 +1,45 @@
+import CustodyCore
+import Testing
+
+@Suite struct PostmortemTests {
+    func slug(_ text: String) -> Slug { LogBuilder.slug(text) }
+
+    func log() -> LogBuilder {
+        var log = LogBuilder.chain()
+        log.add(BreachReported(
+            incident: slug("b1"), vendor: slug("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [], sources: [],
+            disclosedAt: LogBuilder.time("2026-03-31")), at: "2026-03-27", recorded: "2026-03-29T12:00:00Z")
+        log.add(VendorPaused(provider: slug("meta"), vendor: slug("mercor"), incident: slug("b1")), at: "2026-04-01")
+        log.add(InvestigationOpened(investigation: slug("oi"), incident: slug("b1"), provider: slug("openai")), at: "2026-04-01")
+        log.add(InvestigationClosed(investigation: slug("oi"), outcome: .cleared, summary: nil), at: "2026-04-11")
+        return log
+    }
+
+    @Test func intervalsAreMeasuredFromTheBreach() throws {
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events))
+        #expect(postmortem.timeToDetectSeconds == 2 * 86_400 + 12 * 3600)
+        #expect(postmortem.timeToDiscloseSeconds == Int64(4 * 86_400))
+        #expect(postmortem.pauses.map(\.provider) == [slug("meta")])
+        #expect(postmortem.pauses.first?.afterBreachSeconds == Int64(5 * 86_400))
+        #expect(postmortem.investigations.first?.toOpenSeconds == Int64(5 * 86_400))
+        #expect(postmortem.investigations.first?.toCloseSeconds == Int64(10 * 86_400))
+        #expect(postmortem.investigations.first?.outcome == .cleared)
+    }
+
+    @Test func eachStepSaysWhoEnteredOrLeftExposure() throws {
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events))
+        #expect(postmortem.timeline.map(\.type) == ["BreachReported", "VendorPaused", "InvestigationOpened", "InvestigationClosed"])
+        #expect(postmortem.timeline[0].entered == [slug("h-llama4"), slug("uni-gpt")])
+        #expect(postmortem.timeline[1].changed == ["h-llama4: provider paused the vendor"])
+        #expect(postmortem.timeline[2].changed == ["uni-gpt: potential → investigating"])
+        #expect(postmortem.timeline[3].left == [slug("uni-gpt")])
+        let windows = Dictionary(uniqueKeysWithValues: postmortem.windows.map { ($0.deployment, $0) })
+        #expect(windows[slug("uni-gpt")]?.to == LogBuilder.time("2026-04-11"))
+        #expect(windows[slug("h-llama4")]?.to == nil)
+        #expect(postmortem.markdown.contains("| time to detect (first recorded − occurred) | 2d 12h |"))
+    }
+
+    @Test func anUnknownIncidentHasNoPostmortem() {
+        #expect(Postmortem.of(slug("nope"), events: log().events) == nil)
+    }
+}
