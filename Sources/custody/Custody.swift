@@ -19,7 +19,8 @@ struct Custody: AsyncParsableCommand {
         subcommands: [
             Migrate.self, VendorCommand.self, ProviderCommand.self, ModelCommand.self, SupplyCommand.self,
             OrgCommand.self, Deploy.self, Retire.self, BreachCommand.self, Pause.self, Resume.self,
-            InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, PostmortemCommand.self, Projections.self,
+            InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, DiffCommand.self, PostmortemCommand.self,
+            Projections.self,
             Events.self, Import.self,
             Verify.self,
         ]

@@ -109,6 +109,23 @@ import Testing
         #expect(unknown.stderr.contains("unknown incident 'nope'"))
     }
 
+    @Test func diffListsWhatAppearedChangedAndDisappeared() async throws {
+        let cli = try await scenario()
+        try breach(cli)
+        try record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
+        let result = try cli.run(["diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json"])
+        let appeared = try EventCoding.decoder.decode(ExposureDiff.self, from: Data(result.stdout.utf8))
+        #expect(appeared.appeared.map(\.deployment.rawValue).sorted() == ["su-advising", "su-research"])
+        let later = try cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21", "--json"])
+        let closed = try EventCoding.decoder.decode(ExposureDiff.self, from: Data(later.stdout.utf8))
+        #expect(closed.disappeared.map(\.deployment.rawValue).sorted() == ["mh-triage", "su-advising"])
+        #expect(closed.appeared.isEmpty)
+        let human = try cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21"])
+        #expect(human.stdout.contains("- mh-triage no longer exposed to mercor-2026-03"))
+        let backwards = try cli.run(["diff", "--from", "2026-04-21", "--to", "2026-04-02"])
+        #expect(backwards.status == 1)
+    }
+
     @Test func aLateRecordedBreachDiffersBetweenTheTwoClocks() async throws {
         let cli = try await scenario()
         let beforeRecording = Timestamp.now

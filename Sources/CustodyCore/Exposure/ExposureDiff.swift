@@ -1,0 +1,31 @@
+/// How the current exposures changed between two moments.
+public struct ExposureDiff: Hashable, Sendable, Codable {
+    public struct Change: Hashable, Sendable, Codable {
+        public var before: Exposure
+        public var after: Exposure
+    }
+
+    public var from: Timestamp
+    public var to: Timestamp
+    /// `world` (as of each moment, as known now) or `record` (as known at each moment).
+    public var clock: String
+    public var appeared: [Exposure]
+    public var disappeared: [Exposure]
+    /// Status, severity or pause changed.
+    public var changed: [Change]
+
+    public init(from: Timestamp, to: Timestamp, clock: String, before: [Exposure], after: [Exposure]) {
+        (self.from, self.to, self.clock) = (from, to, clock)
+        func key(_ row: Exposure) -> String { row.deployment.rawValue + "/" + row.incident.rawValue }
+        let old = Dictionary(before.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let new = Dictionary(after.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        appeared = after.filter { old[key($0)] == nil }
+        disappeared = before.filter { new[key($0)] == nil }
+        changed = after.compactMap { row in
+            guard let previous = old[key(row)],
+                previous.status != row.status || previous.severity != row.severity || previous.paused != row.paused
+            else { return nil }
+            return Change(before: previous, after: row)
+        }
+    }
+}
