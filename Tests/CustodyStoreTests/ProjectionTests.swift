@@ -6,17 +6,6 @@ import PostgresNIO
 import Testing
 
 @Suite struct ProjectionTests {
-    /// The read models as text, row by row.
-    static func tables(_ database: Database) async throws -> [String] {
-        var rows: [String] = []
-        for table in ["custody_exposures ORDER BY deployment, incident", "custody_organization_views ORDER BY organization"] {
-            for try await text in try await database.query(PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM \(table.split(separator: " ")[0]) t ORDER BY \(table.components(separatedBy: "ORDER BY ")[1])")).decode(String.self) {
-                rows.append(text)
-            }
-        }
-        return rows
-    }
-
     @Test func aRebuildEqualsTheTablesMaintainedIncrementally() async throws {
         try await TestDatabase.with { database in
             let store = EventStore(database)
@@ -31,11 +20,11 @@ import Testing
                 try await Task.sleep(for: .milliseconds(20))
             }
             runner.cancel()
-            let incremental = try await Self.tables(database)
+            let incremental = try await ReadModels.rows(database)
             #expect(incremental.count > 20)
             let checkpoint = try await ExposureProjection.rebuild(store)
             #expect(checkpoint.events == Int64(Workload.mixed().count))
-            let rebuilt = try await Self.tables(database)
+            let rebuilt = try await ReadModels.rows(database)
             #expect(rebuilt == incremental)
         }
     }
@@ -56,9 +45,9 @@ import Testing
             try await second.start()
             #expect(try await second.catchUp(pageSize: 5) == events.count - 20)
             #expect(try await ExposureProjection.checkpoint(database)?.events == Int64(events.count))
-            let continued = try await Self.tables(database)
+            let continued = try await ReadModels.rows(database)
             _ = try await ExposureProjection.rebuild(store)
-            #expect(try await Self.tables(database) == continued)
+            #expect(try await ReadModels.rows(database) == continued)
         }
     }
 

@@ -1,0 +1,67 @@
+import CustodyCore
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+@Suite(.serialized) struct ProjectorTests {
+    func startProjector(_ url: DatabaseURL) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["projections", "run"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUSTODY_DATABASE_URL"] = url.text
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func aProjectorKilledMidBatchLosesAndRepeatsNothing() async throws {
+        let url = try await TestDatabase.create()
+        try await Database.with(url) { database in
+            let store = EventStore(database)
+            let events = Workload.mixed(organizations: 12)
+            let rounds = 4
+            let perRound = events.count / rounds + 1
+            var generator = SeededGenerator(seed: 7)
+            for round in 0..<rounds {
+                let projector = try startProjector(url)
+                for event in events.dropFirst(round * perRound).prefix(perRound) { _ = try await store.append([event]) }
+                try await Task.sleep(for: .milliseconds(Int(generator.next() % 300)))
+                kill(projector.processIdentifier, SIGKILL)
+                projector.waitUntilExit()
+            }
+            let projector = try startProjector(url)
+            defer { kill(projector.processIdentifier, SIGKILL); projector.waitUntilExit() }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                if try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await ExposureProjection.checkpoint(database)?.events == Int64(events.count))
+            let survived = try await ReadModels.rows(database)
+            _ = try await ExposureProjection.rebuild(store)
+            #expect(try await ReadModels.rows(database) == survived)
+        }
+    }
+
+    @Test func exposureSaysWhenTheReadModelsAreBehindAndUsesThemWhenCurrent() async throws {
+        let url = try await TestDatabase.create()
+        let cli = CLI(databaseURL: url)
+        try await Database.with(url) { database in
+            for event in Workload.mixed(organizations: 2) { _ = try await EventStore(database).append([event]) }
+        }
+        let behind = try cli.run(["exposure", "--org", "org-1", "--json"])
+        #expect(behind.stderr.contains("event(s) behind"))
+        #expect(try cli.run(["projections", "rebuild"]).status == 0)
+        let status = try cli.run(["projections", "status", "--json"])
+        #expect(status.stdout.contains("\"behind\": 0"))
+        let current = try cli.run(["exposure", "--org", "org-1", "--json"])
+        #expect(current.stderr.isEmpty)
+        let fromTables = try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(current.stdout.utf8))
+        let fromLog = try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))
+        #expect(fromTables.exposures == fromLog.exposures)
+        #expect(fromTables.summary == fromLog.summary)
+    }
+}
