@@ -7,7 +7,7 @@ import Foundation
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self])
+        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self])
 
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,6 +76,71 @@ struct Bench: AsyncParsableCommand {
                 }
             }
             handle.write(Data(buffer.utf8))
+        }
+    }
+}
+
+extension Bench {
+    struct Fold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The pure exposure fold over N generated events in memory; prints events/s.")
+        @Option var events = 1_000_000
+
+        func run() async throws {
+            var scenario = Scenario(seed: 42)
+            var recorded: [RecordedEvent] = []
+            recorded.reserveCapacity(events)
+            for index in 0..<events {
+                let (event, at) = scenario.next(index)
+                recorded.append(RecordedEvent(
+                    id: scenario.uuid(), stream: event.stream, version: 1, position: Int64(index + 1), event: event,
+                    metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: at, recordedAt: at, hash: []))
+            }
+            let started = ContinuousClock.now
+            var chain = SupplyChain()
+            chain.apply(recorded)
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print(String(format: "%.1f", Double(events) / seconds))
+        }
+    }
+
+    struct Visible: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append → visible in the exposure read model, with the projector running; prints p50 and p99 ms.")
+        @Option var url: String
+        @Option var appends = 1000
+
+        func run() async throws {
+            let databaseURL = try DatabaseURL(url)
+            let appends = self.appends
+            let latencies = try await Database.with(databaseURL) { database in
+                let store = EventStore(database)
+                let projection = ExposureProjection(store)
+                try await projection.start()
+                try await projection.catchUp()
+                let runner = Task { try await projection.run(pollInterval: .milliseconds(500)) }
+                defer { runner.cancel() }
+                var base = try await ExposureProjection.checkpoint(database)?.events ?? 0
+                var latencies: [Double] = []
+                for index in 0..<appends {
+                    let event = ProposedEvent(
+                        event: .investigationFindingRecorded(InvestigationFindingRecorded(investigation: try Slug("visible"), finding: "f\(index)")),
+                        metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
+                    let started = ContinuousClock.now
+                    _ = try await store.append([event])
+                    base += 1
+                    while try await ExposureProjection.checkpoint(database)?.events ?? 0 < base {
+                        try await Task.sleep(for: .microseconds(200))
+                    }
+                    let elapsed = ContinuousClock.now - started
+                    latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                }
+                return latencies.sorted()
+            }
+            let p50 = latencies[latencies.count / 2]
+            let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+            print(String(format: "%.2f %.2f", p50, p99))
         }
     }
 }
