@@ -124,6 +124,22 @@ import Testing
         }
     }
 
+    @Test func aLogWithTransactionIdsFromTheFutureRefusesAppends() async throws {
+        try await TestDatabase.with { database in
+            // What a table copied from another cluster looks like: stored xids above this cluster's counter.
+            try await database.query(
+                """
+                INSERT INTO custody_events (event_id, stream_id, stream_version, type, schema_version, data, metadata,
+                                            occurred_at, recorded_at, xid, hash)
+                VALUES (gen_random_uuid(), 'vendor-old', 1, 'VendorRegistered', 1, '{"vendor": "old", "name": "Old"}',
+                        '{"actor": "t", "source": "t"}', now(), now(), '900000000000'::xid8, '\\x00')
+                """)
+            await #expect(throws: StoreError.restoredIntoNewCluster) {
+                try await EventStore(database).append([Fixture.vendor("mercor")])
+            }
+        }
+    }
+
     @Test func recordValidatesAgainstTheNamedStreams() async throws {
         try await TestDatabase.with { database in
             let store = EventStore(database)

@@ -46,25 +46,37 @@ public struct ExposureList: Hashable, Sendable, Codable {
 extension SupplyChain {
     /// The organization's view at `time`: its summary and current exposures. Nil for an unknown organization.
     public func exposure(ofOrganization id: Slug, at time: Timestamp) -> OrganizationExposure? {
-        guard let organization = organization(id) else { return nil }
-        let active = activeDeployments(at: time).filter { $0.value.organization == id }
-        let rows = exposures(at: time).filter { $0.organization == id && $0.isCurrent }
-        var counts: [String: Int] = [:]
-        for status in ExposureStatus.allCases where status != .cleared {
-            counts[status.rawValue] = rows.filter { $0.status == status }.count
+        organizationViews(at: time, only: id)[id]
+    }
+
+    /// Every organization's view at `time`, computing the exposures once for all of them.
+    public func organizationViews(at time: Timestamp, only: Slug? = nil) -> [Slug: OrganizationExposure] {
+        let ids = only.map { [$0] } ?? organizationIds
+        let rows = Dictionary(grouping: exposures(at: time).filter(\.isCurrent), by: \.organization)
+        let active = Dictionary(grouping: activeDeployments(at: time).values, by: \.organization)
+        var views: [Slug: OrganizationExposure] = [:]
+        for id in ids {
+            guard let organization = organization(id) else { continue }
+            let deployments = active[id] ?? []
+            let current = rows[id] ?? []
+            var counts: [String: Int] = [:]
+            for status in ExposureStatus.allCases where status != .cleared {
+                counts[status.rawValue] = current.filter { $0.status == status }.count
+            }
+            let models = deployments.map(\.model)
+            let providers = Set(models.compactMap { model($0)?.provider })
+            let suppliers = Set(models.flatMap { self.vendors(supplying: $0, at: time) })
+            let openWeight = deployments.filter { model($0.model)?.openWeights == true }.count
+            let summary = OrganizationSummary(
+                activeDeployments: deployments.count, exposedDeployments: Set(current.map(\.deployment)).count,
+                statusCounts: counts, highestSeverity: current.map(\.severity).max(), providers: providers.sorted(),
+                vendors: suppliers.sorted(), singleProvider: !deployments.isEmpty && providers.count == 1,
+                openWeightShare: deployments.isEmpty ? 0 : Double(openWeight) / Double(deployments.count))
+            views[id] = OrganizationExposure(
+                organization: Reference(id: id, name: organization.name), sector: organization.sector, asOf: time,
+                summary: summary, exposures: current)
         }
-        let models = active.values.map(\.model)
-        let providers = Set(models.compactMap { model($0)?.provider })
-        let suppliers = Set(models.flatMap { self.vendors(supplying: $0, at: time) })
-        let openWeight = active.values.filter { model($0.model)?.openWeights == true }.count
-        let summary = OrganizationSummary(
-            activeDeployments: active.count, exposedDeployments: Set(rows.map(\.deployment)).count, statusCounts: counts,
-            highestSeverity: rows.map(\.severity).max(), providers: providers.sorted(), vendors: suppliers.sorted(),
-            singleProvider: !active.isEmpty && providers.count == 1,
-            openWeightShare: active.isEmpty ? 0 : Double(openWeight) / Double(active.count))
-        return OrganizationExposure(
-            organization: Reference(id: id, name: organization.name), sector: organization.sector, asOf: time, summary: summary,
-            exposures: rows)
+        return views
     }
 
     /// One deployment's current exposures. Nil for an unknown deployment.

@@ -70,12 +70,12 @@ public actor ExposureProjection {
             let stored = try await Self.checkpoint(connection, logger: logger)?.cursor ?? .start
             guard stored == expected else { throw ProjectionMoved() }
             try await changes.write(
-                connection, table: "custody_exposures",
+                connection,
                 upsert: Self.upsertExposures,
                 delete: "DELETE FROM custody_exposures WHERE deployment || '/' || incident = ANY($1::text[])",
                 logger: logger)
             try await organizationChanges.write(
-                connection, table: "custody_organization_views",
+                connection,
                 upsert: Self.upsertOrganizations,
                 delete: "DELETE FROM custody_organization_views WHERE organization = ANY($1::text[])",
                 logger: logger)
@@ -190,8 +190,7 @@ struct Views {
         for row in chain.exposures(at: time) {
             exposures[row.deployment.rawValue + "/" + row.incident.rawValue] = Self.text(row)
         }
-        for id in chain.organizationIds {
-            guard let document = chain.exposure(ofOrganization: id, at: time) else { continue }
+        for (id, document) in chain.organizationViews(at: time) {
             let stored = StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)
             organizations[id.rawValue] = Self.text(stored)
         }
@@ -220,7 +219,7 @@ struct Changes {
         for key in old.keys where new[key] == nil { deletes.append(key) }
     }
 
-    func write(_ connection: PostgresConnection, table: String, upsert: String, delete: String, logger: Logger) async throws {
+    func write(_ connection: PostgresConnection, upsert: String, delete: String, logger: Logger) async throws {
         for start in stride(from: 0, to: upserts.count, by: 5000) {
             let slice = upserts[start..<min(start + 5000, upserts.count)]
             var binds = PostgresBindings()

@@ -47,11 +47,11 @@ extension ExposureProjection {
         let organizations = Changes(old: [:], new: views.organizations)
         try await database.withConnection { connection in
             try await exposures.write(
-                connection, table: "custody_exposures_rebuild",
+                connection,
                 upsert: upsertExposures.replacingOccurrences(of: "custody_exposures ", with: "custody_exposures_rebuild "),
                 delete: "", logger: logger)
             try await organizations.write(
-                connection, table: "custody_organization_views_rebuild",
+                connection,
                 upsert: upsertOrganizations.replacingOccurrences(
                     of: "custody_organization_views ", with: "custody_organization_views_rebuild "),
                 delete: "", logger: logger)
