@@ -145,16 +145,20 @@ extension Bench {
     }
 }
 
-/// A reproducible supply chain growing over time: registry first, then incidents, pauses and investigations.
+/// A reproducible supply chain and its incidents: a registry of 20 vendors, 10 providers, 60 models, 1,000
+/// organizations and 20,000 deployments first, then a long tail of incident work (findings mostly, with pauses,
+/// resumptions, scope revisions, investigations and a breach now and then), as a busy log would hold.
 struct Scenario {
     var random: SeededGenerator
-    var organizations = 0
-    var deployments = 0
     var incidents = 0
     var investigations = 0
+    var paused = Set<Int>()
     let vendors = 20
     let providers = 10
     let models = 60
+    let organizations = 1000
+    let deployments = 20_000
+    let links = 40
     let start = Timestamp(microseconds: 1_600_000_000_000_000)
 
     init(seed: UInt64) { random = SeededGenerator(seed: seed) }
@@ -173,47 +177,62 @@ struct Scenario {
 
     func slug(_ text: String) -> Slug { (try? Slug(text)) ?? Slug.fallback }
 
+    mutating func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
+
     mutating func next(_ index: Int) -> (DomainEvent, Timestamp) {
-        let at = start.adding(seconds: Int64(index) * 60)
-        if index < vendors { return (.vendorRegistered(VendorRegistered(vendor: slug("v\(index)"), name: "Vendor \(index)")), at) }
-        if index < vendors + providers {
-            let p = index - vendors
-            return (.providerRegistered(ProviderRegistered(provider: slug("p\(p)"), name: "Provider \(p)")), at)
+        let at = start.adding(seconds: Int64(index) * 30)
+        var n = index
+        if n < vendors { return (.vendorRegistered(VendorRegistered(vendor: slug("v\(n)"), name: "Vendor \(n)")), at) }
+        n -= vendors
+        if n < providers { return (.providerRegistered(ProviderRegistered(provider: slug("p\(n)"), name: "Provider \(n)")), at) }
+        n -= providers
+        if n < models {
+            return (.modelRegistered(ModelRegistered(
+                model: slug("m\(n)"), name: "Model \(n)", provider: slug("p\(n % providers)"), openWeights: n % 3 == 0)), at)
         }
-        if index < vendors + providers + models {
-            let m = index - vendors - providers
-            return (.modelRegistered(ModelRegistered(model: slug("m\(m)"), name: "Model \(m)", provider: slug("p\(m % providers)"), openWeights: m % 3 == 0)), at)
+        n -= models
+        if n < links {
+            return (.supplyLinkRecorded(SupplyLinkRecorded(
+                vendor: slug("v\(n % vendors)"), provider: slug("p\(n % providers)"),
+                dataKinds: [DataKind.allCases[n % 4]], models: [])), at)
         }
-        let roll = random.next() % 100
-        switch roll {
-        case 0..<5:
-            organizations += 1
-            return (.organizationRegistered(OrganizationRegistered(organization: slug("o\(organizations)"), name: "Org \(organizations)", sector: "education")), at)
-        case 5..<60 where organizations > 0:
-            deployments += 1
-            let org = Int(random.next() % UInt64(organizations)) + 1
+        n -= links
+        if n < organizations {
+            return (.organizationRegistered(OrganizationRegistered(organization: slug("o\(n)"), name: "Org \(n)", sector: "education")), at)
+        }
+        n -= organizations
+        if n < deployments {
             return (.modelDeployed(ModelDeployed(
-                deployment: slug("d\(deployments)"), organization: slug("o\(org)"), model: slug("m\(random.next() % UInt64(models))"),
-                workload: "workload \(deployments)", criticality: Criticality.allCases[Int(random.next() % 4)])), at)
-        case 60..<62:
+                deployment: slug("d\(n)"), organization: slug("o\(n % organizations)"), model: slug("m\(pick(models))"),
+                workload: "workload \(n)", criticality: Criticality.allCases[pick(4)])), at)
+        }
+        let roll = pick(10_000)
+        if roll < 2 || incidents == 0 {
             incidents += 1
             return (.breachReported(BreachReported(
-                incident: slug("i\(incidents)"), vendor: slug("v\(random.next() % UInt64(vendors))"), severity: Severity.allCases[Int(random.next() % 4)],
-                summary: "Generated breach \(incidents)", dataKinds: [DataKind.allCases[Int(random.next() % 4)]], providers: [],
+                incident: slug("i\(incidents)"), vendor: slug("v\(pick(vendors))"), severity: Severity.allCases[pick(4)],
+                summary: "Generated breach \(incidents)", dataKinds: [DataKind.allCases[pick(4)]], providers: [slug("p\(pick(providers))")],
                 sources: [], disclosedAt: nil)), at)
-        case 62..<70 where incidents > 0:
+        }
+        if roll < 20 || investigations == 0 {
             investigations += 1
             return (.investigationOpened(InvestigationOpened(
-                investigation: slug("n\(investigations)"), incident: slug("i\(Int(random.next() % UInt64(incidents)) + 1)"),
-                provider: slug("p\(random.next() % UInt64(providers))"))), at)
-        case 70..<100 where investigations > 0:
-            let n = Int(random.next() % UInt64(investigations)) + 1
-            return (.investigationFindingRecorded(InvestigationFindingRecorded(investigation: slug("n\(n)"), finding: "Finding at \(index)")), at)
-        default:
-            return (.supplyLinkRecorded(SupplyLinkRecorded(
-                vendor: slug("v\(random.next() % UInt64(vendors))"), provider: slug("p\(random.next() % UInt64(providers))"),
-                dataKinds: [.rlhf], models: [])), at)
+                investigation: slug("n\(investigations)"), incident: slug("i\(pick(incidents) + 1)"), provider: slug("p\(pick(providers))"))), at)
         }
+        if roll < 30 {
+            let pair = pick(providers * vendors)
+            let event: DomainEvent = paused.contains(pair)
+                ? .vendorResumed(VendorResumed(provider: slug("p\(pair % providers)"), vendor: slug("v\(pair / providers)")))
+                : .vendorPaused(VendorPaused(provider: slug("p\(pair % providers)"), vendor: slug("v\(pair / providers)"), incident: nil))
+            if paused.contains(pair) { paused.remove(pair) } else { paused.insert(pair) }
+            return (event, at)
+        }
+        if roll < 32 {
+            return (.breachScopeRevised(BreachScopeRevised(
+                incident: slug("i\(pick(incidents) + 1)"), dataKinds: nil, providers: nil, severity: Severity.allCases[pick(4)], reason: "revised")), at)
+        }
+        return (.investigationFindingRecorded(InvestigationFindingRecorded(
+            investigation: slug("n\(pick(investigations) + 1)"), finding: "Finding \(index): contractor workspace reviewed")), at)
     }
 }
 
