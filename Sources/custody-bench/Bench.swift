@@ -207,14 +207,15 @@ struct Scenario {
                 workload: "workload \(n)", criticality: Criticality.allCases[pick(4)])), at)
         }
         let roll = pick(10_000)
-        if roll < 2 || incidents == 0 {
+        // Breaches are rare: a few dozen in a log of a million events, each reaching thousands of deployments.
+        if (roll < 2 && incidents < 40) || incidents == 0 {
             incidents += 1
             return (.breachReported(BreachReported(
                 incident: slug("i\(incidents)"), vendor: slug("v\(pick(vendors))"), severity: Severity.allCases[pick(4)],
                 summary: "Generated breach \(incidents)", dataKinds: [DataKind.allCases[pick(4)]], providers: [slug("p\(pick(providers))")],
                 sources: [], disclosedAt: nil)), at)
         }
-        if roll < 20 || investigations == 0 {
+        if (roll < 20 && investigations < 400) || investigations == 0 {
             investigations += 1
             return (.investigationOpened(InvestigationOpened(
                 investigation: slug("n\(investigations)"), incident: slug("i\(pick(incidents) + 1)"), provider: slug("p\(pick(providers))"))), at)

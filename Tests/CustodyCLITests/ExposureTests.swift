@@ -158,7 +158,10 @@ import Testing
         #expect(Set(document.exposures.map(\.organization.rawValue)) == ["mercy-hospital", "state-university"])
         let human = try cli.run(["exposure", "--deployment", "ca-records"])
         #expect(human.status == 0)
-        #expect(human.stdout.contains("ca-records  llama-4"))
+        #expect(human.stdout.contains("llama-4  mercor  mercor-2026-03"))
         #expect(human.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        let organization = try cli.run(["exposure", "--org", "state-university"])
+        #expect(organization.stdout.contains("exposed: 2 of 2 active deployments"))
+        #expect(organization.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, "\(organization.stdout)")
     }
 }

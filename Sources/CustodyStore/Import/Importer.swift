@@ -32,7 +32,12 @@ public struct Importer: Sendable {
         let summary = try await database.withTransaction { connection in
             try await write(path: path, scan: scan, defaultMetadata: defaultMetadata, connection: connection)
         }
-        if summary.imported > 0 { await EventStore(database).notifyFollowers() }
+        if summary.imported > 0 {
+            // Fresh statistics after a bulk load: without them the planner may read the log by bitmap scan and
+            // sort, making every page of a reader cost the whole remaining log.
+            try await database.query("ANALYZE custody_events")
+            await EventStore(database).notifyFollowers()
+        }
         return summary
     }
 

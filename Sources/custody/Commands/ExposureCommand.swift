@@ -124,38 +124,41 @@ enum ExposureReport {
         let counts = ["confirmed", "investigating", "inconclusive", "potential"]
             .map { "\(summary.statusCounts[$0] ?? 0) \($0)" }.joined(separator: ", ")
         var lines = [
-            "\(document.organization.name) (\(document.sector)): exposure as of \(document.asOf)" + (knownAt.map { ", as known at \($0)" } ?? ""),
-            "  \(summary.exposedDeployments) of \(summary.activeDeployments) active deployment(s) exposed; \(counts)"
-                + (summary.highestSeverity.map { "; highest severity \($0.rawValue)" } ?? ""),
-            "  providers: \(list(summary.providers))" + (summary.singleProvider ? " (single provider: no fallback)" : "")
-                + "; vendors: \(list(summary.vendors)); open-weight share \(Int((summary.openWeightShare * 100).rounded()))%",
+            "\(document.organization.name) (\(document.sector)): exposure as of \(document.asOf)" + (knownAt.map { ", known at \($0)" } ?? ""),
+            "  exposed: \(summary.exposedDeployments) of \(summary.activeDeployments) active deployments"
+                + (summary.highestSeverity.map { ", worst severity \($0.rawValue)" } ?? ""),
+            "  current exposures: \(counts)",
+            "  providers: \(list(summary.providers))" + (summary.singleProvider ? " (single provider: no fallback)" : ""),
+            "  vendors: \(list(summary.vendors)); open-weight share \(Int((summary.openWeightShare * 100).rounded()))%",
         ]
-        lines.append(document.exposures.isEmpty ? "  no current exposures" : table(document.exposures, organization: false))
+        lines.append(document.exposures.isEmpty ? "  no current exposures" : table(document.exposures, without: "organization"))
         return lines.joined(separator: "\n")
     }
 
     static func list(_ document: ExposureList, knownAt: Timestamp?) -> String {
         let title = "\(document.subject) \(document.id): exposure as of \(document.asOf)" + (knownAt.map { ", as known at \($0)" } ?? "")
-        return title + "\n" + (document.exposures.isEmpty ? "  no exposures" : table(document.exposures, organization: true))
+        return title + "\n" + (document.exposures.isEmpty ? "  no exposures" : table(document.exposures, without: document.subject))
     }
 
-    static func table(_ rows: [Exposure], organization: Bool) -> String {
-        var table = organization
-            ? Table("ORGANIZATION", "DEPLOYMENT", "MODEL", "VENDOR", "INCIDENT", "STATUS", "SEVERITY", "PAUSED", "SINCE")
-            : Table("DEPLOYMENT", "MODEL", "PROVIDER", "VENDOR", "INCIDENT", "STATUS", "SEVERITY", "PAUSED", "SINCE")
-        table.maximumWidth = 18
-        for row in rows {
-            let status = row.status.rawValue + (row.resolved ? " (resolved)" : "")
-            let since = String(row.since.description.prefix(10))
-            if organization {
-                table.add(row.organization.rawValue, row.deployment.rawValue, row.model.rawValue, row.vendor.rawValue,
-                          row.incident.rawValue, status, row.severity.rawValue, row.paused ? "yes" : "no", since)
-            } else {
-                table.add(row.deployment.rawValue, row.model.rawValue, row.provider.rawValue, row.vendor.rawValue,
-                          row.incident.rawValue, status, row.severity.rawValue, row.paused ? "yes" : "no", since)
-            }
+    /// The columns of a report, leaving out the one the whole report is about, so rows fit in 100 columns.
+    static func table(_ rows: [Exposure], without subject: String) -> String {
+        let columns: [(String, (Exposure) -> String)] = [
+            ("ORGANIZATION", { $0.organization.rawValue }), ("DEPLOYMENT", { $0.deployment.rawValue }),
+            ("MODEL", { $0.model.rawValue }), ("VENDOR", { $0.vendor.rawValue }), ("INCIDENT", { $0.incident.rawValue }),
+            ("STATUS", { $0.status.rawValue + ($0.resolved ? " (resolved)" : "") }), ("SEVERITY", { $0.severity.rawValue }),
+            ("PAUSED", { $0.paused ? "yes" : "no" }), ("SINCE", { String($0.since.description.prefix(10)) }),
+        ]
+        let omitted: Set<String> = switch subject {
+        case "organization": ["ORGANIZATION"]
+        case "deployment": ["ORGANIZATION", "DEPLOYMENT"]
+        case "model": ["MODEL"]
+        default: ["INCIDENT"]
         }
-        return table.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        let shown = columns.filter { !omitted.contains($0.0) }
+        var table = Table(headers: shown.map(\.0))
+        table.maximumWidth = 14
+        for row in rows { table.rows.append(shown.map { $0.1(row) }) }
+        return table.text
     }
 
     private static func list(_ slugs: [Slug]) -> String { slugs.isEmpty ? "none" : slugs.map(\.rawValue).joined(separator: ", ") }

@@ -5,9 +5,7 @@ struct Table {
     /// Columns wider than this are cut with an ellipsis.
     var maximumWidth = 24
 
-    init(_ headers: String...) { self.headers = headers }
-
-    mutating func add(_ cells: String...) { rows.append(cells) }
+    init(headers: [String]) { self.headers = headers }
 
     var text: String {
         let cut = { (cell: String) -> String in cell.count > maximumWidth ? String(cell.prefix(maximumWidth - 1)) + "…" : cell }
