@@ -6,9 +6,11 @@ import PostgresNIO
 /// How events are selected and decoded, in one place for every reader.
 enum EventRow {
     /// Interpolated with `unescaped:`: trusted text written here, followed by a parameterized WHERE clause.
+    /// The transaction id is selected under another name: an output column called `xid` would capture
+    /// `ORDER BY xid`, sorting by the number instead of walking the (xid, position) index.
     static let select = """
         SELECT event_id, stream_id, stream_version, position, type, schema_version, data::text, metadata::text,
-               custody_micros(occurred_at), custody_micros(recorded_at), hash, xid::text::bigint
+               custody_micros(occurred_at), custody_micros(recorded_at), hash, xid::text::bigint AS log_xid
         FROM custody_events
         """
 
