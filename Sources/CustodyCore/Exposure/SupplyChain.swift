@@ -57,15 +57,11 @@ public struct SupplyChain: Hashable, Sendable {
     var linksByVendor = [Slug: Set<Slug>]()
     var investigationsByIncident = [Slug: Set<Slug>]()
 
-    /// Events applied so far.
-    public private(set) var eventCount = 0
-
     public init() {}
 
     /// Applies one recorded event; order does not matter.
     public mutating func apply(_ recorded: RecordedEvent) {
         let stamp = Stamp(recorded)
-        eventCount += 1
         switch recorded.event {
         case .vendorRegistered(let e): vendors[e.vendor, default: .init()].insert(e.name, at: stamp)
         case .providerRegistered(let e): providers[e.provider, default: .init()].insert(e.name, at: stamp)
@@ -193,8 +189,6 @@ extension SupplyChain {
 
     public func model(_ id: Slug) -> Model? { models[id]?.last?.value }
     public func organization(_ id: Slug) -> Organization? { organizations[id]?.last?.value }
-    public func hasVendor(_ id: Slug) -> Bool { vendors[id] != nil }
-    public func hasProvider(_ id: Slug) -> Bool { providers[id] != nil }
     public func hasDeployment(_ id: Slug) -> Bool { deployments[id] != nil }
 }
 

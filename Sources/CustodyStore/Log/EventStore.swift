@@ -74,16 +74,6 @@ public struct EventStore: Sendable {
             try await database.query("\(unescaped: EventRow.select) WHERE stream_id = ANY(\(names)) ORDER BY stream_id, stream_version"))
     }
 
-    /// One stream's events from a version on.
-    public func read(stream: StreamName, fromVersion version: Int64 = 1, limit: Int = 1000) async throws -> [RecordedEvent] {
-        try await collect(
-            try await database.query(
-                """
-                \(unescaped: EventRow.select) WHERE stream_id = \(stream.description) AND stream_version >= \(version)
-                ORDER BY stream_version LIMIT \(limit)
-                """))
-    }
-
     /// A page of the whole log after `cursor`, in commit-consistent order.
     ///
     /// Only events below the visibility horizon (older than the oldest running transaction) are returned: an
