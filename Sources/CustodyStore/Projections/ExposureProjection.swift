@@ -71,12 +71,12 @@ public actor ExposureProjection {
             guard stored == expected else { throw ProjectionMoved() }
             try await changes.write(
                 connection,
-                upsert: Self.upsertExposures,
+                upsert: Self.upsertExposures(),
                 delete: "DELETE FROM custody_exposures WHERE deployment || '/' || incident = ANY($1::text[])",
                 logger: logger)
             try await organizationChanges.write(
                 connection,
-                upsert: Self.upsertOrganizations,
+                upsert: Self.upsertOrganizations(),
                 delete: "DELETE FROM custody_organization_views WHERE organization = ANY($1::text[])",
                 logger: logger)
             try await connection.query(
@@ -115,20 +115,26 @@ public actor ExposureProjection {
         appliedEvents = 0
     }
 
-    static let upsertExposures = """
-        INSERT INTO custody_exposures (deployment, incident, organization, model, is_current, document)
+    /// Upserts exposure documents into the live table or a rebuild's shadow (a name written here, never input).
+    static func upsertExposures(into table: String = "custody_exposures") -> String {
+        """
+        INSERT INTO \(table) (deployment, incident, organization, model, is_current, document)
         SELECT split_part(k, '/', 1), split_part(k, '/', 2), d::jsonb ->> 'organization', d::jsonb ->> 'model',
                (d::jsonb ->> 'status') <> 'cleared' AND NOT (d::jsonb ->> 'resolved')::boolean, d::jsonb
         FROM unnest($1::text[], $2::text[]) AS x(k, d)
         ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
             model = excluded.model, is_current = excluded.is_current, document = excluded.document
         """
+    }
 
-    static let upsertOrganizations = """
-        INSERT INTO custody_organization_views (organization, document)
+    /// Upserts organization documents into the live table or a rebuild's shadow.
+    static func upsertOrganizations(into table: String = "custody_organization_views") -> String {
+        """
+        INSERT INTO \(table) (organization, document)
         SELECT k, d::jsonb FROM unnest($1::text[], $2::text[]) AS x(k, d)
         ON CONFLICT (organization) DO UPDATE SET document = excluded.document
         """
+    }
 
     // MARK: - Reading
 

@@ -48,12 +48,11 @@ extension ExposureProjection {
         try await database.withConnection { connection in
             try await exposures.write(
                 connection,
-                upsert: upsertExposures.replacingOccurrences(of: "custody_exposures ", with: "custody_exposures_rebuild "),
+                upsert: upsertExposures(into: "custody_exposures_rebuild"),
                 delete: "", logger: logger)
             try await organizations.write(
                 connection,
-                upsert: upsertOrganizations.replacingOccurrences(
-                    of: "custody_organization_views ", with: "custody_organization_views_rebuild "),
+                upsert: upsertOrganizations(into: "custody_organization_views_rebuild"),
                 delete: "", logger: logger)
         }
         let finalCursor = cursor
