@@ -18,6 +18,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Default traits off: swift-configuration support is not used, and FoundationEssentials is enough.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -34,6 +42,7 @@ let package = Package(
             resources: [
                 .embedInCode("001_event_log.sql"),
                 .embedInCode("002_projections.sql"),
+                .embedInCode("003_access.sql"),
             ],
             swiftSettings: strict
         ),
@@ -51,11 +60,31 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The read-only HTTP API over the projections (`custody serve`).
+        .target(
+            name: "CustodyServer",
+            dependencies: [
+                "CustodyCore",
+                "CustodyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "custody",
             dependencies: [
                 "CustodyCore",
                 "CustodyStore",
+                "CustodyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,7 +100,10 @@ let package = Package(
         // Fixtures and a fresh database per suite, shared by the integration and end-to-end tests.
         .target(
             name: "CustodyTestSupport",
-            dependencies: ["CustodyCore", "CustodyStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "CustodyCore", "CustodyStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/CustodyTestSupport",
             swiftSettings: strict
         ),
@@ -87,6 +119,16 @@ let package = Package(
         .testTarget(
             name: "CustodyCLITests",
             dependencies: ["CustodyCore", "CustodyStore", "CustodyTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CustodyAPITests",
+            dependencies: [
+                "CustodyCore", "CustodyStore", "CustodyServer", "CustodyTestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
     ],

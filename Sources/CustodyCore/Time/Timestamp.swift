@@ -191,3 +191,15 @@ extension Int64 {
         return r < 0 ? (q - 1, r + divisor) : (q, r)
     }
 }
+
+extension Timestamp {
+    /// A time a user asks about (`--as-of`, `?known_at=`): like `--at`, never in the future (a minute of clock
+    /// skew allowed).
+    public init(asking text: String, what: String, now: Timestamp = .now) throws(CustodyError) {
+        let time = try Timestamp(parsing: text, what: what)
+        guard time <= now.adding(seconds: 60) else {
+            throw .invalidValue(what: what, value: text, accepted: "a time that is not in the future (now is \(now))")
+        }
+        self = time
+    }
+}

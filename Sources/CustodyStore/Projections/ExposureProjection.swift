@@ -21,7 +21,19 @@ public actor ExposureProjection {
     var exposures: [String: String] = [:]
     var organizations: [String: String] = [:]
 
-    public init(_ store: EventStore) { self.store = store }
+    /// Told of the fold and its checkpoint after `start` and after every applied page: the API server answers
+    /// from the same fold instead of keeping a second one.
+    public typealias Observer = @Sendable (SupplyChain, Checkpoint) -> Void
+    let observer: Observer?
+
+    public init(_ store: EventStore, observer: Observer? = nil) {
+        self.store = store
+        self.observer = observer
+    }
+
+    private func publish() {
+        observer?(chain, Checkpoint(cursor: cursor, events: appliedEvents, updatedAt: .now))
+    }
 
     nonisolated var database: Database { store.database }
 
@@ -40,6 +52,7 @@ public actor ExposureProjection {
         }
         exposures = try await Self.documents(database, "SELECT deployment || '/' || incident, document::text FROM custody_exposures")
         organizations = try await Self.documents(database, "SELECT organization, document::text FROM custody_organization_views")
+        publish()
     }
 
     /// Applies every visible event after the checkpoint, a page per transaction; returns how many.
@@ -91,6 +104,7 @@ public actor ExposureProjection {
         organizations = views.organizations
         cursor = next
         appliedEvents = count
+        publish()
     }
 
     /// Follows the log forever: catches up, then applies each new page as it commits.

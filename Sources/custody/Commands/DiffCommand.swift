@@ -23,8 +23,8 @@ struct DiffCommand: AsyncParsableCommand {
         let now = Timestamp.now
         let (start, end, organization): (Timestamp, Timestamp, Slug?)
         do {
-            start = try Clock.parse(from, "--from", now: now)
-            end = try to.map { text throws(CustodyError) in try Clock.parse(text, "--to", now: now) } ?? now
+            start = try Timestamp(asking: from, what: "--from", now: now)
+            end = try to.map { text throws(CustodyError) in try Timestamp(asking: text, what: "--to", now: now) } ?? now
             organization = try org.map { text throws(CustodyError) in try Slug(text, what: "organization id") }
         } catch {
             throw CommandFailure(message: error.message)

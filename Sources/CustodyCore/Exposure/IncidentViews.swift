@@ -1,0 +1,69 @@
+/// Incidents as the API lists them: what happened at which vendor, and how far it reaches.
+public struct IncidentSummary: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var vendor: Slug
+    public var severity: Severity
+    public var occurredAt: Timestamp
+    public var disclosedAt: Timestamp?
+    public var dataKinds: [DataKind]
+    /// Providers named by the report (empty: every provider the vendor supplied).
+    public var providers: [Slug]
+    public var summary: String
+    public var resolved: Bool
+    /// Recorded by mistake and withdrawn: it reaches nobody.
+    public var retracted: Bool
+    /// Deployments with a current exposure to it, and their organizations (within the reader's scope).
+    public var exposedDeployments: Int
+    public var organizations: Int
+}
+
+public struct IncidentList: Hashable, Sendable, Codable {
+    public var asOf: Timestamp
+    public var incidents: [IncidentSummary]
+}
+
+/// One incident and its blast radius (cleared exposures included).
+public struct IncidentReport: Hashable, Sendable, Codable {
+    public var asOf: Timestamp
+    public var incident: IncidentSummary
+    public var exposures: [Exposure]
+}
+
+extension SupplyChain {
+    /// Every incident reported by `time`, most recent first, counting only exposures `visible` admits.
+    public func incidents(at time: Timestamp, visible: (Exposure) -> Bool = { _ in true }) -> IncidentList {
+        let summaries = incidentIds.compactMap { report(ofIncident: $0, at: time, visible: visible)?.incident }
+        return IncidentList(
+            asOf: time,
+            incidents: summaries.sorted { ($0.occurredAt, $1.id) > ($1.occurredAt, $0.id) })
+    }
+
+    /// An incident and the exposures to it that `visible` admits; nil when it was not reported by `time`.
+    public func report(ofIncident id: Slug, at time: Timestamp, visible: (Exposure) -> Bool = { _ in true }) -> IncidentReport? {
+        guard let facts = incidents[id], let reported = facts.reports.last, reported.stamp.occurredAt <= time else { return nil }
+        let breach = breach(id, at: time)
+        let rows = exposures(toIncident: id, at: time).filter(visible)
+        let current = rows.filter(\.isCurrent)
+        let summary = IncidentSummary(
+            id: id, vendor: reported.value.vendor, severity: breach?.severity ?? reported.value.severity,
+            occurredAt: reported.stamp.occurredAt, disclosedAt: reported.value.disclosedAt,
+            dataKinds: breach?.dataKinds ?? reported.value.dataKinds, providers: breach?.providers ?? reported.value.providers,
+            summary: reported.value.summary, resolved: breach?.resolved ?? false, retracted: breach == nil,
+            exposedDeployments: Set(current.map(\.deployment)).count, organizations: Set(current.map(\.organization)).count)
+        return IncidentReport(asOf: time, incident: summary, exposures: rows)
+    }
+
+    /// The organization a deployment belongs to (as last recorded), nil for an unknown deployment.
+    public func organization(ofDeployment id: Slug) -> Slug? {
+        deployments[id]?.deployed.last?.value.organization
+    }
+}
+
+extension ExposureList {
+    /// The list with only the rows `visible` admits.
+    public func filtered(_ visible: (Exposure) -> Bool) -> ExposureList {
+        var copy = self
+        copy.exposures = exposures.filter(visible)
+        return copy
+    }
+}

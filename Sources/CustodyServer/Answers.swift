@@ -1,0 +1,81 @@
+import CompressNIO
+import Crypto
+import CustodyCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOConcurrencyHelpers
+
+/// A document ready to send, in plain and (when worth it) gzip form, with the ETag that names it.
+struct Answer: Sendable {
+    var body: ByteBuffer
+    var gzipped: ByteBuffer?
+    var contentType: String
+    var etag: String
+
+    init(_ text: String, contentType: String = "application/json", version: String, key: String) {
+        body = ByteBuffer(string: text)
+        self.contentType = contentType
+        // Weak: the plain and gzip forms carry the same ETag. Derived from the log and checkpoint version, and
+        // from what was asked and by whom, so a scoped token never matches an admin's answer.
+        let digest = SHA256.hash(data: Data((version + "\n" + key).utf8))
+        etag = "W/\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        if body.readableBytes >= 1024 {
+            var input = body
+            gzipped = try? input.compress(with: .gzip())
+        }
+    }
+
+    /// The response for `request`: 304 when it already holds this version, gzip when it accepts it.
+    func response(to request: Request) -> Response {
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        headers[.vary] = "Accept, Accept-Encoding, Authorization"
+        headers[.cacheControl] = "private, no-cache"
+        if let held = request.headers[.ifNoneMatch],
+            held == "*" || held.split(separator: ",").contains(where: { Self.weakMatch($0, etag) })
+        {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = contentType
+        if let gzipped, Self.acceptsGzip(request) {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzipped))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    private static func weakMatch(_ candidate: Substring, _ etag: String) -> Bool {
+        let trimmed = candidate.trimmingCharacters(in: .whitespaces)
+        let bare = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
+        return bare(trimmed) == bare(etag)
+    }
+
+    private static func acceptsGzip(_ request: Request) -> Bool {
+        guard let accepted = request.headers[.acceptEncoding] else { return false }
+        return accepted.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.first == "gzip" else { return false }
+            return !fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+        }
+    }
+}
+
+/// Answers by what was asked, valid while the log and checkpoint stay at one version: the first request after
+/// a change computes, the rest are served from memory. Bounded, so a scan of many ids cannot grow it forever.
+final class AnswerCache: Sendable {
+    private let state = NIOLockedValueBox<(version: String, answers: [String: Answer])>(("", [:]))
+    let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func answer(_ key: String, version: String, compute: () async throws -> Answer) async throws -> Answer {
+        if let hit = state.withLockedValue({ $0.version == version ? $0.answers[key] : nil }) { return hit }
+        let answer = try await compute()
+        state.withLockedValue { state in
+            if state.version != version || state.answers.count >= capacity { state = (version, [:]) }
+            state.answers[key] = answer
+        }
+        return answer
+    }
+}

@@ -1,0 +1,93 @@
+import CustodyCore
+import CustodyStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// An error answered as an RFC 9457 problem document (`application/problem+json`) with a `detail` a person
+/// can act on. Every failure of the API ends as one of these: never a stack trace, never a bare 500 for bad input.
+struct Problem: Error, HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    var title: String
+    var detail: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ title: String, _ detail: String, headers: HTTPFields = [:]) {
+        (self.status, self.title, self.detail, self.headers) = (status, title, detail, headers)
+    }
+
+    static func notFound(_ what: String, _ id: String) -> Problem {
+        Problem(.notFound, "Not found", "no \(what) '\(id)' is known (or it is outside this token's organization)")
+    }
+
+    static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "Bad request", detail) }
+
+    static func unavailable(_ detail: String) -> Problem {
+        var headers = HTTPFields()
+        headers[.retryAfter] = "5"
+        return Problem(.serviceUnavailable, "Service unavailable", detail, headers: headers)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let document = JSONValue.object([
+            "type": .string("about:blank"), "title": .string(title), "status": .integer(Int64(status.code)),
+            "detail": .string(detail), "instance": .string(request.uri.path),
+        ])
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: document.jsonbText + "\n")))
+    }
+}
+
+/// Turns whatever a handler throws into a problem document, logs server-side failures with the request id, and
+/// tags every response with that id so a user's report can be matched to the log.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error)
+            if problem.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["status": "\(problem.status.code)", "error": "\(error)"])
+            }
+            response = try problem.response(from: request, context: context)
+        }
+        response.headers[.requestID] = context.id
+        return response
+    }
+
+    static func problem(for error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as HTTPError:
+            let title = error.status.reasonPhrase
+            let detail = error.status == .notFound ? "no such route; see /openapi.yaml" : (error.body ?? title)
+            return Problem(error.status, title, detail, headers: error.headers)
+        case let error as CustodyError:
+            return .badRequest(error.message)
+        case StoreError.unavailable(let reason):
+            return .unavailable("the database is unavailable (\(reason)); try again shortly")
+        case let error as StoreError:
+            switch error {
+            case .schemaBehind, .schemaAhead: return .unavailable(error.description)
+            default: return Problem(.internalServerError, "Internal error", "the database failed to answer; see the server log")
+            }
+        case is DatabaseDeadline:
+            return .unavailable("the database did not answer in time; try again shortly")
+        default:
+            return Problem(.internalServerError, "Internal error", "the request failed; see the server log")
+        }
+    }
+}
+
+/// A database call that took longer than the API waits.
+struct DatabaseDeadline: Error {}
+
+extension HTTPField.Name {
+    static let requestID = Self("X-Request-Id")!
+}

@@ -1,0 +1,98 @@
+import CustodyCore
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// The API's bearer tokens in `custody_tokens`: created and revoked by the operator, read by the server.
+public struct TokenStore: Sendable {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// A stored token as listings show it: never its secret or hash.
+    public struct Token: Sendable, Equatable, Codable {
+        public var id: String
+        /// `admin`, or the organization's id.
+        public var scope: String
+        public var label: String
+        public var createdAt: Timestamp
+        public var expiresAt: Timestamp?
+        public var revokedAt: Timestamp?
+
+        /// Nil only for a row whose organization is not a valid id (never written by `create`).
+        public var access: AccessScope? {
+            scope == "admin" ? .admin : (try? Slug(scope, what: "organization id")).map(AccessScope.organization)
+        }
+    }
+
+    /// Creates a token and returns it with its text, which is shown once and never stored.
+    public func create(_ scope: AccessScope, label: String, expiresAt: Timestamp?) async throws -> (Token, AccessToken) {
+        if let organization = scope.organization {
+            let (registry, _, _) = try await EventStore(database).registry(for: [.organization(organization)], including: UUID())
+            guard registry.organizations.contains(organization) else {
+                throw CustodyError.unknown(what: "organization", id: organization.rawValue)
+            }
+        }
+        let token = AccessToken.generate()
+        let rows = try await database.query(
+            """
+            INSERT INTO custody_tokens (id, secret_hash, organization, admin, label, expires_at)
+            VALUES (\(token.id), \(ByteBuffer(bytes: token.hash)), \(scope.organization?.rawValue), \(scope == .admin),
+                    \(label), custody_from_micros(\(expiresAt?.microseconds)))
+            RETURNING \(unescaped: Self.columns)
+            """)
+        for try await row in rows { return (try Self.decode(row), token) }
+        throw StoreError.database("the new token was not returned")
+    }
+
+    /// Revokes a token; false when there is no such token or it was already revoked.
+    public func revoke(id: String) async throws -> Bool {
+        let rows = try await database.query(
+            "UPDATE custody_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING id")
+        for try await _ in rows { return true }
+        return false
+    }
+
+    public func list() async throws -> [Token] {
+        var tokens: [Token] = []
+        for try await row in try await database.query("SELECT \(unescaped: Self.columns) FROM custody_tokens ORDER BY created_at, id") {
+            tokens.append(try Self.decode(row))
+        }
+        return tokens
+    }
+
+    /// The scope `token` grants now; nil when it is unknown, revoked, expired or does not match its stored hash.
+    public func authenticate(_ token: AccessToken, now: Timestamp = .now) async throws -> (Token, AccessScope)? {
+        let rows = try await database.query(
+            "SELECT \(unescaped: Self.columns), secret_hash FROM custody_tokens WHERE id = \(token.id)")
+        for try await row in rows {
+            let (id, scope, label, created, expires, revoked, hash) = try row.decode(
+                (String, String, String, Int64, Int64?, Int64?, ByteBuffer).self)
+            let stored = Self.token(id, scope, label, created, expires, revoked)
+            guard token.matches(Array(buffer: hash)), stored.revokedAt == nil,
+                stored.expiresAt.map({ $0 > now }) ?? true, let access = stored.access
+            else { return nil }
+            return (stored, access)
+        }
+        return nil
+    }
+
+    private static let columns = """
+        id, COALESCE(organization, 'admin'), label, custody_micros(created_at), custody_micros(expires_at),
+        custody_micros(revoked_at)
+        """
+
+    private static func decode(_ row: PostgresRow) throws -> Token {
+        let (id, scope, label, created, expires, revoked) = try row.decode(
+            (String, String, String, Int64, Int64?, Int64?).self)
+        return token(id, scope, label, created, expires, revoked)
+    }
+
+    private static func token(
+        _ id: String, _ scope: String, _ label: String, _ created: Int64, _ expires: Int64?, _ revoked: Int64?
+    ) -> Token {
+        Token(
+            id: id, scope: scope, label: label, createdAt: Timestamp(microseconds: created),
+            expiresAt: expires.map(Timestamp.init(microseconds:)), revokedAt: revoked.map(Timestamp.init(microseconds:)))
+    }
+}

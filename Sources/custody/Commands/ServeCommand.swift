@@ -1,0 +1,62 @@
+import ArgumentParser
+import CustodyCore
+import CustodyServer
+import CustodyStore
+import Foundation
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the read-only HTTP API over the exposure projections.",
+        discussion: """
+            Endpoints (all JSON, the same documents as the CLI's --json): /v1/organizations, \
+            /v1/organizations/{id}/exposure, /v1/models/{id}/exposure, /v1/deployments/{id}/exposure, \
+            /v1/incidents, /v1/incidents/{id}, /v1/incidents/{id}/postmortem, /v1/events, /v1/events/stream; \
+            open: /health, /ready, /metrics, /openapi.yaml (the full description).
+            Everything under /v1 needs a bearer token (custody token create). The server never writes the log; \
+            by default it also runs the exposure projector (--no-projector when another process runs it).
+            SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish.
+            Examples: custody serve --port 8080
+                      curl -H "Authorization: Bearer $TOKEN" localhost:8080/v1/organizations/state-university/exposure
+            """)
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one; the chosen port is printed).") var port = 8080
+    @Flag(name: .customLong("no-projector"), help: "Do not run the exposure projector here (another process does).")
+    var noProjector = false
+    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.") var noAuth = false
+    @Option(name: .customLong("ready-lag"), help: "/ready fails when the read models are more than this many events behind.")
+    var readyLag: Int64 = 1000
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard readyLag >= 0 else { throw ValidationError("--ready-lag must not be negative") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        var configuration = APIServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.projector = !noProjector
+        configuration.authenticate = !noAuth
+        configuration.readyLag = readyLag
+        var logger = Logger(label: "custody.serve")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let json = connection.json
+        do {
+            let url = try Runner.locate(connection)
+            try await APIServer.run(url, configuration, logger: logger) { host, port in
+                let line = json ? "{\"listening\":\"http://\(host):\(port)\"}" : "custody: serving on http://\(host):\(port)"
+                // Unbuffered: scripts and tests read the chosen port from this line.
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        } catch let error as StoreError {
+            throw CommandFailure(message: error.description)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import CustodyCore
+import CustodyStore
+import CustodyTestSupport
+import Crypto
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Tokens, scoping and every documented error, through the real server.
+@Suite(.serialized) struct APIAccessTests {
+    @Test func aScopedTokenSeesOnlyItsOrganization() async throws {
+        let api = try await APIFixture.start()
+        let university = try api.token(org: "state-university")
+        let list = try await api.get("/v1/organizations", token: university)
+        #expect(list.text.contains("state-university") && !list.text.contains("mercy-hospital"))
+        #expect(try await api.get("/v1/organizations/state-university/exposure", token: university).status == 200)
+        for path in [
+            "/v1/organizations/mercy-hospital/exposure", "/v1/deployments/mh-triage/exposure",
+            "/v1/organizations/mercy-hospital/exposure?as_of=2026-04-02",
+        ] {
+            let response = try await api.get(path, token: university)
+            #expect(response.status == 404, "\(path)")
+            #expect(response.problem?.detail.contains("outside this token's organization") == true)
+        }
+        let model = try api.decode(ExposureList.self, try await api.get("/v1/models/gpt-5/exposure", token: university))
+        #expect(model.exposures.map(\.organization.rawValue) == ["state-university"])
+        let incident = try api.decode(IncidentReport.self, try await api.get("/v1/incidents/mercor-2026-03", token: university))
+        #expect(Set(incident.exposures.map(\.organization.rawValue)) == ["state-university"])
+        #expect(incident.incident.organizations == 1)
+        let postmortem = try api.decode(Postmortem.self, try await api.get("/v1/incidents/mercor-2026-03/postmortem", token: university))
+        #expect(Set(postmortem.windows.map(\.organization.rawValue)) == ["state-university"])
+        let markdown = try await api.get("/v1/incidents/mercor-2026-03/postmortem", token: university, headers: ["Accept": "text/markdown"])
+        #expect(!markdown.text.contains("mh-triage") && !markdown.text.contains("ca-records"))
+        // The global feed and stream are for admins only.
+        #expect(try await api.get("/v1/events", token: university).status == 403)
+        #expect(try await api.get("/v1/events/stream", token: university).problem?.status == 403)
+        #expect(try await api.stop() == 0)
+        // Nothing secret reached the server's log.
+        #expect(!api.server.log.contains(university) && !api.server.log.contains(api.admin))
+    }
+
+    @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {
+        let api = try await APIFixture.start(breach: false)
+        let created = try api.cli.run(["token", "create", "--org", "mercy-hospital", "--label", "soc", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let token = try #require(document["token"] as? String)
+        let id = try #require(document["id"] as? String)
+        #expect(token.hasPrefix("custody_\(id)_"))
+        let url = try #require(api.cli.databaseURL)
+        let stored = try await Database.with(url) { database in
+            var rows: [String] = []
+            for try await (text, hash) in try await database.query(
+                "SELECT row_to_json(t)::text, encode(secret_hash, 'hex') FROM custody_tokens t WHERE id = \(id)"
+            ).decode((String, String).self) { rows.append(text + "|" + hash) }
+            return rows
+        }
+        let expectedHash = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(stored.count == 1)
+        #expect(stored.first?.hasSuffix("|" + expectedHash) == true)
+        #expect(stored.first?.contains(String(token.split(separator: "_").last ?? "")) == false)
+        let listed = try api.cli.run(["token", "list"])
+        #expect(listed.stdout.contains(id) && !listed.stdout.contains(token))
+
+        #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: token).status == 200)
+        #expect(try api.cli.run(["token", "revoke", id]).status == 0)
+        let refused = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: token) { $0.status == 401 }
+        #expect(refused.status == 401)
+        #expect(refused.problem?.detail.contains("revoked") == true)
+        #expect(try api.cli.run(["token", "revoke", id]).status == 1)
+        #expect(try api.cli.run(["token", "create", "--org", "nobody"]).stderr.contains("unknown organization 'nobody'"))
+        #expect(try api.cli.run(["token", "create", "--admin", "--expires", "2020-01-01"]).status == 1)
+        #expect(try await api.stop() == 0)
+    }
+
+    @Test func everyErrorIsAProblemDocument() async throws {
+        let api = try await APIFixture.start()
+        let cases: [(String, [String: String], String?, Int, String)] = [
+            ("/v1/organizations/nobody/exposure", [:], nil, 404, "no organization 'nobody'"),
+            ("/v1/models/nothing/exposure", [:], nil, 404, "no model 'nothing'"),
+            ("/v1/incidents/nothing", [:], nil, 404, "no incident 'nothing'"),
+            ("/v1/incidents/nothing/postmortem", [:], nil, 404, "no incident 'nothing'"),
+            ("/v1/organizations/Not_An_Id/exposure", [:], nil, 400, "invalid organization id"),
+            ("/v1/organizations/state-university/exposure?as_of=2026-02-30", [:], nil, 400, "invalid as_of '2026-02-30'"),
+            ("/v1/organizations/state-university/exposure?known_at=2999-01-01", [:], nil, 400, "not in the future"),
+            ("/v1/incidents?color=blue", [:], nil, 400, "unknown query parameter 'color'"),
+            ("/v1/events?limit=5000", [:], nil, 400, "invalid limit '5000'"),
+            ("/v1/events?after=yesterday", [:], nil, 400, "invalid cursor 'yesterday'"),
+            ("/v1/organizations", [:], "", 401, "needs a bearer token"),
+            ("/v1/organizations", [:], "custody_0123456789abcdef_" + String(repeating: "A", count: 43), 401, "unknown, revoked or expired"),
+            ("/v1/organizations", [:], "hunter2", 401, "not a Custody bearer token"),
+            ("/v1/nowhere", [:], nil, 404, "no such route"),
+            ("/v1/incidents?x=" + String(repeating: "a", count: 3000), [:], nil, 414, "exceeds"),
+        ]
+        for (path, headers, token, status, detail) in cases {
+            let response = try await api.get(path, token: token, headers: headers)
+            #expect(response.status == status, "\(path.prefix(80))")
+            #expect(response.problem?.status == status, "\(path.prefix(80)): \(response.text.prefix(200))")
+            #expect(response.problem?.detail.contains(detail) == true, "\(path.prefix(80)): \(response.problem?.detail ?? response.text)")
+        }
+        let unauthorized = try await api.get("/v1/incidents", token: "")
+        #expect(unauthorized.header("www-authenticate")?.hasPrefix("Bearer") == true)
+        let posted = try await api.server.http.get("/v1/incidents", method: "POST")
+        #expect(posted.status == 405 && posted.header("allow") == "GET, HEAD")
+        let body = try await api.server.http.get("/v1/incidents", headers: ["Authorization": "Bearer \(api.admin)"], body: "{}")
+        #expect(body.status == 413)
+        #expect(try await api.get("/health", token: "").status == 200)
+        #expect(try await api.stop() == 0)
+    }
+
+    @Test func aDatabaseThatIsDownGives503AndReadyFails() async throws {
+        let cli = CLI(databaseURL: try DatabaseURL("postgres://custody@127.0.0.1:1/custody"))
+        let server = try await ServerProcess(cli)
+        let http = server.http
+        #expect(try await http.get("/health").status == 200)
+        let ready = try await http.get("/ready")
+        #expect(ready.status == 503)
+        #expect(ready.text.contains("\"ready\": false"))
+        let token = "custody_0123456789abcdef_" + String(repeating: "A", count: 43)
+        let answer = try await http.get("/v1/organizations", headers: ["Authorization": "Bearer \(token)"])
+        #expect(answer.status == 503)
+        #expect(answer.problem?.detail.contains("database") == true, "\(answer.text)")
+        #expect(answer.header("retry-after") != nil)
+        #expect(try await server.stop() == 0)
+    }
+}

@@ -1,0 +1,71 @@
+import CustodyCore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// The example scenario in a fresh database, `custody serve` running on it, and an admin token.
+struct APIFixture {
+    let cli: CLI
+    let server: ServerProcess
+    let admin: String
+
+    static func start(breach: Bool = true, serve arguments: [String] = [], waitForReady: Bool = true) async throws -> APIFixture {
+        let cli = try await ExampleScenario.registry()
+        if breach { try ExampleScenario.breach(cli) }
+        let admin = try token(cli, ["--admin"])
+        let server = try await ServerProcess(cli, arguments: arguments)
+        let fixture = APIFixture(cli: cli, server: server, admin: admin)
+        if waitForReady { try await fixture.waitUntil("/ready") { $0.status == 200 } }
+        return fixture
+    }
+
+    static func token(_ cli: CLI, _ arguments: [String]) throws -> String {
+        let result = try cli.run(["token", "create"] + arguments)
+        guard result.status == 0, let token = result.lines.first else {
+            throw ExampleScenario.Failed(description: "token create failed: \(result.stderr)")
+        }
+        return token
+    }
+
+    func token(org: String) throws -> String { try Self.token(cli, ["--org", org]) }
+
+    /// GET as admin by default; `token: ""` sends no token at all.
+    func get(_ path: String, token: String? = nil, headers: [String: String] = [:]) async throws -> HTTP.Response {
+        var headers = headers
+        let token = token ?? admin
+        if !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
+        return try await server.http.get(path, headers: headers)
+    }
+
+    /// Polls `path` (as admin) until `done` holds for its response, for up to 20 seconds; returns that response.
+    @discardableResult
+    func waitUntil(_ path: String, token: String? = nil, _ done: (HTTP.Response) -> Bool) async throws -> HTTP.Response {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var response = try await get(path, token: token)
+        while !done(response) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            response = try await get(path, token: token)
+        }
+        return response
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ response: HTTP.Response) throws -> T {
+        try EventCoding.decoder.decode(type, from: Data(response.body))
+    }
+
+    func stop() async throws -> Int32 { try await server.stop() }
+}
+
+/// A problem document as the API sends it.
+struct ProblemDocument: Decodable {
+    var title: String
+    var status: Int
+    var detail: String
+}
+
+extension HTTP.Response {
+    var problem: ProblemDocument? {
+        guard header("content-type") == "application/problem+json" else { return nil }
+        return try? JSONDecoder().decode(ProblemDocument.self, from: Data(body))
+    }
+}

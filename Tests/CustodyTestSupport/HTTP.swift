@@ -1,0 +1,176 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// A deliberately small HTTP/1.1 client for end-to-end tests: one request per connection (`Connection: close`),
+/// raw bytes on the wire, so the tests see exactly what a user's curl would.
+public struct HTTP: Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public struct Malformed: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let host: String
+    public let port: Int
+
+    public init(host: String = "127.0.0.1", port: Int) { (self.host, self.port) = (host, port) }
+
+    public func get(_ path: String, headers: [String: String] = [:], method: String = "GET", body: String? = nil) async throws -> Response {
+        let raw = try await exchange(request(path, headers: headers, method: method, body: body)) { _ in false }
+        return try Self.parse(raw)
+    }
+
+    /// Reads a streaming response until `enough` holds for what arrived (or `timeout` passes); returns the text.
+    public func stream(
+        _ path: String, headers: [String: String] = [:], timeout: Duration = .seconds(20), until enough: @escaping @Sendable (String) -> Bool
+    ) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                let raw = try await exchange(request(path, headers: headers, method: "GET", body: nil)) { bytes in
+                    enough(String(decoding: bytes, as: UTF8.self))
+                }
+                return String(decoding: raw, as: UTF8.self)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let text = first else { throw Malformed(description: "stream timed out") }
+            return text
+        }
+    }
+
+    private func request(_ path: String, headers: [String: String], method: String, body: String?) -> String {
+        var lines = ["\(method) \(path) HTTP/1.1", "Host: \(host):\(port)", "Connection: close"]
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { lines.append("\(name): \(value)") }
+        if let body { lines.append("Content-Length: \(body.utf8.count)") }
+        return lines.joined(separator: "\r\n") + "\r\n\r\n" + (body ?? "")
+    }
+
+    /// Sends `request` and collects bytes until the server closes or `enough` says stop.
+    private func exchange(_ request: String, enough: @escaping @Sendable ([UInt8]) -> Bool) async throws -> [UInt8] {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            var received: [UInt8] = []
+            for try await chunk in inbound {
+                received.append(contentsOf: chunk.readableBytesView)
+                if enough(received) { break }
+            }
+            return received
+        }
+    }
+
+    static func parse(_ raw: [UInt8]) throws -> Response {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        guard let end = raw.firstRange(of: separator) else { throw Malformed(description: "no header end in \(raw.count) bytes") }
+        let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = head[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Malformed(description: "bad status line \(head[0])") }
+        let headers = head.dropFirst().compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        var body = Array(raw[end.upperBound...])
+        var response = Response(status: status, headers: headers.map { (name: $0.0, value: $0.1) }, body: body)
+        if response.header("transfer-encoding")?.lowercased() == "chunked" {
+            body = try dechunk(body)
+            response.body = body
+        }
+        return response
+    }
+
+    static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard let lineEnd = bytes[index...].firstRange(of: Array("\r\n".utf8)) else { break }
+            let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";")[0]
+            guard let size = Int(sizeText, radix: 16) else { throw Malformed(description: "bad chunk size \(sizeText)") }
+            if size == 0 { break }
+            let start = lineEnd.upperBound
+            output.append(contentsOf: bytes[start..<min(start + size, bytes.count)])
+            index = start + size + 2
+        }
+        return output
+    }
+}
+
+/// `custody serve` as a child process on a free port, stopped with SIGTERM like a service manager would.
+public final class ServerProcess: @unchecked Sendable {
+    public let process = Process()
+    public private(set) var port = 0
+    private let output = Output()
+    private let errors = Output()
+
+    final class Output: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func append(_ more: Data) { lock.withLock { data.append(more) } }
+        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    }
+
+    /// Starts the server and waits until it prints the address it listens on.
+    public init(_ cli: CLI, arguments: [String] = []) async throws {
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["serve", "--port", "0"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUSTODY_DATABASE_URL"] = cli.databaseURL?.text
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let output = self.output
+        let errors = self.errors
+        out.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        err.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let line = output.text.split(separator: "\n").first(where: { $0.contains("serving on http://") }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0) })
+            {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw HTTP.Malformed(description: "custody serve did not start: \(errors.text)")
+    }
+
+    public var http: HTTP { HTTP(port: port) }
+    public var log: String { errors.text }
+
+    /// SIGTERM, then the exit status once it has stopped.
+    public func stop() async throws -> Int32 {
+        if process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
