@@ -43,6 +43,7 @@ let package = Package(
                 .embedInCode("001_event_log.sql"),
                 .embedInCode("002_projections.sql"),
                 .embedInCode("003_access.sql"),
+                .embedInCode("004_responses.sql"),
             ],
             swiftSettings: strict
         ),

@@ -48,6 +48,8 @@ public enum APIRoutes {
         APIRoute(.get, "/v1/incidents", .token) { e in e.incidents },
         APIRoute(.get, "/v1/incidents/{id}", .token) { e in e.incident },
         APIRoute(.get, "/v1/incidents/{id}/postmortem", .token) { e in e.postmortem },
+        APIRoute(.get, "/v1/whatif", .token) { e in e.whatIf },
+        APIRoute(.get, "/v1/concentration", .token) { e in e.concentration },
         APIRoute(.get, "/v1/events", .admin) { e in e.events },
         APIRoute(.get, "/v1/events/stream", .admin) { e in e.eventStream },
     ]

@@ -210,10 +210,13 @@ struct Scenario {
         // Breaches are rare: a few dozen in a log of a million events, each reaching thousands of deployments.
         if (roll < 2 && incidents < 40) || incidents == 0 {
             incidents += 1
+            // Vendor k supplies provider k % 10 with data kind k % 4 (the links above): a breach names that kind
+            // or leaves it unknown, and every client, so it really reaches that provider's deployments.
+            let vendor = pick(vendors)
+            let kinds = pick(2) == 0 ? [DataKind.allCases[vendor % 4]] : []
             return (.breachReported(BreachReported(
-                incident: slug("i\(incidents)"), vendor: slug("v\(pick(vendors))"), severity: Severity.allCases[pick(4)],
-                summary: "Generated breach \(incidents)", dataKinds: [DataKind.allCases[pick(4)]], providers: [slug("p\(pick(providers))")],
-                sources: [], disclosedAt: nil)), at)
+                incident: slug("i\(incidents)"), vendor: slug("v\(vendor)"), severity: Severity.allCases[pick(4)],
+                summary: "Generated breach \(incidents)", dataKinds: kinds, providers: [], sources: [], disclosedAt: nil)), at)
         }
         if (roll < 20 && investigations < 400) || investigations == 0 {
             investigations += 1

@@ -20,6 +20,7 @@ struct Custody: AsyncParsableCommand {
             Migrate.self, VendorCommand.self, ProviderCommand.self, ModelCommand.self, SupplyCommand.self,
             OrgCommand.self, Deploy.self, Retire.self, BreachCommand.self, Pause.self, Resume.self,
             InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, DiffCommand.self, PostmortemCommand.self,
+            Respond.self, WhatIf.self, ConcentrationCommand.self,
             Projections.self, Serve.self, TokenCommand.self,
             Events.self, Import.self,
             Verify.self,

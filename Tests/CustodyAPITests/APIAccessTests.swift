@@ -69,6 +69,13 @@ import Testing
         #expect(try api.cli.run(["token", "revoke", id]).status == 1)
         #expect(try api.cli.run(["token", "create", "--org", "nobody"]).stderr.contains("unknown organization 'nobody'"))
         #expect(try api.cli.run(["token", "create", "--admin", "--expires", "2020-01-01"]).status == 1)
+        // An expiring token works until its time, then is refused like a revoked one.
+        let soon = Timestamp.now.adding(seconds: 3)
+        let expiring = try APIFixture.token(api.cli, ["--org", "mercy-hospital", "--expires", soon.description])
+        #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: expiring).status == 200)
+        let expired = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: expiring) { $0.status == 401 }
+        #expect(expired.status == 401)
+        #expect(Timestamp.now >= soon)
         #expect(try await api.stop() == 0)
     }
 

@@ -133,4 +133,22 @@ import Testing
         process.waitUntilExit()
         return Array(data)
     }
+
+    @Test func whatIfAndConcentrationAreServedWithinScope() async throws {
+        let api = try await APIFixture.start(breach: false)
+        let all = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor&data=rlhf"))
+        #expect(Set(all.exposures.map(\.organization.rawValue)) == ["state-university", "mercy-hospital", "civic-agency"])
+        let agency = try api.token(org: "civic-agency")
+        let scoped = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor", token: agency))
+        #expect(scoped.exposures.map(\.deployment.rawValue) == ["ca-records"])
+        #expect(try await api.get("/v1/whatif?vendor=nobody").status == 404)
+        #expect(try await api.get("/v1/whatif").status == 400)
+        let badKind = try await api.get("/v1/whatif?vendor=mercor&data=gossip")
+        #expect(badKind.problem?.detail.contains("invalid data kind 'gossip'") == true, "\(badKind.text)")
+        let concentration = try api.decode(Concentration.self, try await api.get("/v1/concentration"))
+        #expect(concentration.vendors.first?.id.rawValue == "mercor")
+        let mine = try api.decode(Concentration.self, try await api.get("/v1/concentration", token: agency))
+        #expect(mine.organizations.map(\.id.rawValue) == ["civic-agency"])
+        #expect(try await api.stop() == 0)
+    }
 }

@@ -19,6 +19,10 @@ public enum DomainEvent: Hashable, Sendable {
     case investigationClosed(InvestigationClosed)
     case incidentResolved(IncidentResolved)
     case incidentRetracted(IncidentRetracted)
+    case exposureResponseRecorded(ExposureResponseRecorded)
+    case deploymentSwitched(DeploymentSwitched)
+    case deploymentUpdated(DeploymentUpdated)
+    case supplyLinkRetracted(SupplyLinkRetracted)
 
     /// The event's data.
     public var payload: any EventPayload {
@@ -40,6 +44,10 @@ public enum DomainEvent: Hashable, Sendable {
         case .investigationClosed(let p): return p
         case .incidentResolved(let p): return p
         case .incidentRetracted(let p): return p
+        case .exposureResponseRecorded(let p): return p
+        case .deploymentSwitched(let p): return p
+        case .deploymentUpdated(let p): return p
+        case .supplyLinkRetracted(let p): return p
         }
     }
 
@@ -49,7 +57,8 @@ public enum DomainEvent: Hashable, Sendable {
         SupplyLinkEnded.self, OrganizationRegistered.self, ModelDeployed.self, DeploymentRetired.self,
         BreachReported.self, BreachScopeRevised.self, VendorPaused.self, VendorResumed.self,
         InvestigationOpened.self, InvestigationFindingRecorded.self, InvestigationClosed.self,
-        IncidentResolved.self, IncidentRetracted.self,
+        IncidentResolved.self, IncidentRetracted.self, ExposureResponseRecorded.self, DeploymentSwitched.self,
+        DeploymentUpdated.self, SupplyLinkRetracted.self,
     ]
 
     /// Wraps a payload in its case.

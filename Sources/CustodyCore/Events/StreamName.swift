@@ -5,7 +5,7 @@
 public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The stream kinds, one per thing whose history the log keeps.
     public enum Kind: String, CaseIterable, Sendable {
-        case vendor, provider, model, supply, organization, deployment, incident, pause, investigation
+        case vendor, provider, model, supply, organization, deployment, incident, pause, investigation, response
     }
 
     public let kind: Kind
@@ -30,6 +30,9 @@ public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertibl
     public static func pause(provider: Slug, vendor: Slug) -> StreamName {
         StreamName(kind: .pause, id: provider.rawValue + "." + vendor.rawValue)
     }
+    public static func response(organization: Slug, incident: Slug) -> StreamName {
+        StreamName(kind: .response, id: organization.rawValue + "." + incident.rawValue)
+    }
 
     /// Parses `kind-id`, as users type it in `custody events --stream`.
     public init(parsing text: String) throws(CustodyError) {
@@ -39,7 +42,7 @@ public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertibl
         }
         let id = String(text[text.index(after: dash)...])
         let parts = id.split(separator: ".", omittingEmptySubsequences: false)
-        let expectedParts = (kind == .supply || kind == .pause) ? 2 : 1
+        let expectedParts = (kind == .supply || kind == .pause || kind == .response) ? 2 : 1
         guard parts.count == expectedParts, (try? parts.map { try Slug(String($0)) }) != nil else {
             throw .invalidValue(what: "stream", value: text, accepted: accepted)
         }

@@ -18,6 +18,8 @@ public struct Exposure: Hashable, Sendable, Codable {
     public var since: Timestamp
     /// Data kinds of the breach that the supply link carried (empty: the breach's kinds are unknown).
     public var dataKinds: [DataKind]
+    /// The organization's latest response to this exposure; nil while nobody has answered it.
+    public var response: ExposureResponse? = nil
 
     /// Shown in the current view: not cleared, incident not resolved.
     public var isCurrent: Bool { status != .cleared && !resolved }
@@ -30,4 +32,16 @@ public struct Exposure: Hashable, Sendable, Codable {
         if lhs.deployment != rhs.deployment { return lhs.deployment < rhs.deployment }
         return lhs.incident < rhs.incident
     }
+}
+
+/// What the organization did about an exposure, and since when.
+public struct ExposureResponse: Hashable, Sendable, Codable {
+    public var state: ResponseState
+    public var owner: String
+    public var since: Timestamp
+    /// `deployment`, or `provider` for one analysis recorded for every deployment on the provider.
+    public var scope: String
+    public var note: String?
+    public var justification: NotAffectedJustification?
+    public var reviewBy: Timestamp?
 }

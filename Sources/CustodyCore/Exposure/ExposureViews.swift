@@ -15,6 +15,9 @@ public struct OrganizationSummary: Hashable, Sendable, Codable {
     public var singleProvider: Bool
     /// Share of active deployments on open-weight models, from 0 to 1.
     public var openWeightShare: Double
+    /// Current exposures nobody has responded to yet, and when the oldest of them began.
+    public var needsResponse: Int
+    public var oldestUnanswered: Timestamp?
 }
 
 /// A named entity in a document.
@@ -67,11 +70,13 @@ extension SupplyChain {
             let providers = Set(models.compactMap { model($0)?.provider })
             let suppliers = Set(models.flatMap { self.vendors(supplying: $0, at: time) })
             let openWeight = deployments.filter { model($0.model)?.openWeights == true }.count
+            let unanswered = current.filter { $0.response == nil }
             let summary = OrganizationSummary(
                 activeDeployments: deployments.count, exposedDeployments: Set(current.map(\.deployment)).count,
                 statusCounts: counts, highestSeverity: current.map(\.severity).max(), providers: providers.sorted(),
                 vendors: suppliers.sorted(), singleProvider: !deployments.isEmpty && providers.count == 1,
-                openWeightShare: deployments.isEmpty ? 0 : Double(openWeight) / Double(deployments.count))
+                openWeightShare: deployments.isEmpty ? 0 : Double(openWeight) / Double(deployments.count),
+                needsResponse: unanswered.count, oldestUnanswered: unanswered.map(\.since).min())
             views[id] = OrganizationExposure(
                 organization: Reference(id: id, name: organization.name), sector: organization.sector, asOf: time,
                 summary: summary, exposures: current)

@@ -41,6 +41,9 @@ public struct Postmortem: Hashable, Sendable, Codable {
         public var from: Timestamp
         /// Nil while the exposure is still current.
         public var to: Timestamp?
+        /// From entering exposure to the organization's first response, and to `mitigated`, when they came.
+        public var acknowledgedAfterSeconds: Int64? = nil
+        public var mitigatedAfterSeconds: Int64? = nil
     }
 
     public var incident: Slug
@@ -83,6 +86,9 @@ extension Postmortem {
             case .investigationOpened(let e): return e.incident == incident
             case .investigationFindingRecorded(let e): return investigationIds.contains(e.investigation)
             case .investigationClosed(let e): return investigationIds.contains(e.investigation)
+            case .exposureResponseRecorded(let e): return e.incident == incident
+            // A switch or a retirement after the breach can end (or begin) an exposure window.
+            case .deploymentSwitched, .deploymentRetired: return event.occurredAt >= breachTime
             default: return false
             }
         }.sorted { Stamp($0) < Stamp($1) }
@@ -129,6 +135,8 @@ extension Postmortem {
             }
         }
 
+        windows = windows.map { window in respondedTo(window, incident: incident, among: related) }
+
         var pauses: [Pause] = []
         for event in related {
             guard case .vendorPaused(let e) = event.event, !pauses.contains(where: { $0.provider == e.provider }) else { continue }
@@ -156,6 +164,23 @@ extension Postmortem {
 
     static func seconds(_ from: Timestamp, _ to: Timestamp) -> Int64 { (to.microseconds - from.microseconds) / 1_000_000 }
 
+    /// The window with its time to acknowledge (first response of any state) and to mitigate, counting the
+    /// deployment's own responses and its organization's for the provider, within the window.
+    static func respondedTo(_ window: Window, incident: Slug, among events: [RecordedEvent]) -> Window {
+        var window = window
+        for event in events {
+            guard case .exposureResponseRecorded(let e) = event.event, event.occurredAt >= window.from,
+                window.to.map({ event.occurredAt <= $0 }) ?? true,
+                e.deployment == window.deployment || (e.deployment == nil && e.provider == window.provider && e.organization == window.organization)
+            else { continue }
+            if window.acknowledgedAfterSeconds == nil { window.acknowledgedAfterSeconds = seconds(window.from, event.occurredAt) }
+            if e.state == .mitigated, window.mitigatedAfterSeconds == nil {
+                window.mitigatedAfterSeconds = seconds(window.from, event.occurredAt)
+            }
+        }
+        return window
+    }
+
     static func describe(_ event: DomainEvent) -> String {
         switch event {
         case .breachReported(let e):
@@ -173,6 +198,12 @@ extension Postmortem {
             return "investigation \(e.investigation) closed: \(e.outcome.rawValue)" + (e.summary.map { " (\($0))" } ?? "")
         case .incidentResolved(let e): return "incident resolved" + (e.summary.map { ": \($0)" } ?? "")
         case .incidentRetracted(let e): return "report retracted: \(e.reason)"
+        case .deploymentSwitched(let e): return "deployment \(e.deployment) switched to model \(e.model)"
+        case .deploymentRetired(let e): return "deployment \(e.deployment) retired"
+        case .exposureResponseRecorded(let e):
+            let subject = e.deployment.map { "deployment \($0)" } ?? "every deployment on \(e.provider?.rawValue ?? "?")"
+            return "\(e.organization) responded for \(subject): \(e.state.rawValue) (owner \(e.owner))"
+                + (e.justification.map { ", \($0.rawValue)" } ?? "") + (e.note.map { ": \($0)" } ?? "")
         default: return event.type
         }
     }
@@ -204,11 +235,19 @@ extension Postmortem {
                 + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")]) + step.changed
             lines.append("| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |")
         }
-        lines += ["", "## Exposure windows", "", "| deployment | organization | model | provider | from | to |", "|---|---|---|---|---|---|"]
+        lines += [
+            "", "## Exposure windows", "",
+            "| deployment | organization | model | provider | from | to | acknowledged after | mitigated after |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for window in windows {
-            lines.append("| \(window.deployment) | \(window.organization) | \(window.model) | \(window.provider) | \(window.from) | \(window.to.map(\.description) ?? "still exposed") |")
+            let acknowledged = window.acknowledgedAfterSeconds.map(Self.duration) ?? "–"
+            let mitigated = window.mitigatedAfterSeconds.map(Self.duration) ?? "–"
+            lines.append(
+                "| \(window.deployment) | \(window.organization) | \(window.model) | \(window.provider) | \(window.from) | "
+                    + "\(window.to.map(\.description) ?? "still exposed") | \(acknowledged) | \(mitigated) |")
         }
-        if windows.isEmpty { lines.append("| – | | | | | |") }
+        if windows.isEmpty { lines.append("| – | | | | | | | |") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -20,12 +20,14 @@ extension SupplyChain {
                 guard model(modelId)?.provider == provider, supplied.models?.contains(modelId) ?? true else { continue }
                 for deploymentId in deploymentIds {
                     guard let deployed = activeDeployment(deploymentId, at: time), deployed.value.model == modelId else { continue }
+                    let organization = deployed.value.organization
                     rows.append(
                         Exposure(
-                            organization: deployed.value.organization, deployment: deploymentId, workload: deployed.value.workload,
+                            organization: organization, deployment: deploymentId, workload: deployed.value.workload,
                             criticality: deployed.value.criticality, model: modelId, provider: provider, vendor: breach.vendor,
                             incident: id, status: status, severity: breach.severity, paused: paused, resolved: breach.resolved,
-                            since: max(breach.occurredAt, deployed.stamp.occurredAt), dataKinds: supplied.kinds))
+                            since: max(breach.occurredAt, deployed.stamp.occurredAt), dataKinds: supplied.kinds,
+                            response: response(deployment: deploymentId, organization: organization, provider: provider, incident: id, at: time)))
                 }
             }
         }
@@ -46,7 +48,9 @@ extension SupplyChain {
         guard let provider = self.model(model)?.provider else { return [] }
         return links.compactMap { pair, timeline -> Slug? in
             guard pair.second == provider else { return nil }
+            let retracted = Self.retraction(timeline)
             let carries = timeline.upTo(time).contains { fact in
+                guard fact.stamp.position > retracted else { return false }
                 guard case .began(_, let models) = fact.value else { return false }
                 return models.isEmpty || models.contains(model)
             }

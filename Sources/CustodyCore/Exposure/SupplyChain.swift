@@ -21,14 +21,24 @@ public struct SupplyChain: Hashable, Sendable {
         public var sector: String
     }
 
+    struct Triple: Hashable, Sendable {
+        var first: Slug
+        var second: Slug
+        var third: Slug
+    }
+
     enum LinkFact: Hashable, Sendable {
         case began(dataKinds: [DataKind], models: [Slug])
         case ended
+        /// Recorded by mistake: every `began` recorded before this never happened.
+        case retracted
     }
 
     struct DeploymentFacts: Hashable, Sendable {
         var deployed = Timeline<ModelDeployed>()
         var retired = Timeline<Bool>()
+        var switches = Timeline<Slug>()
+        var updates = Timeline<DeploymentUpdated>()
     }
 
     struct IncidentFacts: Hashable, Sendable {
@@ -52,6 +62,10 @@ public struct SupplyChain: Hashable, Sendable {
     var incidents = [Slug: IncidentFacts]()
     var investigations = [Slug: InvestigationFacts]()
     var pauses = [Pair: Timeline<Bool>]()
+    /// Responses for one deployment, by (deployment, incident); for every deployment of an organization on a
+    /// provider, by (organization, provider, incident).
+    var deploymentResponses = [Pair: Timeline<ExposureResponseRecorded>]()
+    var providerResponses = [Triple: Timeline<ExposureResponseRecorded>]()
     /// Secondary indexes, derived from the facts above and kept in step with them.
     var deploymentsByModel = [Slug: Set<Slug>]()
     var linksByVendor = [Slug: Set<Slug>]()
@@ -93,6 +107,18 @@ public struct SupplyChain: Hashable, Sendable {
         case .investigationFindingRecorded:
             // Findings inform postmortems, not exposure.
             break
+        case .exposureResponseRecorded(let e):
+            if let deployment = e.deployment {
+                deploymentResponses[Pair(first: deployment, second: e.incident), default: .init()].insert(e, at: stamp)
+            } else if let provider = e.provider {
+                providerResponses[Triple(first: e.organization, second: provider, third: e.incident), default: .init()].insert(e, at: stamp)
+            }
+        case .deploymentSwitched(let e):
+            deployments[e.deployment, default: .init()].switches.insert(e.model, at: stamp)
+            deploymentsByModel[e.model, default: []].insert(e.deployment)
+        case .deploymentUpdated(let e): deployments[e.deployment, default: .init()].updates.insert(e, at: stamp)
+        case .supplyLinkRetracted(let e):
+            links[Pair(first: e.vendor, second: e.provider), default: .init()].insert(.retracted, at: stamp)
         }
     }
 
@@ -146,8 +172,9 @@ extension SupplyChain {
         var restricted = Set<Slug>()
         var everyModel = false
         var carried = Set<DataKind>()
+        let retracted = Self.retraction(timeline)
         // A link that ended still counts: the data it delivered stays in the models.
-        for fact in timeline.upTo(time) {
+        for fact in timeline.upTo(time) where fact.stamp.position > retracted {
             guard case .began(let linkKinds, let linkModels) = fact.value else { continue }
             let overlap = kinds.isEmpty ? linkKinds : linkKinds.filter(kinds.contains)
             guard !overlap.isEmpty else { continue }
@@ -180,11 +207,40 @@ extension SupplyChain {
         pauses[Pair(first: provider, second: vendor)]?.latest(at: time)?.value ?? false
     }
 
-    /// The deployment's facts when it is active at `time`.
+    /// The log position of a link's latest retraction (-1 when none): a correction, so it applies to every
+    /// world time, whatever its own `--at`, and only to what was recorded before it.
+    static func retraction(_ timeline: Timeline<LinkFact>) -> Int64 {
+        timeline.facts.filter { $0.value == .retracted }.map(\.stamp.position).max() ?? -1
+    }
+
+    /// The deployment as it stands at `time` (model after switches, workload and criticality after updates),
+    /// stamped with when it began running that model; nil when it is not active then.
     func activeDeployment(_ id: Slug, at time: Timestamp) -> Stamped<ModelDeployed>? {
         guard let facts = deployments[id], let deployed = facts.deployed.latest(at: time) else { return nil }
         if let retired = facts.retired.latest(at: time), deployed.stamp < retired.stamp { return nil }
-        return deployed
+        var value = deployed.value
+        var since = deployed.stamp
+        for fact in facts.switches.upTo(time) where deployed.stamp < fact.stamp {
+            if fact.value != value.model { since = fact.stamp }
+            value.model = fact.value
+        }
+        for fact in facts.updates.upTo(time) where deployed.stamp < fact.stamp {
+            if let workload = fact.value.workload { value.workload = workload }
+            if let criticality = fact.value.criticality { value.criticality = criticality }
+        }
+        return Stamped(stamp: since, value: value)
+    }
+
+    /// The latest response covering a deployment's exposure to an incident at `time`: its own, or its
+    /// organization's for every deployment on the provider, whichever was recorded for the later time.
+    func response(deployment: Slug, organization: Slug, provider: Slug, incident: Slug, at time: Timestamp) -> ExposureResponse? {
+        let own = deploymentResponses[Pair(first: deployment, second: incident)]?.latest(at: time)
+        let shared = providerResponses[Triple(first: organization, second: provider, third: incident)]?.latest(at: time)
+        guard let latest = [own, shared].compactMap({ $0 }).max(by: { $0.stamp < $1.stamp }) else { return nil }
+        let e = latest.value
+        return ExposureResponse(
+            state: e.state, owner: e.owner, since: latest.stamp.occurredAt, scope: e.deployment == nil ? "provider" : "deployment",
+            note: e.note, justification: e.justification, reviewBy: e.reviewBy)
     }
 
     public func model(_ id: Slug) -> Model? { models[id]?.last?.value }
@@ -195,4 +251,5 @@ extension SupplyChain {
 extension SupplyChain {
     /// Every registered organization's id.
     public var organizationIds: [Slug] { organizations.keys.sorted() }
+    public var vendorIds: [Slug] { vendors.keys.sorted() }
 }

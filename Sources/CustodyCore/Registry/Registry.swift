@@ -36,6 +36,8 @@ public struct Registry: Sendable, Equatable {
     public private(set) var incidents: [Slug: Incident] = [:]
     public private(set) var investigations: [Slug: Investigation] = [:]
     private(set) var activeSupplyLinks: Set<Pair> = []
+    /// Links recorded and not retracted, ended or not.
+    private(set) var recordedSupplyLinks: Set<Pair> = []
     private(set) var activePauses: Set<Pair> = []
 
     public init() {}
@@ -46,7 +48,9 @@ public struct Registry: Sendable, Equatable {
         case .vendorRegistered(let e): vendors.insert(e.vendor)
         case .providerRegistered(let e): providers.insert(e.provider)
         case .modelRegistered(let e): models[e.model] = Model(provider: e.provider, openWeights: e.openWeights)
-        case .supplyLinkRecorded(let e): activeSupplyLinks.insert(Pair(first: e.vendor, second: e.provider))
+        case .supplyLinkRecorded(let e):
+            activeSupplyLinks.insert(Pair(first: e.vendor, second: e.provider))
+            recordedSupplyLinks.insert(Pair(first: e.vendor, second: e.provider))
         case .supplyLinkEnded(let e): activeSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
         case .organizationRegistered(let e): organizations.insert(e.organization)
         case .modelDeployed(let e):
@@ -62,11 +66,20 @@ public struct Registry: Sendable, Equatable {
         case .investigationClosed(let e): investigations[e.investigation]?.open = false
         case .incidentResolved(let e): incidents[e.incident]?.resolved = true
         case .incidentRetracted(let e): incidents[e.incident]?.retracted = true
+        case .exposureResponseRecorded, .deploymentUpdated: break
+        case .deploymentSwitched(let e): deployments[e.deployment]?.model = e.model
+        case .supplyLinkRetracted(let e):
+            activeSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
+            recordedSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
         }
     }
 
     public func isSupplying(vendor: Slug, provider: Slug) -> Bool {
         activeSupplyLinks.contains(Pair(first: vendor, second: provider))
+    }
+
+    public func wasRecorded(vendor: Slug, provider: Slug) -> Bool {
+        recordedSupplyLinks.contains(Pair(first: vendor, second: provider))
     }
 
     public func isPaused(provider: Slug, vendor: Slug) -> Bool {

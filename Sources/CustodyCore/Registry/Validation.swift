@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rules a new fact must satisfy against the current record before it is appended.
 extension Registry {
     /// Longest text a field may hold: long enough for any summary, short enough to keep rows and pages sane.
@@ -80,7 +82,61 @@ extension Registry {
             guard !incident.resolved else { throw .conflict("incident '\(e.incident)' is already resolved") }
         case .incidentRetracted(let e):
             _ = try standingIncident(e.incident)
+        case .exposureResponseRecorded(let e):
+            try check(e)
+        case .deploymentSwitched(let e):
+            let deployment = try activeDeployment(e.deployment)
+            guard models[e.model] != nil else { throw .unknown(what: "model", id: e.model.rawValue) }
+            guard deployment.model != e.model else { throw .conflict("deployment '\(e.deployment)' already runs model '\(e.model)'") }
+        case .deploymentUpdated(let e):
+            _ = try activeDeployment(e.deployment)
+            guard e.workload != nil || e.criticality != nil else {
+                throw .conflict("an update must change the workload or the criticality")
+            }
+        case .supplyLinkRetracted(let e):
+            guard wasRecorded(vendor: e.vendor, provider: e.provider) else {
+                throw .conflict("no supply link from vendor '\(e.vendor)' to provider '\(e.provider)' is recorded")
+            }
+            guard !e.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .invalidValue(what: "reason", value: e.reason, accepted: "why the link was recorded by mistake")
+            }
         }
+    }
+
+    private func check(_ e: ExposureResponseRecorded) throws(CustodyError) {
+        guard organizations.contains(e.organization) else { throw .unknown(what: "organization", id: e.organization.rawValue) }
+        _ = try standingIncident(e.incident)
+        switch (e.deployment, e.provider) {
+        case (let deployment?, nil):
+            guard let known = deployments[deployment] else { throw .unknown(what: "deployment", id: deployment.rawValue) }
+            guard known.organization == e.organization else {
+                throw .conflict("deployment '\(deployment)' belongs to organization '\(known.organization)', not '\(e.organization)'")
+            }
+        case (nil, let provider?):
+            try requireProvider(provider)
+        default:
+            throw .conflict("a response is for one deployment or (with --scope provider) for one provider, not both")
+        }
+        guard !e.owner.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .invalidValue(what: "owner", value: e.owner, accepted: "the person or team who owns the response")
+        }
+        switch e.state {
+        case .notAffected:
+            guard e.justification != nil else {
+                throw .invalidValue(
+                    what: "justification", value: "", accepted: "with not-affected, one of "
+                        + NotAffectedJustification.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+        default:
+            guard e.justification == nil else { throw .conflict("a justification goes only with the state not-affected") }
+        }
+        if e.reviewBy != nil, e.state != .riskAccepted { throw .conflict("a review date goes only with the state risk-accepted") }
+    }
+
+    private func activeDeployment(_ id: Slug) throws(CustodyError) -> Deployment {
+        guard let deployment = deployments[id] else { throw .unknown(what: "deployment", id: id.rawValue) }
+        guard !deployment.retired else { throw .conflict("deployment '\(id)' is retired") }
+        return deployment
     }
 
     private func absent(_ exists: Bool, _ what: String, _ id: Slug) throws(CustodyError) {

@@ -119,6 +119,7 @@ enum ExposureReport {
             "  current exposures: \(counts)",
             "  providers: \(list(summary.providers))" + (summary.singleProvider ? " (single provider: no fallback)" : ""),
             "  vendors: \(list(summary.vendors)); open-weight share \(Int((summary.openWeightShare * 100).rounded()))%",
+            "  needing a response: \(summary.needsResponse)" + (summary.oldestUnanswered.map { " (oldest exposed since \($0))" } ?? ""),
         ]
         lines.append(document.exposures.isEmpty ? "  no current exposures" : table(document.exposures, without: "organization"))
         return lines.joined(separator: "\n")
@@ -136,6 +137,7 @@ enum ExposureReport {
             ("MODEL", { $0.model.rawValue }), ("VENDOR", { $0.vendor.rawValue }), ("INCIDENT", { $0.incident.rawValue }),
             ("STATUS", { $0.status.rawValue + ($0.resolved ? " (resolved)" : "") }), ("SEVERITY", { $0.severity.rawValue }),
             ("PAUSED", { $0.paused ? "yes" : "no" }), ("SINCE", { String($0.since.description.prefix(10)) }),
+            ("RESPONSE", { $0.response?.state.rawValue ?? "-" }),
         ]
         let omitted: Set<String> = switch subject {
         case "organization": ["ORGANIZATION"]

@@ -66,7 +66,30 @@ struct ModelCommand: AsyncParsableCommand {
 
 struct SupplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "supply", abstract: "Record which vendors supply which providers.", subcommands: [Add.self, End.self])
+        commandName: "supply", abstract: "Record which vendors supply which providers.",
+        subcommands: [Add.self, End.self, Retract.self])
+
+    struct Retract: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Correct a supply link recorded by mistake: as known from now on, it never existed.",
+            discussion: """
+                Unlike `supply end` (the link stopped; its data stays in the models), a retraction removes the \
+                link's exposure at every world time. `--known-at` views from before the retraction still show it.
+                Example: custody supply retract --vendor appen --provider alibaba --reason "entered for the wrong provider"
+                """)
+        @Option(help: "The vendor.") var vendor: String
+        @Option(help: "The provider.") var provider: String
+        @Option(help: "Why the link was recorded by mistake.") var reason: String
+        @OptionGroup var recording: RecordingOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await Runner.record({
+                SupplyLinkRetracted(
+                    vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"), reason: reason)
+            }, recording, connection)
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -133,7 +156,19 @@ struct OrgCommand: AsyncParsableCommand {
 
 struct Deploy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record that an organization began running a model.",
+        abstract: "Record deployments: a new one (the default), a switch to another model, an update.",
+        discussion: """
+            Example: custody deploy su-advising --org state-university --model gpt-5 --workload 'student advising' --criticality high
+                     custody deploy switch su-advising --model claude-opus-4-5
+                     custody deploy update su-advising --criticality critical
+            """,
+        subcommands: [Add.self, Switch.self, Update.self], defaultSubcommand: Add.self)
+}
+
+extension Deploy {
+    struct Add: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record that an organization began running a model (`custody deploy ID ...` for short).",
         discussion: """
             Criticality: \(Criticality.allCases.map(\.rawValue).joined(separator: ", ")).
             Example: custody deploy su-advising --org state-university --model gpt-5 --workload 'student advising' --criticality high
@@ -153,6 +188,45 @@ struct Deploy: AsyncParsableCommand {
                 model: try Slug(model, what: "model id"), workload: workload,
                 criticality: try Criticality.parse(criticality))
         }, recording, connection)
+    }
+    }
+
+    struct Switch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that a deployment moved to another model (from --at).",
+            discussion: """
+                Exposures through the old model end at that time (history keeps them); those through the new one begin.
+                Example: custody deploy switch su-advising --model claude-opus-4-5 --at 2026-04-05
+                """)
+        @Argument(help: "The deployment's id.") var id: String
+        @Option(help: "The model it runs from now on.") var model: String
+        @OptionGroup var recording: RecordingOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await Runner.record({
+                DeploymentSwitched(deployment: try Slug(id, what: "deployment id"), model: try Slug(model, what: "model id"))
+            }, recording, connection)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a deployment's new workload or criticality.",
+            discussion: "Example: custody deploy update su-advising --criticality critical")
+        @Argument(help: "The deployment's id.") var id: String
+        @Option(help: "What the model does there now.") var workload: String?
+        @Option(help: "How much the organization relies on it now.") var criticality: String?
+        @OptionGroup var recording: RecordingOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await Runner.record({
+                DeploymentUpdated(
+                    deployment: try Slug(id, what: "deployment id"), workload: workload,
+                    criticality: try criticality.map { text throws(CustodyError) in try Criticality.parse(text) })
+            }, recording, connection)
+        }
     }
 }
 

@@ -76,20 +76,34 @@ enum Runner {
     static func record(
         _ build: () throws -> any EventPayload, _ recording: RecordingOptions, _ connection: ConnectionOptions
     ) async throws {
-        let proposed: ProposedEvent
+        let payload: any EventPayload
+        do { payload = try build() } catch let error as CustodyError { throw CommandFailure(message: error.message) }
+        try await record(recording, connection) { _, _ in payload }
+    }
+
+    /// Validates and appends one fact whose content depends on the log (`build` gets the database and the fact's
+    /// time), printing the stored event.
+    static func record(
+        _ recording: RecordingOptions, _ connection: ConnectionOptions,
+        building build: @escaping @Sendable (Database, Timestamp) async throws -> any EventPayload
+    ) async throws {
+        let id: UUID
+        let occurredAt: Timestamp
         let expectation: ExpectedVersion?
         do {
-            let event = try build()
-            proposed = ProposedEvent(
-                id: try recording.id(), event: event.event, metadata: recording.metadata,
-                occurredAt: try recording.occurredAt())
+            id = try recording.id()
+            occurredAt = try recording.occurredAt()
             expectation = try recording.expectation()
-            try Registry.checkTexts(of: proposed.event)
-        } catch let error as CustodyError {
+        } catch {
             throw CommandFailure(message: error.message)
         }
+        let metadata = recording.metadata
+        let timeGiven = recording.at != nil
         let appended = try await run(connection) { database in
-            try await EventStore(database).record(proposed, expecting: expectation, timeGiven: recording.at != nil)
+            let event = try await build(database, occurredAt).event
+            try Registry.checkTexts(of: event)
+            let proposed = ProposedEvent(id: id, event: event, metadata: metadata, occurredAt: occurredAt)
+            return try await EventStore(database).record(proposed, expecting: expectation, timeGiven: timeGiven)
         }
         if connection.json {
             print(EventLine.render(appended.recorded, cursor: nil))

@@ -1,0 +1,196 @@
+import CustodyCore
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// The deploying organization's side: responses, switches, updates, corrections, what-if and concentration.
+@Suite(.serialized) struct OrganizationSideTests {
+    func organization(_ cli: CLI, _ id: String, _ extra: [String] = []) throws -> OrganizationExposure {
+        let result = try cli.run(["exposure", "--org", id, "--json"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
+    }
+
+    func row(_ document: OrganizationExposure, _ deployment: String) -> Exposure? {
+        document.exposures.first { $0.deployment.rawValue == deployment }
+    }
+
+    func respond(_ cli: CLI, _ deployment: String, _ state: String, _ extra: [String] = []) throws -> CLI.Result {
+        try cli.run(["respond", "--deployment", deployment, "--incident", "mercor-2026-03", "--state", state, "--owner", "AI governance"] + extra)
+    }
+
+    @Test func eachResponseStateIsRecordedAndValidated() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.breach(cli)
+        #expect(try organization(cli, "state-university").summary.needsResponse == 2)
+        #expect(try respond(cli, "su-advising", "acknowledged", ["--at", "2026-04-03"]).status == 0)
+        var university = try organization(cli, "state-university")
+        #expect(row(university, "su-advising")?.response?.state == .acknowledged)
+        #expect(row(university, "su-advising")?.response?.owner == "AI governance")
+        #expect(row(university, "su-research")?.response == nil)
+        #expect(university.summary.needsResponse == 1)
+        #expect(university.summary.oldestUnanswered == row(university, "su-research")?.since)
+        for (state, extra) in [
+            ("mitigating", ["--note", "moved advising prompts off fine-tuned endpoints"]), ("mitigated", []),
+            ("risk-accepted", ["--review-by", "2026-09-01"]), ("not-affected", ["--justification", "no-sensitive-workload"]),
+        ] {
+            let result = try respond(cli, "su-research", state, extra)
+            #expect(result.status == 0, "\(state): \(result.stderr)")
+            #expect(row(try organization(cli, "state-university"), "su-research")?.response?.state.rawValue == state)
+        }
+        university = try organization(cli, "state-university")
+        #expect(university.summary.needsResponse == 0)
+        #expect(university.summary.oldestUnanswered == nil)
+        #expect(row(university, "su-research")?.response?.justification == .noSensitiveWorkload)
+        // The response shows where the exposure is, as of a time before it was given too: not at all.
+        #expect(row(try organization(cli, "state-university", ["--as-of", "2026-04-02"]), "su-advising")?.response == nil)
+
+        let refusals: [([String], String)] = [
+            (["not-affected"], "justification"),
+            (["acknowledged", "--justification", "no-sensitive-workload"], "only with the state not-affected"),
+            (["mitigating", "--review-by", "2026-09-01"], "only with the state risk-accepted"),
+            (["fixed"], "invalid response state 'fixed'"),
+            (["acknowledged", "--at", "2026-03-01"], "is not exposed to incident 'mercor-2026-03'"),
+        ]
+        let before = try cli.run(["events", "--json"]).lines.count
+        for (arguments, message) in refusals {
+            let result = try respond(cli, "su-advising", arguments[0], Array(arguments.dropFirst()))
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let unknown = try respond(cli, "nobody", "acknowledged")
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown deployment 'nobody'"))
+        let ownerless = try cli.run(["respond", "--deployment", "su-advising", "--incident", "mercor-2026-03", "--state", "acknowledged", "--owner", " "])
+        #expect(ownerless.status == 1 && ownerless.stderr.contains("owner"))
+        #expect(try cli.run(["events", "--json"]).lines.count == before, "a refused response wrote something")
+    }
+
+    @Test func aProviderScopedResponseShowsOnEveryRow() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.record(cli, [
+            ["deploy", "mh-coding", "--org", "mercy-hospital", "--model", "gpt-5", "--workload", "billing", "--criticality", "medium", "--at", "2025-10-15"],
+        ])
+        try ExampleScenario.breach(cli)
+        let result = try respond(cli, "mh-triage", "not-affected", ["--scope", "provider", "--justification", "provider-confirmed-unaffected"])
+        #expect(result.status == 0, "\(result.stderr)")
+        var hospital = try organization(cli, "mercy-hospital")
+        #expect(hospital.exposures.count == 2)
+        #expect(hospital.exposures.allSatisfy { $0.response?.scope == "provider" && $0.response?.state == .notAffected })
+        #expect(hospital.summary.needsResponse == 0)
+        // One deployment's own later answer overrides the shared one on its row only.
+        #expect(try respond(cli, "mh-coding", "mitigating").status == 0)
+        hospital = try organization(cli, "mercy-hospital")
+        #expect(row(hospital, "mh-coding")?.response?.state == .mitigating)
+        #expect(row(hospital, "mh-triage")?.response?.scope == "provider")
+        // The university's rows on the same provider are not the hospital's analysis.
+        #expect(row(try organization(cli, "state-university"), "su-advising")?.response == nil)
+    }
+
+    @Test func thePostmortemGivesTimeToAcknowledgeAndToMitigate() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.breach(cli)
+        #expect(try respond(cli, "su-advising", "acknowledged", ["--at", "2026-04-03"]).status == 0)
+        #expect(try respond(cli, "su-advising", "mitigated", ["--at", "2026-04-10"]).status == 0)
+        let result = try cli.run(["postmortem", "mercor-2026-03", "--json"])
+        let postmortem = try EventCoding.decoder.decode(Postmortem.self, from: Data(result.stdout.utf8))
+        let window = try #require(postmortem.windows.first { $0.deployment.rawValue == "su-advising" })
+        #expect(window.acknowledgedAfterSeconds == Int64(7 * 86_400))
+        #expect(window.mitigatedAfterSeconds == Int64(14 * 86_400))
+        #expect(postmortem.windows.first { $0.deployment.rawValue == "mh-triage" }?.acknowledgedAfterSeconds == nil)
+        let markdown = try cli.run(["postmortem", "mercor-2026-03"]).stdout
+        #expect(markdown.contains("| 7d 0h | 14d 0h |"))
+        #expect(markdown.contains("state-university responded for deployment su-advising: mitigated"))
+    }
+
+    @Test func aSwitchClosesOneExposureWindowAndOpensAnother() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.record(cli, [
+            ["provider", "add", "mistral", "--name", "Mistral", "--at", "2023-01-01"],
+            ["model", "add", "mistral-large", "--name", "Mistral Large", "--provider", "mistral", "--at", "2025-01-01"],
+        ])
+        try ExampleScenario.breach(cli)
+        try ExampleScenario.record(cli, [["deploy", "switch", "su-research", "--model", "mistral-large", "--at", "2026-04-05"]])
+        #expect(row(try organization(cli, "state-university", ["--as-of", "2026-04-02"]), "su-research")?.provider.rawValue == "anthropic")
+        #expect(row(try organization(cli, "state-university", ["--as-of", "2026-04-06"]), "su-research") == nil)
+        // Back onto an exposed model: a new exposure, beginning at the switch.
+        try ExampleScenario.record(cli, [["deploy", "switch", "su-research", "--model", "gpt-5", "--at", "2026-04-07"]])
+        let back = try #require(row(try organization(cli, "state-university"), "su-research"))
+        #expect(back.model.rawValue == "gpt-5" && back.since.description == "2026-04-07T00:00:00Z")
+        let postmortem = try EventCoding.decoder.decode(
+            Postmortem.self, from: Data(try cli.run(["postmortem", "mercor-2026-03", "--json"]).stdout.utf8))
+        let windows = postmortem.windows.filter { $0.deployment.rawValue == "su-research" }
+        #expect(windows.first?.to?.description == "2026-04-05T00:00:00Z")
+
+        let same = try cli.run(["deploy", "switch", "su-research", "--model", "gpt-5"])
+        #expect(same.status == 1 && same.stderr.contains("already runs model 'gpt-5'"))
+        let unknown = try cli.run(["deploy", "switch", "su-research", "--model", "nothing"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown model 'nothing'"))
+        try ExampleScenario.record(cli, [["retire", "ca-records"]])
+        let retired = try cli.run(["deploy", "switch", "ca-records", "--model", "gpt-5"])
+        #expect(retired.status == 1 && retired.stderr.contains("is retired"))
+        // The short form still deploys.
+        try ExampleScenario.record(cli, [["deploy", "su-new", "--org", "state-university", "--model", "gpt-5", "--workload", "x", "--criticality", "low"]])
+    }
+
+    @Test func anUpdateChangesTheRowsCriticality() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.breach(cli)
+        try ExampleScenario.record(cli, [["deploy", "update", "su-research", "--criticality", "critical", "--workload", "grant review"]])
+        let research = try #require(row(try organization(cli, "state-university"), "su-research"))
+        #expect(research.criticality == .critical && research.workload == "grant review")
+        #expect(research.since.description == "2026-03-27T00:00:00Z", "an update must not restart the exposure")
+        let empty = try cli.run(["deploy", "update", "su-research"])
+        #expect(empty.status == 1 && empty.stderr.contains("must change the workload or the criticality"))
+    }
+
+    @Test func aRetractedLinkRemovesExposureExceptUnderAnEarlierKnownAt() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.breach(cli)
+        let believed = Timestamp.now
+        try await Task.sleep(for: .milliseconds(20))
+        try ExampleScenario.record(cli, [["supply", "retract", "--vendor", "mercor", "--provider", "meta", "--reason", "Meta was never a Mercor client"]])
+        #expect(try organization(cli, "civic-agency").exposures.isEmpty)
+        #expect(try organization(cli, "civic-agency", ["--as-of", "2026-04-02"]).exposures.isEmpty)
+        #expect(row(try organization(cli, "civic-agency", ["--known-at", believed.description]), "ca-records") != nil)
+        let again = try cli.run(["supply", "retract", "--vendor", "mercor", "--provider", "meta", "--reason", "twice"])
+        #expect(again.status == 1 && again.stderr.contains("no supply link"))
+    }
+
+    @Test func whatIfEqualsRecordingTheBreachAndLooking() async throws {
+        let cli = try await ExampleScenario.registry()
+        let before = try cli.run(["events", "--json"]).lines.count
+        let asked = try cli.run(["whatif", "--vendor", "mercor", "--data", "rlhf", "--json"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        let hypothetical = try EventCoding.decoder.decode(ExposureList.self, from: Data(asked.stdout.utf8))
+        #expect(try cli.run(["events", "--json"]).lines.count == before, "what-if wrote to the log")
+        #expect(!hypothetical.exposures.isEmpty)
+        try ExampleScenario.record(cli, [["breach", "report", "real", "--vendor", "mercor", "--data", "rlhf", "--severity", "high", "--summary", "s"]])
+        let recorded = try EventCoding.decoder.decode(
+            ExposureList.self, from: Data(try cli.run(["exposure", "--incident", "real", "--json"]).stdout.utf8))
+        func shape(_ rows: [Exposure]) -> [String] {
+            rows.map { "\($0.organization)/\($0.deployment)/\($0.model)/\($0.provider)/\($0.vendor)/\($0.status)/\($0.severity)/\($0.dataKinds)" }
+        }
+        #expect(shape(hypothetical.exposures) == shape(recorded.exposures))
+        let scoped = try EventCoding.decoder.decode(
+            ExposureList.self, from: Data(try cli.run(["whatif", "--vendor", "mercor", "--org", "civic-agency", "--json"]).stdout.utf8))
+        #expect(scoped.exposures.map(\.deployment.rawValue) == ["ca-records"])
+        let unknown = try cli.run(["whatif", "--vendor", "nobody"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown vendor 'nobody'"))
+    }
+
+    @Test func concentrationRanksSystemicVendorsFirst() async throws {
+        let cli = try await ExampleScenario.registry()
+        let result = try cli.run(["concentration", "--json"])
+        let document = try EventCoding.decoder.decode(Concentration.self, from: Data(result.stdout.utf8))
+        #expect(document.vendors.map { "\($0.id):\($0.organizations):\($0.deployments)" } == ["mercor:3:4", "scale-ai:2:2"])
+        #expect(document.providers.first.map { "\($0.id):\($0.organizations)" } == "openai:2")
+        #expect(document.organizations.first { $0.id.rawValue == "mercy-hospital" }?.singleProvider == true)
+        #expect(document.organizations.first { $0.id.rawValue == "state-university" }?.providers.count == 2)
+        let one = try EventCoding.decoder.decode(
+            Concentration.self, from: Data(try cli.run(["concentration", "--org", "civic-agency", "--json"]).stdout.utf8))
+        #expect(one.organizations.map(\.id.rawValue) == ["civic-agency"])
+        #expect(one.vendors.map(\.id.rawValue) == ["mercor"])
+        #expect(try cli.run(["concentration"]).stdout.contains("SINGLE PROVIDER"))
+    }
+}
