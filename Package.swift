@@ -87,6 +87,7 @@ let package = Package(
                 "CustodyStore",
                 "CustodyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -193,4 +193,84 @@ import Testing
         #expect(one.vendors.map(\.id.rawValue) == ["mercor"])
         #expect(try cli.run(["concentration"]).stdout.contains("SINGLE PROVIDER"))
     }
+
+    func file(_ name: String, _ text: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-inventory-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func inventoryApplyRecordsExactlyThePlanOnce() async throws {
+        let cli = try await ExampleScenario.registry()
+        let yaml = try file("university.yaml", """
+            organization: state-university
+            deployments:
+              - id: su-advising
+                model: gpt-5
+                workload: advising
+                criticality: critical
+              - {id: su-research, model: llama-4, workload: research, criticality: medium}
+              - id: su-library
+                model: claude-opus-4-5
+                workload: library search
+                criticality: low
+            """)
+        let before = try cli.run(["events", "--json"]).lines.count
+        let dry = try cli.run(["inventory", "apply", yaml, "--dry-run", "--json"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let planned = try #require(try JSONSerialization.jsonObject(with: Data(dry.stdout.utf8)) as? [String: Any])
+        let changes = try #require(planned["changes"] as? [[String: Any]])
+        #expect(changes.map { "\($0["action"] ?? "")/\($0["deployment"] ?? "")/\($0["line"] ?? "-")" }
+            == ["update/su-advising/3", "switch/su-research/7", "deploy/su-library/8"])
+        #expect(try cli.run(["events", "--json"]).lines.count == before, "a dry run wrote")
+        #expect(try cli.run(["inventory", "apply", yaml]).status == 0)
+        #expect(try cli.run(["events", "--json"]).lines.count == before + 3)
+        let again = try cli.run(["inventory", "apply", yaml])
+        #expect(again.stdout.contains("nothing to do"))
+        #expect(try cli.run(["events", "--json"]).lines.count == before + 3, "applying twice wrote again")
+        let listed = try cli.run(["deployments", "--org", "state-university", "--json"]).stdout
+        #expect(listed.contains("\"su-library\"") && listed.contains("\"llama-4\""))
+
+        // A CSV that leaves su-library out retires it.
+        let csv = try file("university.csv", """
+            organization,id,model,workload,criticality
+            state-university,su-advising,gpt-5,advising,critical
+            state-university,su-research,llama-4,"research, mostly",medium
+            """)
+        let retired = try cli.run(["inventory", "apply", csv, "--json"])
+        #expect(retired.stdout.contains("\"retire\"") && retired.stdout.contains("'research, mostly'"), "\(retired.stdout)")
+        #expect(try cli.run(["show", "deployment", "su-library", "--json"]).stdout.contains("\"active\": false"))
+
+        let mistakes: [(String, String, String)] = [
+            ("bad-model.yaml", "organization: state-university\ndeployments:\n  - {id: a, model: nope, workload: w, criticality: low}\n", "bad-model.yaml:3: unknown model 'nope'"),
+            ("twice.yaml", "organization: state-university\ndeployments:\n  - {id: a, model: gpt-5, workload: w, criticality: low}\n  - {id: a, model: gpt-5, workload: w, criticality: low}\n", "also on line 3"),
+            ("key.yaml", "organization: state-university\ndeployments:\n  - {id: a, model: gpt-5, workload: w, criticality: low, color: red}\n", "key.yaml:3: unknown key 'color'"),
+            ("level.csv", "organization,id,model,workload,criticality\nstate-university,a,gpt-5,w,urgent\n", "level.csv:2: invalid criticality 'urgent'"),
+            ("other.yaml", "organization: state-university\ndeployments:\n  - {id: mh-triage, model: gpt-5, workload: w, criticality: low}\n", "belongs to organization 'mercy-hospital'"),
+        ]
+        let count = try cli.run(["events", "--json"]).lines.count
+        for (name, text, message) in mistakes {
+            let result = try cli.run(["inventory", "apply", try file(name, text)])
+            #expect(result.status == 1, "\(name)")
+            #expect(result.stderr.contains(message), "\(name): \(result.stderr)")
+        }
+        #expect(try cli.run(["events", "--json"]).lines.count == count, "a refused inventory wrote")
+    }
+
+    @Test func everyRegistryNounListsAndShows() async throws {
+        let cli = try await ExampleScenario.registry()
+        try ExampleScenario.record(cli, [["supply", "retract", "--vendor", "scale-ai", "--provider", "openai", "--reason", "mistake"]])
+        #expect(try cli.run(["vendors"]).stdout.contains("mercor    Mercor    anthropic, meta, openai"))
+        #expect(try cli.run(["vendors", "--json"]).stdout.contains("\"providers\": []"), "a retracted link still listed")
+        #expect(try cli.run(["providers"]).stdout.contains("openai"))
+        #expect(try cli.run(["models", "--json"]).stdout.contains("\"activeDeployments\": 2"))
+        #expect(try cli.run(["organizations"]).stdout.contains("Mercy Hospital"))
+        #expect(try cli.run(["deployments", "--org", "civic-agency"]).stdout.contains("ca-records"))
+        #expect(try cli.run(["show", "model", "llama-4"]).stdout.contains("openWeights: true"))
+        let unknown = try cli.run(["show", "vendor", "nobody"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown vendor 'nobody'"))
+        #expect(try cli.run(["show", "planet", "earth"]).status == 64)
+    }
 }

@@ -1,0 +1,104 @@
+/// The registry as people list it: one entry per vendor, provider, model, organization and deployment, as the
+/// log knows them now (`custody vendors`, `custody show model gpt-5`).
+public struct VendorEntry: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var name: String
+    /// Providers it has supplied (links ended included, retracted ones not).
+    public var providers: [Slug]
+}
+
+public struct ProviderEntry: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var name: String
+    public var models: [Slug]
+    public var vendors: [Slug]
+}
+
+public struct ModelEntry: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var name: String
+    public var provider: Slug
+    public var openWeights: Bool
+    public var activeDeployments: Int
+}
+
+public struct OrganizationEntry: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var name: String
+    public var sector: String
+    public var activeDeployments: Int
+}
+
+public struct DeploymentEntry: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var organization: Slug
+    public var model: Slug
+    public var workload: String
+    public var criticality: Criticality
+    public var active: Bool
+}
+
+extension SupplyChain {
+    /// Links recorded and not retracted, as (vendor, provider).
+    private var standingLinks: [(vendor: Slug, provider: Slug)] {
+        links.compactMap { pair, timeline in
+            let retracted = Self.retraction(timeline)
+            let began = timeline.facts.contains { fact in
+                if case .began = fact.value { return fact.stamp.position > retracted }
+                return false
+            }
+            return began ? (pair.first, pair.second) : nil
+        }
+    }
+
+    public func vendorEntries() -> [VendorEntry] {
+        let links = standingLinks
+        return vendors.compactMap { id, names in
+            names.last.map { VendorEntry(id: id, name: $0.value, providers: links.filter { $0.vendor == id }.map(\.provider).sorted()) }
+        }.sorted { $0.id < $1.id }
+    }
+
+    public func providerEntries() -> [ProviderEntry] {
+        let links = standingLinks
+        return providers.compactMap { id, names in
+            names.last.map {
+                ProviderEntry(
+                    id: id, name: $0.value, models: models.filter { $0.value.last?.value.provider == id }.map(\.key).sorted(),
+                    vendors: links.filter { $0.provider == id }.map(\.vendor).sorted())
+            }
+        }.sorted { $0.id < $1.id }
+    }
+
+    public func modelEntries(at time: Timestamp) -> [ModelEntry] {
+        let active = activeDeployments(at: time).values
+        return models.compactMap { id, facts in
+            facts.last.map {
+                ModelEntry(id: id, name: $0.value.name, provider: $0.value.provider, openWeights: $0.value.openWeights,
+                           activeDeployments: active.filter { $0.model == id }.count)
+            }
+        }.sorted { $0.id < $1.id }
+    }
+
+    public func organizationEntries(at time: Timestamp) -> [OrganizationEntry] {
+        let active = activeDeployments(at: time).values
+        return organizations.compactMap { id, facts in
+            facts.last.map {
+                OrganizationEntry(id: id, name: $0.value.name, sector: $0.value.sector,
+                                  activeDeployments: active.filter { $0.organization == id }.count)
+            }
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// Deployments (retired ones included, marked inactive), of one organization when given.
+    public func deploymentEntries(at time: Timestamp, organization: Slug? = nil) -> [DeploymentEntry] {
+        deployments.keys.compactMap { id -> DeploymentEntry? in
+            guard let last = deployments[id]?.deployed.last?.value else { return nil }
+            guard organization == nil || last.organization == organization else { return nil }
+            let current = activeDeployment(id, at: time)?.value
+            let shown = current ?? last
+            return DeploymentEntry(
+                id: id, organization: shown.organization, model: shown.model, workload: shown.workload,
+                criticality: shown.criticality, active: current != nil)
+        }.sorted { $0.id < $1.id }
+    }
+}
