@@ -26,6 +26,20 @@ enum Listing {
         Swift.print(table.text)
     }
 
+    /// The log folded as of now and the `--org` the command was given, refused when it is not a registered
+    /// organization.
+    static func chain(_ connection: ConnectionOptions, organization text: String?) async throws -> (SupplyChain, Slug?) {
+        let organization: Slug?
+        do { organization = try text.map { text throws(CustodyError) in try Slug(text, what: "organization id") } } catch {
+            throw CommandFailure(message: error.message)
+        }
+        let chain = try await chain(connection)
+        if let organization, chain.organization(organization) == nil {
+            throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
+        }
+        return (chain, organization)
+    }
+
     static func names(_ ids: [Slug]) -> String { ids.isEmpty ? "-" : ids.map(\.rawValue).joined(separator: ", ") }
 }
 
@@ -78,14 +92,7 @@ struct Deployments: AsyncParsableCommand {
     @Option(help: "Only this organization's deployments.") var org: String?
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
-        let organization: Slug?
-        do { organization = try org.map { text throws(CustodyError) in try Slug(text, what: "organization id") } } catch {
-            throw CommandFailure(message: error.message)
-        }
-        let chain = try await Listing.chain(connection)
-        if let organization, chain.organization(organization) == nil {
-            throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
-        }
+        let (chain, organization) = try await Listing.chain(connection, organization: org)
         try Listing.print(chain.deploymentEntries(at: .now, organization: organization), key: "deployments", json: connection.json,
                           headers: ["DEPLOYMENT", "ORGANIZATION", "MODEL", "CRITICALITY", "STATE", "WORKLOAD"]) {
             [$0.id.rawValue, $0.organization.rawValue, $0.model.rawValue, $0.criticality.rawValue, $0.active ? "active" : "retired", $0.workload]

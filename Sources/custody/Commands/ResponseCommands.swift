@@ -83,27 +83,18 @@ struct WhatIf: AsyncParsableCommand {
         let vendorId: Slug
         let kinds: [DataKind]
         let providerIds: [Slug]
-        let organization: Slug?
         let severity: Severity
         do {
             vendorId = try Slug(vendor, what: "vendor id")
             kinds = try ListOption.vocabulary(data, as: DataKind.self)
             providerIds = try ListOption.slugs(providers, what: "provider id")
-            organization = try org.map { text throws(CustodyError) in try Slug(text, what: "organization id") }
             severity = try Severity.parse(self.severity)
         } catch {
             throw CommandFailure(message: error.message)
         }
         let now = Timestamp.now
-        let chain = try await Runner.run(connection) { database in
-            let store = EventStore(database)
-            try await store.waitForHorizon()
-            return try await store.supplyChain()
-        }
+        let (chain, organization) = try await Listing.chain(connection, organization: org)
         guard chain.vendorIds.contains(vendorId) else { throw CommandFailure(message: CustodyError.unknown(what: "vendor", id: vendorId.rawValue).message) }
-        if let organization, chain.organization(organization) == nil {
-            throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
-        }
         let document = chain.whatIf(vendor: vendorId, dataKinds: kinds, providers: providerIds, severity: severity, at: now)
             .filtered { organization == nil || $0.organization == organization }
         if connection.json {
@@ -127,18 +118,7 @@ struct ConcentrationCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let organization: Slug?
-        do { organization = try org.map { text throws(CustodyError) in try Slug(text, what: "organization id") } } catch {
-            throw CommandFailure(message: error.message)
-        }
-        let chain = try await Runner.run(connection) { database in
-            let store = EventStore(database)
-            try await store.waitForHorizon()
-            return try await store.supplyChain()
-        }
-        if let organization, chain.organization(organization) == nil {
-            throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
-        }
+        let (chain, organization) = try await Listing.chain(connection, organization: org)
         let document = chain.concentration(at: .now) { organization == nil || $0 == organization }
         if connection.json {
             print(String(decoding: try EventCoding.encoder.encode(document), as: UTF8.self))
