@@ -44,6 +44,7 @@ let package = Package(
                 .embedInCode("002_projections.sql"),
                 .embedInCode("003_access.sql"),
                 .embedInCode("004_responses.sql"),
+                .embedInCode("005_access_log.sql"),
             ],
             swiftSettings: strict
         ),

@@ -15,5 +15,6 @@ public enum Migrations {
         Migration(version: 2, name: "projections", sql: String(decoding: PackageResources._02_projections_sql, as: UTF8.self)),
         Migration(version: 3, name: "access", sql: String(decoding: PackageResources._03_access_sql, as: UTF8.self)),
         Migration(version: 4, name: "responses", sql: String(decoding: PackageResources._04_responses_sql, as: UTF8.self)),
+        Migration(version: 5, name: "access_log", sql: String(decoding: PackageResources._05_access_log_sql, as: UTF8.self)),
     ]
 }

@@ -44,7 +44,8 @@ public enum APIServer {
             if !configuration.authenticate {
                 logger.warning("authentication is OFF (--no-auth): every caller sees everything; use only for local demos")
             }
-            let router = router(endpoints, authenticator)
+            let recorder = AccessRecorder()
+            let router = router(endpoints, authenticator, recorder: recorder)
             let app = Application(
                 router: router,
                 server: .http1(configuration: .init(idleTimeout: configuration.idleTimeout)),
@@ -54,15 +55,19 @@ public enum APIServer {
                 },
                 logger: logger)
             let watcher = LogWatcher(database: database, live: live, project: configuration.projector)
+            let accessLog = AccessLog(database)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await watcher.run() }
+                group.addTask { await recorder.run(accessLog, logger: logger) }
                 try await app.runService()
+                // Stopped serving: what was read is written before the pool closes (if the database answers soon).
+                try? await gate.run { await recorder.flush(accessLog, logger: logger) }
                 group.cancelAll()
             }
         }
     }
 
-    static func router(_ endpoints: Endpoints, _ authenticator: Authenticator) -> Router<APIContext> {
+    static func router(_ endpoints: Endpoints, _ authenticator: Authenticator, recorder: AccessRecorder) -> Router<APIContext> {
         let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
         // Middleware first: Hummingbird wraps each route with the middleware added before it.
         router.add(middleware: MetricsMiddleware())
@@ -72,10 +77,29 @@ public enum APIServer {
         for route in APIRoutes.all {
             let handle = route.handle(endpoints)
             let access = route.access
+            let audited = access != .open
+            let aboutOrganization = route.path.hasPrefix("/v1/organizations/{id}")
             router.on(RouterPath(route.routerPath), method: route.method) { request, context in
                 var context = context
-                context.caller = try await authenticator.authorize(request, access)
-                return try await handle(request, context)
+                // Every /v1 request is recorded, refused ones too: who asked, about whom, and the answer's status.
+                let record = { (status: HTTPResponse.Status) in
+                    guard audited else { return }
+                    let scope = context.caller.map { "\($0.scope)" } ?? (authenticator.enabled ? "none" : "admin (no auth)")
+                    recorder.record(AccessRecord(
+                        at: .now, tokenId: context.caller?.tokenId, scope: scope,
+                        subject: aboutOrganization ? context.parameters.get("id") : nil, route: route.path,
+                        path: request.uri.string, status: Int(status.code), requestId: context.id))
+                }
+                do {
+                    context.caller = try await authenticator.authenticate(request, access)
+                    try authenticator.permit(context.caller, access)
+                    let response = try await handle(request, context)
+                    record(response.status)
+                    return response
+                } catch {
+                    record(ProblemMiddleware.problem(for: error).status)
+                    throw error
+                }
             }
         }
         return router

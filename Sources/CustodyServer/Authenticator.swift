@@ -18,8 +18,9 @@ struct Authenticator: Sendable {
         (self.tokens, self.enabled, self.remember, self.database) = (tokens, enabled, remember, database)
     }
 
-    /// The caller of a route with `access`; nil for open routes and when authentication is off.
-    func authorize(_ request: Request, _ access: RouteAccess) async throws -> Caller? {
+    /// The caller of a route with `access`, from its bearer token; nil for open routes and when authentication
+    /// is off.
+    func authenticate(_ request: Request, _ access: RouteAccess) async throws -> Caller? {
         guard access != .open, enabled else { return nil }
         guard let header = request.headers[.authorization] else {
             throw Self.unauthorized("this route needs a bearer token (Authorization: Bearer custody_…); create one with `custody token create`")
@@ -43,10 +44,14 @@ struct Authenticator: Sendable {
             caller = found
         }
         guard let caller else { throw Self.unauthorized("the token is unknown, revoked or expired") }
-        if access == .admin, caller.scope != .admin {
+        return caller
+    }
+
+    /// Refuses a caller whose token does not reach the route (the feed and stream are for admins).
+    func permit(_ caller: Caller?, _ access: RouteAccess) throws {
+        if access == .admin, let caller, caller.scope != .admin {
             throw Problem(.forbidden, "Forbidden", "this route needs an admin token (custody token create --admin)")
         }
-        return caller
     }
 
     private static func unauthorized(_ detail: String) -> Problem {

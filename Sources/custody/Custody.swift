@@ -22,7 +22,7 @@ struct Custody: AsyncParsableCommand {
             InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, DiffCommand.self, PostmortemCommand.self,
             Respond.self, WhatIf.self, ConcentrationCommand.self, InventoryCommand.self,
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
-            Projections.self, Serve.self, TokenCommand.self,
+            Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
             Events.self, Import.self,
             Verify.self,
         ]

@@ -34,9 +34,25 @@ import Testing
         // The global feed and stream are for admins only.
         #expect(try await api.get("/v1/events", token: university).status == 403)
         #expect(try await api.get("/v1/events/stream", token: university).problem?.status == 403)
+        _ = try await api.get("/v1/organizations/state-university/exposure")
         #expect(try await api.stop() == 0)
         // Nothing secret reached the server's log.
         #expect(!api.server.log.contains(university) && !api.server.log.contains(api.admin))
+
+        // The access log (written at the latest when the server stops) tells the university who read it: its own
+        // token, and the admin, refused reads included.
+        let universityId = String(university.split(separator: "_")[1])
+        let adminId = String(api.admin.split(separator: "_")[1])
+        let result = try api.cli.run(["access-log", "--org", "state-university", "--json", "--limit", "1000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try EventCoding.decoder.decode([AccessRecord].self, from: Data(result.stdout.utf8))
+        #expect(records.contains { $0.tokenId == universityId && $0.status == 403 && $0.route == "/v1/events" })
+        #expect(records.contains { $0.tokenId == adminId && $0.subject == "state-university" && $0.status == 200 })
+        #expect(records.allSatisfy { $0.scope == "state-university" || $0.subject == "state-university" })
+        #expect(!result.stdout.contains(university) && !result.stdout.contains(api.admin))
+        let hospital = try EventCoding.decoder.decode(
+            [AccessRecord].self, from: Data(try api.cli.run(["access-log", "--org", "mercy-hospital", "--json"]).stdout.utf8))
+        #expect(hospital.contains { $0.tokenId == universityId && $0.status == 404 }, "the refused look at the hospital is the hospital's to know")
     }
 
     @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {

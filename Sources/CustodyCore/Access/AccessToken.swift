@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Who a bearer token speaks for: everything (admin) or one organization.
-public enum AccessScope: Hashable, Sendable {
+public enum AccessScope: Hashable, Sendable, CustomStringConvertible {
     case admin
     case organization(Slug)
 
@@ -11,6 +11,9 @@ public enum AccessScope: Hashable, Sendable {
         if case .organization(let id) = self { return id }
         return nil
     }
+
+    /// `admin`, or the organization's id, as listings and the access log show it.
+    public var description: String { organization?.rawValue ?? "admin" }
 
     /// Whether this scope may see what belongs to `organization`.
     public func permits(_ organization: Slug) -> Bool {

@@ -94,3 +94,48 @@ struct TokenCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct AccessLogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "access-log",
+        abstract: "Who read what through the HTTP API (refused requests included), newest first.",
+        discussion: """
+            With --org: requests made with the organization's tokens, and requests about it by anyone (admins \
+            included), so the organization can be told who read its exposure.
+            Example: custody access-log --org state-university --since 2026-11-01
+            """)
+    @Option(help: "Only reads by or about this organization.") var org: String?
+    @Option(help: "Only reads at or after this time.") var since: String?
+    @Option(help: "At most this many records.") var limit = 100
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 100000") }
+    }
+
+    func run() async throws {
+        let organization: Slug?
+        let from: Timestamp?
+        do {
+            organization = try org.map { text throws(CustodyError) in try Slug(text, what: "organization id") }
+            from = try since.map { text throws(CustodyError) in try Timestamp(parsing: text, what: "--since") }
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        let limit = self.limit
+        let records = try await Runner.run(connection) { database in
+            try await AccessLog(database).records(organization: organization, since: from, limit: limit)
+        }
+        if connection.json {
+            print(String(decoding: try EventCoding.encoder.encode(records), as: UTF8.self))
+            return
+        }
+        guard !records.isEmpty else { return print("no API reads recorded" + (organization.map { " by or about \($0)" } ?? "")) }
+        var table = Table(headers: ["AT", "TOKEN", "SCOPE", "STATUS", "PATH"])
+        table.maximumWidth = 48
+        for record in records {
+            table.rows.append([record.at.description, record.tokenId ?? "-", record.scope, "\(record.status)", record.path])
+        }
+        print(table.text)
+    }
+}
