@@ -17,7 +17,8 @@ public enum CustodyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknown(let what, let id):
             return "unknown \(what) '\(Self.printable(id))'"
         case .conflict(let text), .malformedEvent(let text):
-            return text
+            // Texts built from nested errors (a decoder's description) may quote what was given in full.
+            return text.count > 400 ? String(text.prefix(397)) + "..." : text
         }
     }
 
