@@ -24,7 +24,7 @@ struct Custody: AsyncParsableCommand {
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
             Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
             Events.self, Import.self,
-            Verify.self,
+            Verify.self, SealCommand.self,
         ]
     )
 }

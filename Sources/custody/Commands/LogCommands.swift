@@ -158,10 +158,18 @@ struct Import: AsyncParsableCommand {
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute every stream's hash chain; exit 1 and name the first broken link per stream.",
-        discussion: "Example: custody verify")
+        discussion: """
+            With --seal, check the whole log up to a seal's cursor instead: deleted streams, cut tails, changed \
+            content and reordered events are named.
+            Example: custody verify
+                     custody verify --seal seal-2026-11-29.json --trust <public key>
+            """)
+    @Option(help: "Check the log against this seal (from `custody seal`) instead of the hash chains.") var seal: String?
+    @Option(help: "With --seal: the base64 public key the seal must be signed with.") var trust: String?
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
+        if let seal { return try await SealCheck.run(seal, trust: trust, connection: connection) }
         let report = try await Runner.run(connection) { database in try await Verifier(database).verify() }
         if connection.json {
             let problems = report.problems.map { problem in
