@@ -27,10 +27,13 @@ struct Endpoints: Sendable {
         var reasons: [String] = []
         var database: JSONValue = .string("ok")
         var behind: Int64?
+        var stall: Horizon.Holder?
+        var heldBack: Int64 = 0
         do {
-            behind = try await gate.run { [self] in
+            (behind, heldBack, stall) = try await gate.run { [self] in
                 try await Migrator(self.database).requireCurrent()
-                return try await ExposureProjection.lag(self.database)
+                let horizon = try await EventStore(self.database).horizon()
+                return (try await ExposureProjection.lag(self.database), horizon.heldBack, horizon.isStalled() ? horizon.holder : nil)
             }
         } catch {
             let problem = ProblemMiddleware.problem(for: error)
@@ -40,6 +43,7 @@ struct Endpoints: Sendable {
         let snapshot = live.snapshot
         if snapshot == nil { reasons.append("the log has not been folded yet" + (live.failure.map { ": \($0)" } ?? "")) }
         if let behind, behind > readyLag { reasons.append("the read models are \(behind) events behind (bound \(readyLag))") }
+        if let stall { reasons.append("\(heldBack) committed event(s) are held back by the \(stall)") }
         if let behind { telemetry.projectionBehind.set(behind) }
         let document = JSONValue.object([
             "ready": .bool(reasons.isEmpty),
@@ -49,6 +53,8 @@ struct Endpoints: Sendable {
                 "events": snapshot?.checkpoint.map { .integer($0.events) } ?? .null,
                 "behind": behind.map(JSONValue.integer) ?? .null,
                 "bound": .integer(readyLag),
+                "heldBack": .integer(heldBack),
+                "stalledBy": (try? stall.map { try EventCoding.value(of: $0) }) ?? .null,
             ]),
             "reasons": .array(reasons.map(JSONValue.string)),
         ])

@@ -115,12 +115,19 @@ import Testing
             await #expect(throws: StoreError.self) {
                 try await database.query("ALTER TABLE custody_events DISABLE TRIGGER custody_events_no_update")
             }
-            do {
-                try await database.query("DELETE FROM custody_events")
-                Issue.record("custody_app deleted events")
-            } catch let error as StoreError {
-                #expect(error.description.contains("permission denied"), "\(error)")
+            for statement in [
+                "DELETE FROM custody_events", "UPDATE custody_events SET data = '{}'", "TRUNCATE custody_events",
+                "DELETE FROM custody_streams", "TRUNCATE custody_streams", "UPDATE custody_tokens SET admin = true",
+                "DELETE FROM custody_access_log",
+            ] {
+                do {
+                    try await database.query(PostgresQuery(unsafeSQL: statement))
+                    Issue.record("custody_app was allowed: \(statement)")
+                } catch let error as StoreError {
+                    #expect(error.description.contains("permission denied") || error.description.contains("append-only"), "\(statement): \(error)")
+                }
             }
+            #expect(try await EventStore(database).read(streams: [.vendor(Fixture.slug("mercor"))]).count == 1)
         }
     }
 

@@ -37,4 +37,42 @@ import Testing
             #expect(afterCommit.entries.map(\.event.stream.description) == ["vendor-early", "vendor-late"])
         }
     }
+
+    @Test func aLongOpenTransactionIsReportedAsTheStallsCause() async throws {
+        let url = try await TestDatabase.create()
+        try await Database.with(url) { database in
+            let store = EventStore(database)
+            let opened = AsyncStream.makeStream(of: Int32.self)
+            let release = AsyncStream.makeStream(of: Void.self)
+            let held = Task {
+                try await database.withTransaction { connection in
+                    var pid: Int32 = 0
+                    for try await value in try await connection.query("SELECT pg_backend_pid(), txid_current()", logger: database.logger)
+                        .decode((Int32, Int64).self) { pid = value.0 }
+                    opened.continuation.yield(pid)
+                    var iterator = release.stream.makeAsyncIterator()
+                    _ = await iterator.next()
+                }
+            }
+            var openedIterator = opened.stream.makeAsyncIterator()
+            let pid = await openedIterator.next()
+            _ = try await store.append([Fixture.vendor("waiting")])
+            try await Task.sleep(for: .seconds(5.5))
+            let horizon = try await store.horizon()
+            #expect(horizon.heldBack == 1)
+            #expect(horizon.holder?.pid == pid && horizon.holder?.state == "idle in transaction")
+            #expect(horizon.isStalled())
+            let status = try CLI(databaseURL: url).run(["projections", "status", "--json"])
+            #expect(status.stdout.contains("\"stalledBy\": {") && status.stdout.contains("\"heldBack\": 1"), "\(status.stdout)")
+            let human = try CLI(databaseURL: url).run(["projections", "status"])
+            #expect(human.stdout.contains("stalled: 1 committed event(s) wait behind the transaction of pid \(pid ?? 0)"), "\(human.stdout)")
+            let server = try await ServerProcess(CLI(databaseURL: url), arguments: ["--no-auth"])
+            let ready = try await server.http.get("/ready")
+            #expect(ready.status == 503 && ready.text.contains("held back by the transaction of pid \(pid ?? 0)"), "\(ready.text)")
+            _ = try await server.stop()
+            release.continuation.yield()
+            try await held.value
+            #expect(try await store.horizon().heldBack == 0)
+        }
+    }
 }

@@ -64,10 +64,12 @@ struct Projections: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let (checkpoint, lag) = try await Runner.run(connection) { database in
-                try await EventStore(database).waitForHorizon()
-                return (try await ExposureProjection.checkpoint(database), try await ExposureProjection.lag(database))
+            let (checkpoint, lag, horizon) = try await Runner.run(connection) { database in
+                let store = EventStore(database)
+                try await store.waitForHorizon(timeout: .seconds(1))
+                return (try await ExposureProjection.checkpoint(database), try await ExposureProjection.lag(database), try await store.horizon())
             }
+            let stall = horizon.isStalled() ? horizon.holder : nil
             if connection.json {
                 let document = JSONValue.object([
                     "projection": .string(ExposureProjection.name),
@@ -75,12 +77,17 @@ struct Projections: AsyncParsableCommand {
                     "events": .integer(checkpoint?.events ?? 0),
                     "updatedAt": checkpoint.map { .string($0.updatedAt.description) } ?? .null,
                     "behind": .integer(lag),
+                    "heldBack": .integer(horizon.heldBack),
+                    "stalledBy": try stall.map { try EventCoding.value(of: $0) } ?? .null,
                 ])
                 print(document.jsonbText)
             } else if let checkpoint {
                 print("\(ExposureProjection.name): \(checkpoint.events) event(s) applied, checkpoint \(checkpoint.cursor) at \(checkpoint.updatedAt); \(lag) event(s) behind")
             } else {
                 print("\(ExposureProjection.name): never run; \(lag) event(s) behind (run `custody projections run` or `rebuild`)")
+            }
+            if let stall, !connection.json {
+                print("stalled: \(horizon.heldBack) committed event(s) wait behind the \(stall); end it (pg_terminate_backend(\(stall.pid))) or let it finish")
             }
         }
     }
