@@ -99,6 +99,15 @@ enum Runner {
         }
         let metadata = recording.metadata
         let timeGiven = recording.at != nil
+        // A server killed mid-command can leave a pooled connection waiting forever; a recording command then
+        // gives up (exit 75, "try again") rather than hang: rerun with the same --event-id, it records once.
+        let seconds = Int(ProcessInfo.processInfo.environment["CUSTODY_COMMAND_TIMEOUT"] ?? "") ?? 60
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(seconds))
+            warn("the database did not answer within \(seconds)s; giving up (rerun with --event-id \(id.uuidString.lowercased()) to record the fact once)")
+            exit(75)
+        }
+        defer { watchdog.cancel() }
         let appended = try await run(connection) { database in
             let event = try await build(database, occurredAt).event
             try Registry.checkTexts(of: event)
