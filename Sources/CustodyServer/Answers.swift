@@ -19,7 +19,7 @@ struct Answer: Sendable {
         // Weak: the plain and gzip forms carry the same ETag. Derived from the log and checkpoint version, and
         // from what was asked and by whom, so a scoped token never matches an admin's answer.
         let digest = SHA256.hash(data: Data((version + "\n" + key).utf8))
-        etag = "W/\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        etag = "W/\"" + ChainHash.hex(Array(digest.prefix(12))) + "\""
         if body.readableBytes >= 1024 {
             var input = body
             gzipped = try? input.compress(with: .gzip())

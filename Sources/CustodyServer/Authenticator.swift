@@ -29,7 +29,7 @@ struct Authenticator: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer",
             let token = AccessToken(parsing: parts[1].trimmingCharacters(in: .whitespaces))
         else { throw Self.unauthorized("the Authorization header is not a Custody bearer token") }
-        let key = token.hash.map { String($0, radix: 16) }.joined()
+        let key = ChainHash.hex(token.hash)
         let now = ContinuousClock.now
         var caller = known.withLockedValue { known in known[key].flatMap { $0.until > now ? $0.0 : nil } }
         if caller == nil {

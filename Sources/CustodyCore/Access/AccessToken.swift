@@ -32,7 +32,7 @@ public struct AccessToken: Sendable, Equatable {
 
     /// A new token from the system's secure random source.
     public static func generate() -> AccessToken {
-        let id = SymmetricKey(size: SymmetricKeySize(bitCount: 64)).withUnsafeBytes { hex(Array($0)) }
+        let id = SymmetricKey(size: SymmetricKeySize(bitCount: 64)).withUnsafeBytes { ChainHash.hex(Array($0)) }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { base64URL(Array($0)) }
         return AccessToken(id: id, text: "custody_\(id)_\(secret)")
     }
@@ -58,10 +58,6 @@ public struct AccessToken: Sendable, Equatable {
         var difference: UInt8 = 0
         for (a, b) in zip(mine, stored) { difference |= a ^ b }
         return difference == 0
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 
     private static func base64URL(_ bytes: [UInt8]) -> String {
