@@ -15,8 +15,20 @@ struct APIFixture {
         let admin = try token(cli, ["--admin"])
         let server = try await ServerProcess(cli, arguments: arguments)
         let fixture = APIFixture(cli: cli, server: server, admin: admin)
-        if waitForReady { try await fixture.waitUntil("/ready") { $0.status == 200 } }
+        if waitForReady { try await fixture.waitUntilCaughtUp() }
         return fixture
+    }
+
+    /// Waits until `/ready` passes with the read models at the head of the log: `/ready` alone tolerates
+    /// `--ready-lag` events, and an answer served during catch-up changes (and its ETag with it) moments later.
+    func waitUntilCaughtUp() async throws {
+        let response = try await waitUntil("/ready") { response in
+            guard response.status == 200, let ready = try? decode(Readiness.self, response) else { return false }
+            return ready.projection.behind == 0 && ready.projection.heldBack == 0
+        }
+        guard response.status == 200 else {
+            throw ExampleScenario.Failed(description: "the server never became ready: \(String(decoding: response.body, as: UTF8.self))")
+        }
     }
 
     static func token(_ cli: CLI, _ arguments: [String]) throws -> String {
@@ -54,6 +66,15 @@ struct APIFixture {
     }
 
     func stop() async throws -> Int32 { try await server.stop() }
+}
+
+/// The parts of `/ready` that say whether the read models are at the head of the log.
+struct Readiness: Decodable {
+    struct Projection: Decodable {
+        var behind: Int64?
+        var heldBack: Int64
+    }
+    var projection: Projection
 }
 
 /// A problem document as the API sends it.
