@@ -34,7 +34,10 @@ extension Endpoints {
     /// up (it reconnects from its last id; nothing is skipped).
     func eventStream(_ request: Request, _ context: APIContext) async throws -> Response {
         _ = try Question(request, allowing: ["after"])
-        let start = try Self.cursor(request.headers[.lastEventID] ?? request.uri.queryParameters["after"].map(String.init))
+        // Both are checked; a reconnecting client's Last-Event-ID is later than the `after` its URL still carries.
+        let after = try Self.cursor(request.uri.queryParameters["after"].map(String.init))
+        let lastSeen = try Self.cursor(Self.lastEventID.flatMap { request.headers[$0] })
+        let start = max(after, lastSeen)
         let store = EventStore(database)
         let logger = context.logger
         var headers = HTTPFields()
@@ -75,12 +78,11 @@ extension Endpoints {
         return Response(status: .ok, headers: headers, body: body)
     }
 
+    static let lastEventID = HTTPField.Name("Last-Event-ID")
+
     static func cursor(_ text: String?) throws -> LogCursor {
         guard let text, !text.isEmpty else { return .start }
         do { return try LogCursor(parsing: text) } catch { throw Problem.badRequest(error.description) }
     }
 }
 
-extension HTTPField.Name {
-    static let lastEventID = Self("Last-Event-ID")!
-}

@@ -108,6 +108,9 @@ import Testing
             ("/v1/incidents?color=blue", [:], nil, 400, "unknown query parameter 'color'"),
             ("/v1/events?limit=5000", [:], nil, 400, "invalid limit '5000'"),
             ("/v1/events?after=yesterday", [:], nil, 400, "invalid cursor 'yesterday'"),
+            // A resuming client's Last-Event-ID does not excuse a malformed `after` (found by schemathesis).
+            ("/v1/events/stream?after=yesterday", ["Last-Event-ID": ""], nil, 400, "invalid cursor 'yesterday'"),
+            ("/v1/events/stream", ["Last-Event-ID": "tomorrow"], nil, 400, "invalid cursor 'tomorrow'"),
             ("/v1/organizations", [:], "", 401, "needs a bearer token"),
             ("/v1/organizations", [:], "custody_0123456789abcdef_" + String(repeating: "A", count: 43), 401, "unknown, revoked or expired"),
             ("/v1/organizations", [:], "hunter2", 401, "not a Custody bearer token"),
