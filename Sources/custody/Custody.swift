@@ -16,6 +16,7 @@ struct Custody: AsyncParsableCommand {
             --json, --event-id and --expect-version. The database comes from --database-url, \
             CUSTODY_DATABASE_URL, or the .custody/database-url file that scripts/db start writes.
             """,
+        version: "custody 0.6.0",
         subcommands: [
             Migrate.self, VendorCommand.self, ProviderCommand.self, ModelCommand.self, SupplyCommand.self,
             OrgCommand.self, Deploy.self, Retire.self, BreachCommand.self, Pause.self, Resume.self,

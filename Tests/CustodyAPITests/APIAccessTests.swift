@@ -56,7 +56,8 @@ import Testing
     }
 
     @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {
-        let api = try await APIFixture.start(breach: false)
+        // At debug level the server logs the most it ever does; neither the token nor its stored hash may be in it.
+        let api = try await APIFixture.start(breach: false, serve: ["--log-level", "debug"])
         let created = try api.cli.run(["token", "create", "--org", "mercy-hospital", "--label", "soc", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
         let token = try #require(document["token"] as? String)
@@ -93,6 +94,12 @@ import Testing
         #expect(expired.status == 401)
         #expect(Timestamp.now >= soon)
         #expect(try await api.stop() == 0)
+        let secret = String(token.split(separator: "_").last ?? "")
+        #expect(api.server.log.contains("hb.request.id"), "the debug log was not captured")
+        for leak in [token, secret, expectedHash, expiring] {
+            #expect(!api.server.log.contains(leak))
+        }
+        #expect(!created.stderr.contains(token) && !created.stderr.contains(expectedHash))
     }
 
     @Test func everyErrorIsAProblemDocument() async throws {
