@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "CustodyCore",
                 "CustodySchema",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -67,4 +67,46 @@ import Testing
             }
         }
     }
+
+    /// The projector remembers digests of what the tables hold, computed by PostgreSQL on start: if they ever
+    /// disagreed with the digests of the documents it computes, every page would rewrite every row.
+    @Test func aRestartedProjectorRewritesOnlyTheRowsThatChange() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            for event in Workload.mixed() { _ = try await store.append([event]) }
+            _ = try await store.waitForLog(count: Workload.mixed().count)
+            _ = try await ExposureProjection.rebuild(store)
+            func versions() async throws -> [String: String] {
+                var rows: [String: String] = [:]
+                for try await (key, version) in try await database.query(
+                    """
+                    SELECT 'e/' || deployment || '/' || incident, xmin::text FROM custody_exposures
+                    UNION ALL SELECT 'o/' || organization, xmin::text FROM custody_organization_views
+                    """
+                ).decode((String, String).self) { rows[key] = version }
+                return rows
+            }
+            let before = try await versions()
+            let projection = ExposureProjection(store)
+            try await projection.start()
+            // A vendor nobody is supplied by changes no document.
+            _ = try await store.append([Fixture.proposed(VendorRegistered(vendor: Fixture.slug("nobodys-vendor"), name: "N"), at: "2026-06-01")])
+            _ = try await store.waitForLog(count: Workload.mixed().count + 1)
+            #expect(try await projection.catchUp() == 1)
+            #expect(try await versions() == before, "rows were rewritten although no document changed")
+            // Meta opening an investigation of b1 changes its exposures to b1 and the summaries counting them, nothing else.
+            _ = try await store.append([Fixture.proposed(InvestigationOpened(investigation: Fixture.slug("oi2"), incident: Fixture.slug("b1"), provider: Fixture.slug("meta")), at: "2026-06-02")])
+            _ = try await store.waitForLog(count: Workload.mixed().count + 2)
+            #expect(try await projection.catchUp() == 1)
+            let after = try await versions()
+            let rewritten = Set(after.filter { before[$0.key] != $0.value }.keys)
+            var metas: Set<String> = []
+            for try await key in try await database.query(
+                "SELECT 'e/' || deployment || '/' || incident FROM custody_exposures WHERE incident = 'b1' AND model = 'llama-4'"
+            ).decode(String.self) { metas.insert(key) }
+            #expect(!metas.isEmpty)
+            #expect(rewritten.filter { $0.hasPrefix("e/") } == metas)
+            #expect(rewritten.count < before.count, "every row was rewritten")
+        }
+    }
 }

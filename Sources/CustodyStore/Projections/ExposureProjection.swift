@@ -1,4 +1,5 @@
 import CustodyCore
+import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -17,9 +18,11 @@ public actor ExposureProjection {
     var chain = SupplyChain()
     var cursor = LogCursor.start
     var appliedEvents: Int64 = 0
-    /// What the tables hold now, by key, as JSON text: the diff is taken against this.
-    var exposures: [String: String] = [:]
-    var organizations: [String: String] = [:]
+    /// What the tables hold now, by key, as digests of the JSON text: the diff is taken against this. Digests
+    /// rather than the documents themselves keep the server's memory flat (at 1M events the documents ran to
+    /// ~80 MB of text, held twice while a page was applied).
+    var exposures: [String: DocumentDigest] = [:]
+    var organizations: [String: DocumentDigest] = [:]
 
     /// Told of the fold and its checkpoint after `start` and after every applied page: the API server answers
     /// from the same fold instead of keeping a second one.
@@ -50,8 +53,8 @@ public actor ExposureProjection {
             for entry in page.entries where entry.cursor <= cursor { chain.apply(entry.event) }
             position = page.next
         }
-        exposures = try await Self.documents(database, "SELECT deployment || '/' || incident, document::text FROM custody_exposures")
-        organizations = try await Self.documents(database, "SELECT organization, document::text FROM custody_organization_views")
+        exposures = try await Self.digests(database, "SELECT deployment || '/' || incident, \(DocumentDigest.sql) FROM custody_exposures")
+        organizations = try await Self.digests(database, "SELECT organization, \(DocumentDigest.sql) FROM custody_organization_views")
         publish()
     }
 
@@ -70,9 +73,9 @@ public actor ExposureProjection {
     /// Applies one page and writes what changed, with the checkpoint, in one transaction.
     public func apply(_ page: LogPage) async throws {
         for entry in page.entries { chain.apply(entry.event) }
-        let views = Views(chain)
-        let changes = Changes(old: exposures, new: views.exposures)
-        let organizationChanges = Changes(old: organizations, new: views.organizations)
+        let now = Timestamp.now
+        let changes = Changes(old: exposures, new: Views.exposures(chain, at: now))
+        let organizationChanges = Changes(old: organizations, new: Views.organizations(chain, at: now))
         let next = page.next
         let count = appliedEvents + Int64(page.entries.count)
         let expected = cursor
@@ -100,8 +103,8 @@ public actor ExposureProjection {
                     position = excluded.position, events = excluded.events, updated_at = now()
                 """, logger: logger)
         }
-        exposures = views.exposures
-        organizations = views.organizations
+        exposures = changes.digests
+        organizations = organizationChanges.digests
         cursor = next
         appliedEvents = count
         publish()
@@ -189,37 +192,55 @@ public actor ExposureProjection {
         return 0
     }
 
-    static func documents(_ database: Database, _ sql: String) async throws -> [String: String] {
-        var documents: [String: String] = [:]
-        for try await (key, document) in try await database.query(PostgresQuery(unsafeSQL: sql)).decode((String, String).self) {
-            documents[key] = document
+    static func digests(_ database: Database, _ sql: String) async throws -> [String: DocumentDigest] {
+        var digests: [String: DocumentDigest] = [:]
+        for try await (key, digest) in try await database.query(PostgresQuery(unsafeSQL: sql)).decode((String, ByteBuffer).self) {
+            digests[key] = DocumentDigest(digest.readableBytesView)
         }
-        return documents
+        return digests
     }
 }
 
 /// Another writer (a rebuild) moved the checkpoint under this projector.
 struct ProjectionMoved: Error {}
 
-/// The documents the read models hold, computed from the fold at the present.
-struct Views {
-    var exposures: [String: String] = [:]
-    var organizations: [String: String] = [:]
+/// The documents the read models hold, computed from the fold at a time, one at a time as they are consumed.
+enum Views {
+    static func exposures(_ chain: SupplyChain, at time: Timestamp) -> some Sequence<(String, String)> {
+        chain.exposures(at: time).lazy.map { row in (row.deployment.rawValue + "/" + row.incident.rawValue, text(row)) }
+    }
 
-    init(_ chain: SupplyChain, at time: Timestamp = .now) {
-        for row in chain.exposures(at: time) {
-            exposures[row.deployment.rawValue + "/" + row.incident.rawValue] = Self.text(row)
-        }
-        for (id, document) in chain.organizationViews(at: time) {
-            let stored = StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)
-            organizations[id.rawValue] = Self.text(stored)
+    static func organizations(_ chain: SupplyChain, at time: Timestamp) -> some Sequence<(String, String)> {
+        chain.organizationViews(at: time).lazy.map { id, document in
+            (id.rawValue, text(StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)))
         }
     }
 
-    /// jsonb's own text form, so a document read back compares equal to the one computed.
+    /// jsonb's own text form, so a document read back hashes equal to the one computed.
     static func text(_ value: some Encodable) -> String {
         ((try? EventCoding.value(of: value)) ?? .null).jsonbText
     }
+}
+
+/// The first 128 bits of a document's SHA-256: enough to tell a changed document from an unchanged one.
+struct DocumentDigest: Hashable, Sendable {
+    let high: UInt64
+    let low: UInt64
+
+    /// The same digest, computed by PostgreSQL from a stored row's `document` column.
+    static let sql = "sha256(convert_to(document::text, 'UTF8'))"
+
+    init(_ bytes: some Sequence<UInt8>) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in bytes.prefix(16).enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
+    }
+
+    init(of text: String) { self.init(SHA256.hash(data: Data(text.utf8))) }
 }
 
 /// An organization's row in `custody_organization_views`: the view without its exposure rows and time.
@@ -229,14 +250,21 @@ public struct StoredOrganization: Codable, Sendable {
     public var summary: OrganizationSummary
 }
 
-/// Rows to upsert and keys to delete, from two versions of a table.
+/// Rows to upsert and keys to delete, from what a table holds (by digest) and the documents it should hold; only
+/// the text of changed documents is kept.
 struct Changes {
     var upserts: [(String, String)] = []
     var deletes: [String] = []
+    /// What the table holds once the changes are written.
+    var digests: [String: DocumentDigest] = [:]
 
-    init(old: [String: String], new: [String: String]) {
-        for (key, document) in new where old[key] != document { upserts.append((key, document)) }
-        for key in old.keys where new[key] == nil { deletes.append(key) }
+    init(old: [String: DocumentDigest], new documents: some Sequence<(String, String)>) {
+        for (key, document) in documents {
+            let digest = DocumentDigest(of: document)
+            digests[key] = digest
+            if old[key] != digest { upserts.append((key, document)) }
+        }
+        for key in old.keys where digests[key] == nil { deletes.append(key) }
     }
 
     func write(_ connection: PostgresConnection, upsert: String, delete: String, logger: Logger) async throws {

@@ -40,11 +40,11 @@ extension ExposureProjection {
         try await database.query("CREATE TABLE custody_exposures_rebuild (LIKE custody_exposures INCLUDING ALL)")
         try await database.query(
             "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
-        let views = Views(chain)
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
-        let exposures = Changes(old: [:], new: views.exposures)
-        let organizations = Changes(old: [:], new: views.organizations)
+        let now = Timestamp.now
+        let exposures = Changes(old: [:], new: Views.exposures(chain, at: now))
+        let organizations = Changes(old: [:], new: Views.organizations(chain, at: now))
         try await database.withConnection { connection in
             try await exposures.write(
                 connection,
