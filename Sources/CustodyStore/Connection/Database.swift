@@ -9,8 +9,15 @@ import _ConnectionPoolModule
 /// A pooled connection to the Custody database: the one way the store talks to PostgreSQL.
 public struct Database: Sendable {
     public let url: DatabaseURL
-    let client: PostgresClient
+    let backend: Backend
     public let logger: Logger
+
+    /// A pool for servers and long commands; one connection, used in turn, for a command that does one thing
+    /// after another (a recording command: one connection to open instead of a probe and a pool's).
+    enum Backend: Sendable {
+        case pool(PostgresClient)
+        case connection(PostgresConnection)
+    }
 
     /// Runs `body` with a connected pool, closing it afterwards.
     ///
@@ -23,13 +30,7 @@ public struct Database: Sendable {
         probe: Bool = false, _ body: (Database) async throws -> R
     ) async throws -> R {
         if probe {
-            do {
-                let connection = try await PostgresConnection.connect(
-                    configuration: url.connectionConfiguration(), id: 0, logger: logger)
-                try await connection.close()
-            } catch {
-                throw translate(error)
-            }
+            try await withConnection(url, logger: logger) { _ in }
         }
         var configuration = url.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
@@ -41,7 +42,29 @@ public struct Database: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            return try await body(Database(url: url, client: client, logger: logger))
+            return try await body(Database(url: url, backend: .pool(client), logger: logger))
+        }
+    }
+
+    /// Runs `body` with a database of one connection, which `body` must use one statement after another (no
+    /// concurrent transactions); connection failures say at once what is wrong, as `probe` does for a pool.
+    @discardableResult
+    public static func withConnection<R: Sendable>(
+        _ url: DatabaseURL, logger: Logger = Logger(label: "custody.store"), _ body: (Database) async throws -> R
+    ) async throws -> R {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+        } catch {
+            throw translate(error)
+        }
+        do {
+            let result = try await body(Database(url: url, backend: .connection(connection), logger: logger))
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 
@@ -49,7 +72,10 @@ public struct Database: Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         do {
-            return try await client.query(query, logger: logger)
+            switch backend {
+            case .pool(let client): return try await client.query(query, logger: logger)
+            case .connection(let connection): return try await connection.query(query, logger: logger)
+            }
         } catch {
             throw Self.translate(error)
         }
@@ -58,7 +84,10 @@ public struct Database: Sendable {
     /// Runs `body` on one connection.
     public func withConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            switch backend {
+            case .pool(let client): return try await client.withConnection { connection in try await body(connection) }
+            case .connection(let connection): return try await body(connection)
+            }
         } catch {
             throw Self.translate(error)
         }

@@ -47,7 +47,7 @@ public struct Follower: Sendable {
         defer { ticker.cancel() }
         while !Task.isCancelled {
             do {
-                try await store.database.client.withConnection { connection in
+                try await store.database.withConnection { connection in
                     try await connection.listen(on: EventStore.channel) { notifications in
                         wake.yield()
                         for try await _ in notifications { wake.yield() }

@@ -7,6 +7,7 @@ struct BreachCommand: AsyncParsableCommand {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Report a breach at a vendor; --at is when the breach itself happened.",
             discussion: """
                 Severity: \(Severity.allCases.map(\.rawValue).joined(separator: ", ")). \
@@ -46,6 +47,7 @@ struct BreachCommand: AsyncParsableCommand {
 
     struct Revise: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revise",
             abstract: "Correct a breach's known scope; what is given replaces what was reported.",
             discussion: "Example: custody breach revise mercor-2026-03 --providers openai,anthropic,meta --reason 'Vendor statement'")
         @Argument(help: "The incident's id.") var id: String
@@ -70,6 +72,7 @@ struct BreachCommand: AsyncParsableCommand {
 
 struct Pause: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pause",
         abstract: "Record that a provider paused its work with a vendor.",
         discussion: "Example: custody pause --provider meta --vendor mercor --incident mercor-2026-03 --at 2026-04-01")
     @Option(help: "The provider that paused.") var provider: String
@@ -89,6 +92,7 @@ struct Pause: AsyncParsableCommand {
 
 struct Resume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resume",
         abstract: "Record that a provider resumed work with a vendor.",
         discussion: "Example: custody resume --provider meta --vendor mercor")
     @Option(help: "The provider.") var provider: String
@@ -110,6 +114,7 @@ struct InvestigationCommand: AsyncParsableCommand {
 
     struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "open",
             abstract: "Record that a provider opened an investigation.",
             discussion: "Example: custody investigation open openai-mercor --incident mercor-2026-03 --provider openai")
         @Argument(help: "The investigation's id, a slug.") var id: String
@@ -129,6 +134,7 @@ struct InvestigationCommand: AsyncParsableCommand {
 
     struct Finding: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "finding",
             abstract: "Record a finding of an open investigation.",
             discussion: "Example: custody investigation finding openai-mercor 'No customer data involved'")
         @Argument(help: "The investigation's id.") var id: String
@@ -145,6 +151,7 @@ struct InvestigationCommand: AsyncParsableCommand {
 
     struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "close",
             abstract: "Record that an investigation closed.",
             discussion: """
                 Outcome: \(InvestigationOutcome.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -172,6 +179,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Record that an incident was resolved.", discussion: "Example: custody incident resolve mercor-2026-03")
         @Argument(help: "The incident's id.") var id: String
         @Option(help: "How it was resolved.") var summary: String?
@@ -185,6 +193,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Retract: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retract",
             abstract: "Record that an incident report was wrong: as known now, it never happened.",
             discussion: "Example: custody incident retract acme-2026-01 --reason 'Vendor was not involved'")
         @Argument(help: "The incident's id.") var id: String

@@ -9,6 +9,7 @@ struct InventoryCommand: AsyncParsableCommand {
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Declare an organization's deployments; record exactly what differs.",
             discussion: """
                 YAML:

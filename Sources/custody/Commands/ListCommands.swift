@@ -44,7 +44,7 @@ enum Listing {
 }
 
 struct Vendors: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List vendors and the providers they supply.")
+    static let configuration = CommandConfiguration(commandName: "vendors", abstract: "List vendors and the providers they supply.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
         try Listing.print(try await Listing.chain(connection).vendorEntries(), key: "vendors", json: connection.json,
@@ -53,7 +53,7 @@ struct Vendors: AsyncParsableCommand {
 }
 
 struct Providers: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List providers, their models and their vendors.")
+    static let configuration = CommandConfiguration(commandName: "providers", abstract: "List providers, their models and their vendors.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
         try Listing.print(try await Listing.chain(connection).providerEntries(), key: "providers", json: connection.json,
@@ -64,7 +64,7 @@ struct Providers: AsyncParsableCommand {
 }
 
 struct Models: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List models and how many active deployments run each.")
+    static let configuration = CommandConfiguration(commandName: "models", abstract: "List models and how many active deployments run each.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
         try Listing.print(try await Listing.chain(connection).modelEntries(at: .now), key: "models", json: connection.json,
@@ -75,7 +75,7 @@ struct Models: AsyncParsableCommand {
 }
 
 struct Organizations: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List organizations and their active deployments.")
+    static let configuration = CommandConfiguration(commandName: "organizations", abstract: "List organizations and their active deployments.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
         try Listing.print(try await Listing.chain(connection).organizationEntries(at: .now), key: "organizations", json: connection.json,
@@ -87,6 +87,7 @@ struct Organizations: AsyncParsableCommand {
 
 struct Deployments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "deployments",
         abstract: "List deployments (retired ones marked), of one organization with --org.",
         discussion: "Example: custody deployments --org state-university --json")
     @Option(help: "Only this organization's deployments.") var org: String?
@@ -102,6 +103,7 @@ struct Deployments: AsyncParsableCommand {
 
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show one registry entry: vendor, provider, model, organization or deployment.",
         discussion: "Example: custody show model gpt-5 --json")
     @Argument(help: "vendor, provider, model, organization or deployment.") var kind: String

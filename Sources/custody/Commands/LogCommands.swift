@@ -5,6 +5,7 @@ import Foundation
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "migrate",
         abstract: "Apply pending schema migrations (safe to run concurrently and repeatedly).",
         discussion: "Run it with a role that may create tables; the application can then run as custody_app.")
     @OptionGroup var connection: ConnectionOptions
@@ -25,6 +26,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "List the log in commit order (as JSON Lines with --json: the format `custody import` reads).",
         discussion: """
             Each event shows its cursor; pass it to --after to continue from there.
@@ -109,6 +111,7 @@ final class EventPrinter: @unchecked Sendable {
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Import events from JSON Lines (the output of `custody events --json`); all or nothing.",
         discussion: """
             Every line is checked before anything is written; a bad line is named and nothing is imported. \
@@ -157,6 +160,7 @@ struct Import: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Recompute every stream's hash chain; exit 1 and name the first broken link per stream.",
         discussion: """
             With --seal, check the whole log up to a seal's cursor instead: deleted streams, cut tails, changed \

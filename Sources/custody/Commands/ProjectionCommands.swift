@@ -5,6 +5,7 @@ import Foundation
 
 struct Projections: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "projections",
         abstract: "Run, rebuild and inspect the exposure read models.",
         discussion: """
             The read models (exposure rows and organization summaries) are folded from the log by a projector \
@@ -15,6 +16,7 @@ struct Projections: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Keep the read models up to date (until interrupted): catch up, then follow the log.",
             discussion: "Example: custody projections run &")
         @OptionGroup var connection: ConnectionOptions
@@ -32,6 +34,7 @@ struct Projections: AsyncParsableCommand {
 
     struct Rebuild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rebuild",
             abstract: "Rebuild the read models from the whole log, then swap them in atomically.",
             discussion: """
                 Readers keep the old tables until the swap; an interrupted rebuild leaves them untouched and can \
@@ -59,6 +62,7 @@ struct Projections: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show each projection's checkpoint and how many events it is behind.",
             discussion: "Example: custody projections status --json")
         @OptionGroup var connection: ConnectionOptions

@@ -7,6 +7,7 @@ struct VendorCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register a vendor that makes training data.",
             discussion: "Example: custody vendor add mercor --name Mercor --at 2023-01-01")
         @Argument(help: "The vendor's id, a slug like scale-ai.") var id: String
@@ -26,6 +27,7 @@ struct ProviderCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register a provider that trains and ships models.",
             discussion: "Example: custody provider add openai --name OpenAI")
         @Argument(help: "The provider's id, a slug like openai.") var id: String
@@ -45,6 +47,7 @@ struct ModelCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register a model of a provider.",
             discussion: "Example: custody model add llama-4 --name 'Llama 4' --provider meta --open-weights")
         @Argument(help: "The model's id, a slug like gpt-5.") var id: String
@@ -71,6 +74,7 @@ struct SupplyCommand: AsyncParsableCommand {
 
     struct Retract: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retract",
             abstract: "Correct a supply link recorded by mistake: as known from now on, it never existed.",
             discussion: """
                 Unlike `supply end` (the link stopped; its data stays in the models), a retraction removes the \
@@ -93,6 +97,7 @@ struct SupplyCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Record that a vendor began supplying a provider (from --at).",
             discussion: """
                 Data kinds: \(DataKind.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -117,6 +122,7 @@ struct SupplyCommand: AsyncParsableCommand {
 
     struct End: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "end",
             abstract: "Record that a supply link ended (data already delivered stays exposed).",
             discussion: "Example: custody supply end --vendor mercor --provider meta --at 2026-04-02")
         @Option(help: "The vendor.") var vendor: String
@@ -138,6 +144,7 @@ struct OrgCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register an organization.",
             discussion: "Example: custody org add state-university --name 'State University' --sector education")
         @Argument(help: "The organization's id, a slug.") var id: String
@@ -156,6 +163,7 @@ struct OrgCommand: AsyncParsableCommand {
 
 struct Deploy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "deploy",
         abstract: "Record deployments: a new one (the default), a switch to another model, an update.",
         discussion: """
             Example: custody deploy su-advising --org state-university --model gpt-5 --workload 'student advising' --criticality high
@@ -168,6 +176,7 @@ struct Deploy: AsyncParsableCommand {
 extension Deploy {
     struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "add",
         abstract: "Record that an organization began running a model (`custody deploy ID ...` for short).",
         discussion: """
             Criticality: \(Criticality.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -193,6 +202,7 @@ extension Deploy {
 
     struct Switch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "switch",
             abstract: "Record that a deployment moved to another model (from --at).",
             discussion: """
                 Exposures through the old model end at that time (history keeps them); those through the new one begin.
@@ -212,6 +222,7 @@ extension Deploy {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Record a deployment's new workload or criticality.",
             discussion: "Example: custody deploy update su-advising --criticality critical")
         @Argument(help: "The deployment's id.") var id: String
@@ -232,6 +243,7 @@ extension Deploy {
 
 struct Retire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "retire",
         abstract: "Record that a deployment was retired.", discussion: "Example: custody retire su-advising --at 2026-06-30")
     @Argument(help: "The deployment's id.") var id: String
     @OptionGroup var recording: RecordingOptions

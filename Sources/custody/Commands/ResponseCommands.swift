@@ -5,6 +5,7 @@ import Foundation
 
 struct Respond: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "respond",
         abstract: "Record what the organization did about one of its exposures.",
         discussion: """
             States: \(ResponseState.allCases.map(\.rawValue).joined(separator: ", ")).

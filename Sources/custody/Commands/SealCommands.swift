@@ -17,7 +17,7 @@ struct SealCommand: AsyncParsableCommand {
         subcommands: [Create.self, Keygen.self], defaultSubcommand: Create.self)
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Seal the log as it is now.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Seal the log as it is now.")
         @Option(help: "The Ed25519 private key file (from `custody seal keygen`).") var key: String
         @Option(help: "Write the seal here instead of standard output.") var out: String?
         @OptionGroup var connection: ConnectionOptions
@@ -40,7 +40,7 @@ struct SealCommand: AsyncParsableCommand {
     }
 
     struct Keygen: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an Ed25519 key file for sealing (mode 0600).")
+        static let configuration = CommandConfiguration(commandName: "keygen", abstract: "Create an Ed25519 key file for sealing (mode 0600).")
         @Argument(help: "Where to write the private key.") var file: String
 
         func run() async throws {

@@ -7,6 +7,7 @@ import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the read-only HTTP API over the exposure projections.",
         discussion: """
             Endpoints (all JSON, the same documents as the CLI's --json): /v1/organizations, \

@@ -17,7 +17,7 @@ struct TokenCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a token and print it (once).")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token and print it (once).")
         @Option(help: "The organization the token is limited to.") var org: String?
         @Flag(help: "A token that sees every organization and the event feed.") var admin = false
         @Option(help: "What the token is for, shown in listings.") var label = ""
@@ -58,7 +58,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (never their secrets).")
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -82,6 +82,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke a token by its id; the API refuses it within a few seconds.")
         @Argument(help: "The token's id (as `custody token list` shows it).") var id: String
         @OptionGroup var connection: ConnectionOptions
