@@ -54,8 +54,13 @@ extension SupplyChain {
 
     /// Every organization's view at `time`, computing the exposures once for all of them.
     public func organizationViews(at time: Timestamp, only: Slug? = nil) -> [Slug: OrganizationExposure] {
+        organizationViews(at: time, exposures: exposures(at: time), only: only)
+    }
+
+    /// The same, from `exposures(at: time)` already computed by the caller (the projector needs both).
+    public func organizationViews(at time: Timestamp, exposures: [Exposure], only: Slug? = nil) -> [Slug: OrganizationExposure] {
         let ids = only.map { [$0] } ?? organizationIds
-        let rows = Dictionary(grouping: exposures(at: time).filter(\.isCurrent), by: \.organization)
+        let rows = Dictionary(grouping: exposures.filter(\.isCurrent), by: \.organization)
         let active = Dictionary(grouping: activeDeployments(at: time).values, by: \.organization)
         var views: [Slug: OrganizationExposure] = [:]
         for id in ids {

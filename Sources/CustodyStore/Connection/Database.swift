@@ -58,14 +58,12 @@ public struct Database: Sendable {
         } catch {
             throw translate(error)
         }
-        do {
-            let result = try await body(Database(url: url, backend: .connection(connection), logger: logger))
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
+        let result: Result<R, any Error>
+        do { result = .success(try await body(Database(url: url, backend: .connection(connection), logger: logger))) } catch {
+            result = .failure(error)
         }
+        try? await connection.close()
+        return try result.get()
     }
 
     /// Runs one statement, mapping server and connection errors to `StoreError`.

@@ -73,9 +73,9 @@ public actor ExposureProjection {
     /// Applies one page and writes what changed, with the checkpoint, in one transaction.
     public func apply(_ page: LogPage) async throws {
         for entry in page.entries { chain.apply(entry.event) }
-        let now = Timestamp.now
-        let changes = Changes(old: exposures, new: Views.exposures(chain, at: now))
-        let organizationChanges = Changes(old: organizations, new: Views.organizations(chain, at: now))
+        let views = Views(chain)
+        let changes = Changes(old: exposures, new: views.exposures)
+        let organizationChanges = Changes(old: organizations, new: views.organizations)
         let next = page.next
         let count = appliedEvents + Int64(page.entries.count)
         let expected = cursor
@@ -204,15 +204,26 @@ public actor ExposureProjection {
 /// Another writer (a rebuild) moved the checkpoint under this projector.
 struct ProjectionMoved: Error {}
 
-/// The documents the read models hold, computed from the fold at a time, one at a time as they are consumed.
-enum Views {
-    static func exposures(_ chain: SupplyChain, at time: Timestamp) -> some Sequence<(String, String)> {
-        chain.exposures(at: time).lazy.map { row in (row.deployment.rawValue + "/" + row.incident.rawValue, text(row)) }
+/// The documents the read models hold, computed from the fold at a time (exposure rows once, for both tables),
+/// rendered one at a time as they are consumed.
+struct Views {
+    let chain: SupplyChain
+    let time: Timestamp
+    let rows: [Exposure]
+
+    init(_ chain: SupplyChain, at time: Timestamp = .now) {
+        self.chain = chain
+        self.time = time
+        rows = chain.exposures(at: time)
     }
 
-    static func organizations(_ chain: SupplyChain, at time: Timestamp) -> some Sequence<(String, String)> {
-        chain.organizationViews(at: time).lazy.map { id, document in
-            (id.rawValue, text(StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)))
+    var exposures: some Sequence<(String, String)> {
+        rows.lazy.map { row in (row.deployment.rawValue + "/" + row.incident.rawValue, Self.text(row)) }
+    }
+
+    var organizations: some Sequence<(String, String)> {
+        chain.organizationViews(at: time, exposures: rows).lazy.map { id, document in
+            (id.rawValue, Self.text(StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)))
         }
     }
 

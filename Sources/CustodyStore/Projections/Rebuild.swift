@@ -42,9 +42,9 @@ extension ExposureProjection {
             "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
-        let now = Timestamp.now
-        let exposures = Changes(old: [:], new: Views.exposures(chain, at: now))
-        let organizations = Changes(old: [:], new: Views.organizations(chain, at: now))
+        let views = Views(chain)
+        let exposures = Changes(old: [:], new: views.exposures)
+        let organizations = Changes(old: [:], new: views.organizations)
         try await database.withConnection { connection in
             try await exposures.write(
                 connection,
