@@ -81,6 +81,14 @@ extension DomainEvent {
 
     /// Decodes stored or imported data, refusing unknown types, newer schema versions and unknown fields.
     public init(type: String, schemaVersion: Int, data: JSONValue) throws(CustodyError) {
+        self = try Self.decoding(type: type, schemaVersion: schemaVersion, data: data).event
+    }
+
+    /// As `init(type:schemaVersion:data:)`, also giving the data in canonical form (what `data` would compute
+    /// again): an import needs it for every line.
+    public static func decoding(
+        type: String, schemaVersion: Int, data: JSONValue
+    ) throws(CustodyError) -> (event: DomainEvent, canonical: JSONValue) {
         guard let payloadType = Self.catalog.first(where: { $0.type == type }) else {
             throw .malformedEvent(
                 "unknown event type '\(CustodyError.printable(type))'; known: "
@@ -89,17 +97,17 @@ extension DomainEvent {
         guard schemaVersion >= 1, schemaVersion <= payloadType.schemaVersion else {
             throw .malformedEvent("\(type) has schema version \(schemaVersion); this custody reads up to \(payloadType.schemaVersion)")
         }
-        let payload = try EventCoding.decode(payloadType, from: data)
-        self.init(payload)
+        let (payload, canonical) = try EventCoding.decode(payloadType, from: data)
+        return (payload.event, canonical)
     }
 
     /// Decodes data read back from the log, which was validated when it was written.
-    public init(type: String, schemaVersion: Int, json: Data) throws(CustodyError) {
+    public init(type: String, schemaVersion: Int, json: some Collection<UInt8>) throws(CustodyError) {
         guard let payloadType = Self.catalog.first(where: { $0.type == type }) else {
             throw .malformedEvent("unknown event type '\(CustodyError.printable(type))' in the log")
         }
         do {
-            self.init(try EventCoding.decoder.decode(payloadType, from: json))
+            self.init(try JSONTreeDecoder.decode(payloadType, from: JSONParser.parse(json)))
         } catch {
             throw .malformedEvent("\(type) data does not decode: \(EventCoding.describe(error))")
         }
@@ -117,13 +125,13 @@ public enum EventCoding {
 
     /// A value as a JSON tree.
     public static func value(of encodable: some Encodable) throws -> JSONValue {
-        try JSONParser.parse(encoder.encode(encodable))
+        try JSONTreeEncoder.encode(encodable)
     }
 
-    static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> T {
+    static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> (T, canonical: JSONValue) {
         let payload: T
         do {
-            payload = try decoder.decode(T.self, from: Data(data.jsonbText.utf8))
+            payload = try JSONTreeDecoder.decode(T.self, from: data)
         } catch {
             throw .malformedEvent("\(T.type) data: \(describe(error))")
         }
@@ -132,7 +140,7 @@ public enum EventCoding {
         guard unknown.isEmpty else {
             throw .malformedEvent("\(T.type) data has unknown field(s): \(unknown.joined(separator: ", "))")
         }
-        return payload
+        return (payload, known)
     }
 
     /// One line about a decoding error: which field, and what was wrong with it.

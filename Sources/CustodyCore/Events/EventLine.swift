@@ -89,27 +89,17 @@ public struct EventLine: Hashable, Sendable {
         guard let data = members["data"] else { throw .malformedEvent("missing field 'data'") }
         let schemaVersion = try integer("schemaVersion") ?? 1
         guard let occurredText = try string("occurredAt") else { throw .malformedEvent("missing field 'occurredAt'") }
-        let event = try DomainEvent(type: type, schemaVersion: Int(clamping: schemaVersion), data: data)
+        let (event, canonical) = try DomainEvent.decoding(type: type, schemaVersion: Int(clamping: schemaVersion), data: data)
         if let streamText = try string("stream"), streamText != event.stream.description {
             throw .malformedEvent("'stream' is \(CustodyError.printable(streamText)) but a \(type) belongs to \(event.stream)")
         }
         self.id = id
         self.event = event
-        self.data = event.data
+        self.data = canonical
         self.stream = event.stream
         self.occurredAt = try Timestamp(parsing: occurredText, what: "occurredAt")
         if let metadataValue = members["metadata"], metadataValue != .null {
-            do {
-                let decoded = try EventCoding.decoder.decode(EventMetadata.self, from: Data(metadataValue.jsonbText.utf8))
-                if let unknown = metadataValue.unknownFields(comparedTo: decoded.json).first {
-                    throw CustodyError.malformedEvent("unknown metadata field '\(unknown)'")
-                }
-                metadata = decoded
-            } catch let error as CustodyError {
-                throw error
-            } catch {
-                throw .malformedEvent("metadata: \(EventCoding.describe(error))")
-            }
+            metadata = try EventMetadata(json: metadataValue)
         }
         let version = try integer("version")
         let position = try integer("position")

@@ -11,6 +11,27 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         (self.actor, self.source, self.correlationId, self.causationId) = (actor, source, correlationId, causationId)
     }
 
+    /// Reads metadata as stored or imported, refusing unknown fields. Read by hand rather than through
+    /// `JSONDecoder`: an import reads it on every line, and four string fields need no machinery.
+    public init(json: JSONValue) throws(CustodyError) {
+        guard case .object(let members) = json else { throw .malformedEvent("metadata: expected an object") }
+        if let unknown = members.keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            throw .malformedEvent("unknown metadata field '\(CustodyError.printable(unknown))'")
+        }
+        func text(_ key: String) throws(CustodyError) -> String? {
+            switch members[key] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            default: throw .malformedEvent("metadata: '\(key)': expected a string")
+            }
+        }
+        guard let actor = try text("actor") else { throw .malformedEvent("metadata: missing field 'actor'") }
+        guard let source = try text("source") else { throw .malformedEvent("metadata: missing field 'source'") }
+        self.init(actor: actor, source: source, correlationId: try text("correlationId"), causationId: try text("causationId"))
+    }
+
+    private static let fields: Set<String> = ["actor", "source", "correlationId", "causationId"]
+
     /// The metadata as stored in the log.
     public var json: JSONValue {
         var members: [String: JSONValue] = ["actor": .string(actor), "source": .string(source)]
@@ -64,6 +85,14 @@ public struct RecordedEvent: Hashable, Sendable {
         ChainHash.link(
             previous: previous, id: id, stream: stream.description, version: version, type: event.type,
             schemaVersion: event.schemaVersion, data: data ?? event.data, metadata: metadata.json, occurredAt: occurredAt,
+            recordedAt: recordedAt)
+    }
+
+    /// As above, with the canonical data and metadata already rendered as `jsonb` text.
+    public func expectedHash(after previous: [UInt8], dataText: String, metadataText: String) -> [UInt8] {
+        ChainHash.link(
+            previous: previous, id: id, stream: stream.description, version: version, type: event.type,
+            schemaVersion: event.schemaVersion, dataText: dataText, metadataText: metadataText, occurredAt: occurredAt,
             recordedAt: recordedAt)
     }
 }

@@ -36,7 +36,7 @@ public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// Parses `kind-id`, as users type it in `custody events --stream`.
     public init(parsing text: String) throws(CustodyError) {
-        let accepted = "KIND-ID with KIND one of " + Kind.allCases.map(\.rawValue).joined(separator: ", ")
+        var accepted: String { "KIND-ID with KIND one of " + Kind.allCases.map(\.rawValue).joined(separator: ", ") }
         guard let dash = text.firstIndex(of: "-"), let kind = Kind(rawValue: String(text[..<dash])) else {
             throw .invalidValue(what: "stream", value: text, accepted: accepted)
         }

@@ -10,11 +10,29 @@ public enum ChainHash {
         previous: [UInt8], id: UUID, stream: String, version: Int64, type: String, schemaVersion: Int,
         data: JSONValue, metadata: JSONValue, occurredAt: Timestamp, recordedAt: Timestamp
     ) -> [UInt8] {
-        let canonical = JSONValue.array([
-            .string(id.uuidString.lowercased()), .string(stream), .integer(version), .string(type),
-            .integer(Int64(schemaVersion)), data, metadata, .integer(occurredAt.microseconds),
-            .integer(recordedAt.microseconds),
-        ]).jsonbText
+        link(
+            previous: previous, id: id, stream: stream, version: version, type: type, schemaVersion: schemaVersion,
+            dataText: data.jsonbText, metadataText: metadata.jsonbText, occurredAt: occurredAt, recordedAt: recordedAt)
+    }
+
+    /// As above, with the data and metadata already in their `jsonb` text (an import writes that text too, so it
+    /// renders it once). The array is spelled out as `JSONValue.array(…).jsonbText` would render it.
+    public static func link(
+        previous: [UInt8], id: UUID, stream: String, version: Int64, type: String, schemaVersion: Int,
+        dataText: String, metadataText: String, occurredAt: Timestamp, recordedAt: Timestamp
+    ) -> [UInt8] {
+        var canonical = "["
+        canonical.reserveCapacity(dataText.utf8.count + metadataText.utf8.count + stream.utf8.count + 160)
+        JSONValue.writeString(id.uuidString.lowercased(), into: &canonical)
+        canonical += ", "
+        JSONValue.writeString(stream, into: &canonical)
+        canonical += ", \(version), "
+        JSONValue.writeString(type, into: &canonical)
+        canonical += ", \(schemaVersion), "
+        canonical += dataText
+        canonical += ", "
+        canonical += metadataText
+        canonical += ", \(occurredAt.microseconds), \(recordedAt.microseconds)]"
         var hasher = SHA256()
         hasher.update(data: previous)
         hasher.update(data: Array(canonical.utf8))

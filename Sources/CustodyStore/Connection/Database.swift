@@ -11,6 +11,7 @@ public struct Database: Sendable {
     public let url: DatabaseURL
     let backend: Backend
     public let logger: Logger
+    let wakeup = FollowerWakeup()
 
     /// A pool for servers and long commands; one connection, used in turn, for a command that does one thing
     /// after another (a recording command: one connection to open instead of a probe and a pool's).
@@ -42,7 +43,11 @@ public struct Database: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            return try await body(Database(url: url, backend: .pool(client), logger: logger))
+            let database = Database(url: url, backend: .pool(client), logger: logger)
+            let result: Result<R, any Error>
+            do { result = .success(try await body(database)) } catch { result = .failure(error) }
+            await database.wakeup.drain()
+            return try result.get()
         }
     }
 
@@ -58,10 +63,10 @@ public struct Database: Sendable {
         } catch {
             throw translate(error)
         }
+        let database = Database(url: url, backend: .connection(connection), logger: logger)
         let result: Result<R, any Error>
-        do { result = .success(try await body(Database(url: url, backend: .connection(connection), logger: logger))) } catch {
-            result = .failure(error)
-        }
+        do { result = .success(try await body(database)) } catch { result = .failure(error) }
+        await database.wakeup.drain()
         try? await connection.close()
         return try result.get()
     }

@@ -6,9 +6,12 @@ import PostgresNIO
 
 /// Bulk import of JSON Lines in the format `custody events --json` prints.
 ///
-/// Every line is validated before anything is written; a bad line is reported with its number and nothing is
-/// written. The write is one transaction that holds the log's global lock exclusively (appends wait for it, so
-/// versions and the readers' order stay consistent), streaming rows with COPY. Into an empty log, a file whose
+/// One pass over the file, in one transaction that holds the log's global lock exclusively (appends wait for
+/// it, so versions and the readers' order stay consistent): each line is validated and turned into a row as it is
+/// read, and the first refused line rolls everything back, so a bad line is reported with its number and nothing
+/// is written. Into an empty log nothing can be stored already, so rows stream through a single COPY while the
+/// next lines are parsed (PostgreSQL ingests on its own core meanwhile); into a log that holds events, lines go in
+/// batches that first look up which ids are stored and where their streams stand. Into an empty log, a file whose
 /// lines all carry their stored fields is a restore: positions, versions, recorded times and hashes are kept.
 public struct Importer: Sendable {
     let database: Database
@@ -24,14 +27,17 @@ public struct Importer: Sendable {
         public var restored: Bool
     }
 
-    /// Events per COPY batch and per id/stream lookup.
+    /// Events per lookup batch.
     static let batchSize = 5000
 
     public func importFile(at path: String, metadata defaultMetadata: EventMetadata, now: Timestamp = .now) async throws -> Summary {
-        let scan = try scan(path: path, now: now)
-        let summary = try await database.withTransaction { connection in
-            try await write(path: path, scan: scan, defaultMetadata: defaultMetadata, connection: connection)
+        let run = Run(path: path, now: now, defaultMetadata: defaultMetadata, logger: database.logger)
+        var written = try await database.withTransaction { connection in try await run.write(restoreIfEmpty: true, connection) }
+        if written == nil {
+            // The file began with exported lines but also holds new ones: an import, not a restore, from the top.
+            written = try await database.withTransaction { connection in try await run.write(restoreIfEmpty: false, connection) }
         }
+        guard let summary = written else { throw StoreError.database("the import could not decide between restore and import") }
         if summary.imported > 0 {
             // Fresh statistics after a bulk load: without them the planner may read the log by bitmap scan and
             // sort, making every page of a reader cost the whole remaining log.
@@ -41,179 +47,244 @@ public struct Importer: Sendable {
         return summary
     }
 
-    struct Scan {
-        var lines = 0
-        var events = 0
-        var allStored = true
+    private enum NotARestore: Error { case signal }
+
+    /// One attempt at writing the file.
+    private struct Run: Sendable {
+        let path: String
+        let now: Timestamp
+        let defaultMetadata: EventMetadata
+        let logger: Logger
+
+        /// The summary, or nil when a restore met a line without stored fields: the COPY has then failed, which
+        /// aborted the transaction, and the caller's COMMIT rolls it back.
+        func write(restoreIfEmpty: Bool, _ connection: PostgresConnection) async throws -> Summary? {
+            try await connection.query("SELECT pg_advisory_xact_lock(custody_global_lock_key())", logger: logger)
+            var empty = true
+            var transactionTime: Int64 = 0
+            var futureIds = false
+            for try await (isEmpty, nowMicros, future) in try await connection.query(
+                """
+                SELECT NOT EXISTS (SELECT 1 FROM custody_events), custody_micros(now()),
+                       coalesce((SELECT xid FROM custody_events ORDER BY xid DESC LIMIT 1) >= pg_current_xact_id(), false)
+                """, logger: logger
+            ).decode((Bool, Int64, Bool).self) {
+                (empty, transactionTime, futureIds) = (isEmpty, nowMicros, future)
+            }
+            if futureIds { throw StoreError.restoredIntoNewCluster }
+            var lines = Lines(reader: try LineReader(path: path), now: now)
+            var heads = Heads()
+            let recordedAt = Timestamp(microseconds: transactionTime)
+            var summary = Summary(lines: 0, imported: 0, alreadyStored: 0, restored: false)
+            if empty, let first = try lines.next() {
+                summary.restored = restoreIfEmpty && first.event.stored != nil
+                do {
+                    try await stream(first: first, from: &lines, restore: summary.restored, recordedAt: recordedAt, heads: &heads, connection)
+                } catch NotARestore.signal {
+                    return nil
+                }
+                if summary.restored {
+                    if let broken = lines.chainBroken {
+                        throw StoreError.importRefused(line: broken.line, reason: broken.reason + " (the export was altered)")
+                    }
+                    try await connection.query(
+                        "SELECT setval(pg_get_serial_sequence('custody_events', 'position'), (SELECT max(position) FROM custody_events))",
+                        logger: logger)
+                }
+                summary.imported = lines.events
+            } else if !empty {
+                try await batches(from: &lines, recordedAt: recordedAt, heads: &heads, summary: &summary, connection)
+            }
+            summary.lines = lines.reader.lineNumber
+            try await heads.save(connection, logger: logger)
+            return summary
+        }
+
+        /// Into an empty log: every line becomes a row, streamed through one COPY.
+        private func stream(
+            first: Lines.Numbered, from lines: inout Lines, restore: Bool, recordedAt: Timestamp, heads: inout Heads,
+            _ connection: PostgresConnection
+        ) async throws {
+            let columns = (restore ? ["position"] : []) + CopyRow.columns
+            try await connection.copyFrom(table: "custody_events", columns: columns, logger: logger) { writer in
+                var rows = CopyStream(writer)
+                var next: Lines.Numbered? = first
+                while let line = next {
+                    let texts = texts(of: line.event)
+                    if restore {
+                        guard let stored = line.event.stored else { throw NotARestore.signal }
+                        let recorded = line.event.recorded(stored, metadata: line.event.metadata ?? defaultMetadata)
+                        lines.checkChain(recorded, texts: texts, number: line.number)
+                        try await rows.row(CopyRow.fields(recorded, texts: texts, position: stored.position))
+                        heads.streams[recorded.stream.description] = (stored.version, stored.hash)
+                    } else {
+                        let recorded = heads.link(line.event, metadata: defaultMetadata, texts: texts, at: recordedAt)
+                        try await rows.row(CopyRow.fields(recorded, texts: texts, position: nil))
+                    }
+                    next = try lines.next()
+                }
+                try await rows.flush()
+            }
+        }
+
+        /// Into a log that holds events: batches that skip ids already stored with the same content.
+        private func batches(
+            from lines: inout Lines, recordedAt: Timestamp, heads: inout Heads, summary: inout Summary,
+            _ connection: PostgresConnection
+        ) async throws {
+            var batch: [Lines.Numbered] = []
+            var rows: [[String]] = []
+            var finished = false
+            while !finished {
+                if let line = try lines.next() { batch.append(line) } else { finished = true }
+                guard batch.count >= Importer.batchSize || (finished && !batch.isEmpty) else { continue }
+                let existing = try await storedEvents(ids: batch.map(\.event.id), connection)
+                try await heads.load(Set(batch.map(\.event.stream.description)), connection, logger: logger)
+                for line in batch {
+                    if let stored = existing[line.event.id] {
+                        guard stored == line.event.fingerprint else {
+                            throw StoreError.importRefused(
+                                line: line.number,
+                                reason: "event id \(line.event.id.uuidString.lowercased()) is already stored with different content")
+                        }
+                        summary.alreadyStored += 1
+                        continue
+                    }
+                    let texts = texts(of: line.event)
+                    let recorded = heads.link(line.event, metadata: defaultMetadata, texts: texts, at: recordedAt)
+                    rows.append(CopyRow.fields(recorded, texts: texts, position: nil))
+                    summary.imported += 1
+                }
+                batch.removeAll(keepingCapacity: true)
+                guard !rows.isEmpty else { continue }
+                try await connection.copyFrom(table: "custody_events", columns: CopyRow.columns, logger: logger) { writer in
+                    var stream = CopyStream(writer)
+                    for row in rows { try await stream.row(row) }
+                    try await stream.flush()
+                }
+                rows.removeAll(keepingCapacity: true)
+            }
+        }
+
+        /// The line's data and metadata as `jsonb` text, rendered once for both the hash and the row.
+        private func texts(of line: EventLine) -> CopyRow.Texts {
+            CopyRow.Texts(data: line.data.jsonbText, metadata: (line.metadata ?? defaultMetadata).json.jsonbText)
+        }
+
+        private func storedEvents(ids: [UUID], _ connection: PostgresConnection) async throws -> [UUID: EventLine.Fingerprint] {
+            var stored: [UUID: EventLine.Fingerprint] = [:]
+            let rows = try await connection.query(
+                """
+                SELECT event_id, stream_id, type, data::text, custody_micros(occurred_at)
+                FROM custody_events WHERE event_id = ANY(\(ids))
+                """, logger: logger)
+            for try await (id, stream, type, data, occurred) in rows.decode((UUID, String, String, String, Int64).self) {
+                let canonical = (try? EventCoding.value(ofJSON: data))?.jsonbText ?? data
+                stored[id] = EventLine.Fingerprint(stream: stream, type: type, data: canonical, occurredAt: occurred)
+            }
+            return stored
+        }
+    }
+}
+
+/// The file's event lines, each validated as it is read: shape and types, times, ids unique in the file, and for
+/// exported lines the hash chain.
+private struct Lines {
+    var reader: LineReader
+    let now: Timestamp
+    private var seen = Set<UUID>()
+    private var chains: [String: (version: Int64, hash: [UInt8])] = [:]
+    /// The first line where an exported chain does not hold; it matters only for a restore, which keeps them.
+    private(set) var chainBroken: (line: Int, reason: String)?
+    private(set) var events = 0
+
+    struct Numbered: Sendable {
+        var number: Int
+        var event: EventLine
     }
 
-    /// The validation pass: shape, types, times, and for exported lines the hash chain itself.
-    private func scan(path: String, now: Timestamp) throws(StoreError) -> Scan {
-        var reader = try LineReader(path: path)
-        var scan = Scan()
-        var chains: [String: (version: Int64, hash: [UInt8])] = [:]
-        var seen = Set<UUID>()
-        var chainBroken: (line: Int, reason: String)?
+    init(reader: LineReader, now: Timestamp) { (self.reader, self.now) = (reader, now) }
+
+    /// The next event line, validated; nil at the end of the file.
+    mutating func next() throws(StoreError) -> Numbered? {
         while let line = try reader.next() {
-            scan.lines = reader.lineNumber
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let number = reader.lineNumber
             let parsed: EventLine
             do {
                 parsed = try EventLine(parsing: line)
                 try Registry.checkTexts(in: parsed.data)
             } catch {
-                throw .importRefused(line: reader.lineNumber, reason: error.message)
+                throw .importRefused(line: number, reason: error.message)
             }
             if parsed.occurredAt > now.adding(seconds: 60) {
-                throw .importRefused(line: reader.lineNumber, reason: "occurredAt \(parsed.occurredAt) lies in the future")
+                throw .importRefused(line: number, reason: "occurredAt \(parsed.occurredAt) lies in the future")
             }
             guard seen.insert(parsed.id).inserted else {
-                throw .importRefused(line: reader.lineNumber, reason: "event id \(parsed.id.uuidString.lowercased()) appears twice in the file")
+                throw .importRefused(line: number, reason: "event id \(parsed.id.uuidString.lowercased()) appears twice in the file")
             }
-            scan.events += 1
-            guard let stored = parsed.stored else {
-                scan.allStored = false
-                continue
-            }
-            let previous = chains[parsed.stream.description] ?? (0, [])
-            if chainBroken == nil {
-                let recorded = parsed.recorded(stored, metadata: parsed.metadata ?? EventMetadata(actor: "", source: ""))
-                if stored.version != previous.version + 1 {
-                    chainBroken = (reader.lineNumber, "\(parsed.stream) version \(stored.version) follows version \(previous.version)")
-                } else if recorded.expectedHash(after: previous.hash, data: parsed.data) != stored.hash {
-                    chainBroken = (reader.lineNumber, "hash of \(parsed.stream) version \(stored.version) does not match its content")
-                }
-            }
-            chains[parsed.stream.description] = (stored.version, stored.hash)
+            events += 1
+            return Numbered(number: number, event: parsed)
         }
-        // A broken chain only matters for a restore: other imports assign fresh versions and hashes.
-        if scan.allStored, let chainBroken {
-            throw .importRefused(line: chainBroken.line, reason: chainBroken.reason + " (the export was altered)")
-        }
-        return scan
+        return nil
     }
 
-    private func write(path: String, scan: Scan, defaultMetadata: EventMetadata, connection: PostgresConnection) async throws -> Summary {
-        let logger = database.logger
-        try await connection.query("SELECT pg_advisory_xact_lock(custody_global_lock_key())", logger: logger)
-        var empty = true
-        var transactionTime: Int64 = 0
-        var futureIds = false
-        for try await (isEmpty, nowMicros, future) in try await connection.query(
-            """
-            SELECT NOT EXISTS (SELECT 1 FROM custody_events), custody_micros(now()),
-                   coalesce((SELECT xid FROM custody_events ORDER BY xid DESC LIMIT 1) >= pg_current_xact_id(), false)
-            """, logger: logger
-        ).decode((Bool, Int64, Bool).self) {
-            (empty, transactionTime, futureIds) = (isEmpty, nowMicros, future)
-        }
-        if futureIds { throw StoreError.restoredIntoNewCluster }
-        let restore = empty && scan.allStored && scan.events > 0
-        var summary = Summary(lines: scan.lines, imported: 0, alreadyStored: 0, restored: restore)
-        var heads: [String: (version: Int64, hash: [UInt8])] = [:]
-        var reader = try LineReader(path: path)
-        var batch: [(line: Int, event: EventLine)] = []
-
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            var rows = ByteBuffer()
-            if restore {
-                for (_, line) in batch {
-                    guard let stored = line.stored else { continue }
-                    let recorded = line.recorded(stored, metadata: line.metadata ?? defaultMetadata)
-                    CopyRow.append(recorded, data: line.data, position: stored.position, to: &rows)
-                    heads[recorded.stream.description] = (stored.version, stored.hash)
-                }
-                summary.imported += batch.count
-            } else {
-                let existing = try await storedEvents(ids: batch.map(\.event.id), connection: connection)
-                let unknownStreams = Set(batch.map(\.event.stream.description)).filter { heads[$0] == nil }
-                try await loadHeads(Array(unknownStreams), into: &heads, connection: connection)
-                for (number, line) in batch {
-                    if let stored = existing[line.id] {
-                        guard stored == line.fingerprint else {
-                            throw StoreError.importRefused(
-                                line: number, reason: "event id \(line.id.uuidString.lowercased()) is already stored with different content")
-                        }
-                        summary.alreadyStored += 1
-                        continue
-                    }
-                    let head = heads[line.stream.description] ?? (0, [])
-                    var recorded = line.recorded(
-                        .init(version: head.version + 1, position: 0, recordedAt: Timestamp(microseconds: transactionTime), hash: []),
-                        metadata: line.metadata ?? defaultMetadata)
-                    recorded.hash = recorded.expectedHash(after: head.hash, data: line.data)
-                    CopyRow.append(recorded, data: line.data, position: nil, to: &rows)
-                    heads[line.stream.description] = (recorded.version, recorded.hash)
-                    summary.imported += 1
-                }
-            }
-            batch.removeAll(keepingCapacity: true)
-            guard rows.readableBytes > 0 else { return }
-            let columns = (restore ? ["position"] : []) + CopyRow.columns
-            try await connection.copyFrom(table: "custody_events", columns: columns, logger: logger) { writer in
-                try await writer.write(rows)
+    /// Checks an exported line against the chain of the lines before it.
+    mutating func checkChain(_ recorded: RecordedEvent, texts: CopyRow.Texts, number: Int) {
+        let key = recorded.stream.description
+        let previous = chains[key] ?? (0, [])
+        if chainBroken == nil {
+            if recorded.version != previous.version + 1 {
+                chainBroken = (number, "\(recorded.stream) version \(recorded.version) follows version \(previous.version)")
+            } else if recorded.expectedHash(after: previous.hash, dataText: texts.data, metadataText: texts.metadata) != recorded.hash {
+                chainBroken = (number, "hash of \(recorded.stream) version \(recorded.version) does not match its content")
             }
         }
+        chains[key] = (recorded.version, recorded.hash)
+    }
+}
 
-        while let line = try reader.next() {
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            batch.append((reader.lineNumber, try EventLine(parsing: line)))
-            if batch.count >= Self.batchSize { try await flush() }
-        }
-        try await flush()
-        try await saveHeads(heads, connection: connection)
-        if restore {
-            try await connection.query(
-                "SELECT setval(pg_get_serial_sequence('custody_events', 'position'), (SELECT max(position) FROM custody_events))",
-                logger: logger)
-        }
-        return summary
+/// Where each stream the import touches stands: its version and last hash, loaded from the log where needed.
+private struct Heads {
+    var streams: [String: (version: Int64, hash: [UInt8])] = [:]
+
+    /// The line as the next event of its stream, hash-chained.
+    mutating func link(_ line: EventLine, metadata: EventMetadata, texts: CopyRow.Texts, at recordedAt: Timestamp) -> RecordedEvent {
+        let key = line.stream.description
+        let head = streams[key] ?? (0, [])
+        var recorded = line.recorded(
+            .init(version: head.version + 1, position: 0, recordedAt: recordedAt, hash: []), metadata: line.metadata ?? metadata)
+        recorded.hash = recorded.expectedHash(after: head.hash, dataText: texts.data, metadataText: texts.metadata)
+        streams[key] = (recorded.version, recorded.hash)
+        return recorded
     }
 
-    private func storedEvents(ids: [UUID], connection: PostgresConnection) async throws -> [UUID: EventLine.Fingerprint] {
-        var stored: [UUID: EventLine.Fingerprint] = [:]
+    mutating func load(_ wanted: Set<String>, _ connection: PostgresConnection, logger: Logger) async throws {
+        let missing = wanted.filter { streams[$0] == nil }
+        guard !missing.isEmpty else { return }
         let rows = try await connection.query(
-            """
-            SELECT event_id, stream_id, type, data::text, custody_micros(occurred_at)
-            FROM custody_events WHERE event_id = ANY(\(ids))
-            """, logger: database.logger)
-        for try await (id, stream, type, data, occurred) in rows.decode((UUID, String, String, String, Int64).self) {
-            let canonical = (try? EventCoding.value(ofJSON: data))?.jsonbText ?? data
-            stored[id] = EventLine.Fingerprint(stream: stream, type: type, data: canonical, occurredAt: occurred)
-        }
-        return stored
-    }
-
-    private func loadHeads(
-        _ streams: [String], into heads: inout [String: (version: Int64, hash: [UInt8])], connection: PostgresConnection
-    ) async throws {
-        guard !streams.isEmpty else { return }
-        let rows = try await connection.query(
-            "SELECT stream_id, version, last_hash FROM custody_streams WHERE stream_id = ANY(\(streams))",
-            logger: database.logger)
+            "SELECT stream_id, version, last_hash FROM custody_streams WHERE stream_id = ANY(\(Array(missing)))", logger: logger)
         for try await (stream, version, hash) in rows.decode((String, Int64, ByteBuffer).self) {
-            heads[stream] = (version, Array(buffer: hash))
+            streams[stream] = (version, Array(buffer: hash))
         }
     }
 
-    private func saveHeads(_ heads: [String: (version: Int64, hash: [UInt8])], connection: PostgresConnection) async throws {
-        let entries = Array(heads)
-        for start in stride(from: 0, to: entries.count, by: Self.batchSize) {
-            let slice = entries[start..<min(start + Self.batchSize, entries.count)]
-            let streams = slice.map(\.key)
+    func save(_ connection: PostgresConnection, logger: Logger) async throws {
+        let entries = Array(streams)
+        for start in stride(from: 0, to: entries.count, by: Importer.batchSize) {
+            let slice = entries[start..<min(start + Importer.batchSize, entries.count)]
+            let names = slice.map(\.key)
             let versions = slice.map(\.value.version)
             let hashes = slice.map { ChainHash.hex($0.value.hash) }
             try await connection.query(
                 """
                 INSERT INTO custody_streams (stream_id, version, last_hash)
-                SELECT s, v, decode(h, 'hex') FROM unnest(\(streams)::text[], \(versions)::bigint[], \(hashes)::text[]) AS x(s, v, h)
+                SELECT s, v, decode(h, 'hex') FROM unnest(\(names)::text[], \(versions)::bigint[], \(hashes)::text[]) AS x(s, v, h)
                 ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash
-                """, logger: database.logger)
+                """, logger: logger)
         }
     }
 }
-
 extension EventLine {
     /// What must match for a re-imported event id to count as the same event.
     struct Fingerprint: Equatable {
@@ -234,37 +305,24 @@ extension EventLine {
     }
 }
 
-/// Rows in COPY's text format: tab-separated, with backslash escapes for the characters that format reserves.
+/// An event as a row of `custody_events` for COPY.
 enum CopyRow {
     static let columns = [
         "event_id", "stream_id", "stream_version", "type", "schema_version", "data", "metadata", "occurred_at",
         "recorded_at", "hash",
     ]
 
-    static func append(_ event: RecordedEvent, data: JSONValue, position: Int64?, to buffer: inout ByteBuffer) {
-        if let position { field(String(position), &buffer) }
-        field(event.id.uuidString.lowercased(), &buffer)
-        field(event.stream.description, &buffer)
-        field(String(event.version), &buffer)
-        field(event.event.type, &buffer)
-        field(String(event.event.schemaVersion), &buffer)
-        field(data.jsonbText, &buffer)
-        field(event.metadata.json.jsonbText, &buffer)
-        field(event.occurredAt.description, &buffer)
-        field(event.recordedAt.description, &buffer)
-        buffer.writeString("\\\\x" + ChainHash.hex(event.hash) + "\n")
+    /// The event's data and metadata as `jsonb` text, rendered once for both the hash and the row.
+    struct Texts {
+        var data: String
+        var metadata: String
     }
 
-    private static func field(_ text: String, _ buffer: inout ByteBuffer) {
-        for byte in text.utf8 {
-            switch byte {
-            case 0x5C: buffer.writeStaticString("\\\\")
-            case 0x09: buffer.writeStaticString("\\t")
-            case 0x0A: buffer.writeStaticString("\\n")
-            case 0x0D: buffer.writeStaticString("\\r")
-            default: buffer.writeInteger(byte)
-            }
-        }
-        buffer.writeInteger(UInt8(0x09))
+    static func fields(_ event: RecordedEvent, texts: Texts, position: Int64?) -> [String] {
+        (position.map { [String($0)] } ?? []) + [
+            event.id.uuidString.lowercased(), event.stream.description, String(event.version), event.event.type,
+            String(event.event.schemaVersion), texts.data, texts.metadata, event.occurredAt.description,
+            event.recordedAt.description, "\\x" + ChainHash.hex(event.hash),
+        ]
     }
 }

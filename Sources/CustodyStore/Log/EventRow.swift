@@ -10,26 +10,61 @@ enum EventRow {
     /// `ORDER BY xid`, sorting by the number instead of walking the (xid, position) index.
     static let select = """
         SELECT event_id, stream_id, stream_version, position, type, schema_version, data::text, metadata::text,
-               custody_micros(occurred_at), custody_micros(recorded_at), hash, xid::text::bigint AS log_xid
+               occurred_at, recorded_at, hash, xid::text::bigint AS log_xid
         FROM custody_events
         """
+
+    /// Decodes a page of rows, on every core when the page is large: decoding, not reading, is most of what a
+    /// reader of the whole log (a rebuild, a projector catching up) spends.
+    static func decode(_ rows: [PostgresRow]) async throws -> [(RecordedEvent, LogCursor)] {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 1000)
+        guard workers > 1 else { return try rows.map(decode) }
+        let chunk = (rows.count + workers - 1) / workers
+        return try await withThrowingTaskGroup(of: (Int, [(RecordedEvent, LogCursor)]).self) { group in
+            for start in stride(from: 0, to: rows.count, by: chunk) {
+                let slice = rows[start..<min(start + chunk, rows.count)]
+                group.addTask { (start, try slice.map(decode)) }
+            }
+            var parts: [(Int, [(RecordedEvent, LogCursor)])] = []
+            for try await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
 
     static func decode(_ row: PostgresRow) throws -> (RecordedEvent, LogCursor) {
         let (id, streamText, version, position, type, schemaVersion, data, metadata, occurred, recorded, hash, xid) =
             try row.decode(
-                (UUID, String, Int64, Int64, String, Int32, String, String, Int64, Int64, ByteBuffer, Int64).self)
-        let event = try DomainEvent(type: type, schemaVersion: Int(schemaVersion), json: Data(data.utf8))
+                (UUID, String, Int64, Int64, String, Int32, String, String, Micros, Micros, ByteBuffer, Int64).self)
+        let event = try DomainEvent(type: type, schemaVersion: Int(schemaVersion), json: data.utf8)
         let stream = try StreamName(parsing: streamText)
         let meta: EventMetadata
         do {
-            meta = try EventCoding.decoder.decode(EventMetadata.self, from: Data(metadata.utf8))
+            meta = try EventMetadata(json: JSONParser.parse(metadata.utf8))
         } catch {
             throw CustodyError.malformedEvent("metadata of event \(id) does not decode")
         }
         let recordedEvent = RecordedEvent(
             id: id, stream: stream, version: version, position: position, event: event, metadata: meta,
-            occurredAt: Timestamp(microseconds: occurred), recordedAt: Timestamp(microseconds: recorded),
+            occurredAt: occurred.timestamp, recordedAt: recorded.timestamp,
             hash: Array(buffer: hash))
         return (recordedEvent, LogCursor(transaction: xid, position: position))
+    }
+}
+
+/// A `timestamptz` column as PostgreSQL sends it (binary: microseconds since 2000-01-01 UTC), exact to the
+/// microsecond. Converting in SQL instead (`extract(epoch …)`, numeric arithmetic) cost 40% of a full log read.
+struct Micros: PostgresDecodable {
+    let timestamp: Timestamp
+    /// 2000-01-01 minus 1970-01-01, in microseconds.
+    static let epochOffset: Int64 = 946_684_800_000_000
+
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        guard type == .timestamptz, format == .binary, buffer.readableBytes == 8, let micros = buffer.readInteger(as: Int64.self) else {
+            throw PostgresDecodingError.Code.typeMismatch
+        }
+        timestamp = Timestamp(microseconds: micros + Self.epochOffset)
     }
 }

@@ -56,15 +56,16 @@ public struct EventStore: Sendable {
         } catch {
             throw Database.translate(error)
         }
-        if appended.contains(where: { !$0.duplicate }) { await notifyFollowers() }
+        if appended.contains(where: { !$0.duplicate }) { await database.wakeup.ring(database) }
         return appended
     }
 
     /// Wakes followers. Sent after commit, never inside the append transaction: a notifying transaction takes a
     /// cluster-wide lock through its commit, which would serialize writers. A lost notification only delays
-    /// followers until their next poll.
+    /// followers until their next poll, so its transaction (which PostgreSQL gives an id, and whose commit would
+    /// wait for the disk like a write's) commits asynchronously: listeners hear it at commit all the same.
     public func notifyFollowers() async {
-        _ = try? await database.query("SELECT pg_notify(\(Self.channel), '')")
+        _ = try? await database.query("SELECT set_config('synchronous_commit', 'off', true), pg_notify(\(Self.channel), '')")
     }
 
     /// Every event of the given streams, each stream in version order.
@@ -82,6 +83,12 @@ public struct EventStore: Sendable {
     public func readLog(
         after cursor: LogCursor, stream: StreamName? = nil, limit: Int
     ) async throws -> LogPage {
+        try await fetchLog(after: cursor, stream: stream, limit: limit).decode()
+    }
+
+    /// `readLog` in two steps: the rows, and where the page ends, before any is decoded. A reader of the whole log
+    /// asks for the next page while it decodes this one, so PostgreSQL and the decoding work at the same time.
+    func fetchLog(after cursor: LogCursor, stream: StreamName? = nil, limit: Int) async throws -> FetchedPage {
         let rows = try await database.query(
             """
             \(unescaped: EventRow.select)
@@ -90,17 +97,27 @@ public struct EventStore: Sendable {
               AND (\(stream?.description)::text IS NULL OR stream_id = \(stream?.description))
             ORDER BY xid, position LIMIT \(limit)
             """)
-        var page = LogPage(entries: [], next: cursor)
         do {
-            for try await row in rows {
-                let (event, position) = try EventRow.decode(row)
-                page.entries.append(LogEntry(event: event, cursor: position))
-                page.next = position
-            }
+            var collected: [PostgresRow] = []
+            for try await row in rows { collected.append(row) }
+            return FetchedPage(rows: collected, next: try collected.last.map { try EventRow.decode($0).1 } ?? cursor)
         } catch {
             throw Database.translate(error)
         }
-        return page
+    }
+
+    struct FetchedPage: Sendable {
+        var rows: [PostgresRow]
+        var next: LogCursor
+
+        func decode() async throws -> LogPage {
+            do {
+                let entries = try await EventRow.decode(rows).map { LogEntry(event: $0.0, cursor: $0.1) }
+                return LogPage(entries: entries, next: next)
+            } catch {
+                throw Database.translate(error)
+            }
+        }
     }
 
     /// Waits until every transaction that began before this call has ended, so a following `readLog` sees all

@@ -25,13 +25,17 @@ extension ExposureProjection {
         var chain = SupplyChain()
         var cursor = LogCursor.start
         var events: Int64 = 0
-        while true {
-            let page = try await store.readLog(after: cursor, limit: 10_000)
-            guard !page.entries.isEmpty else { break }
+        var fetched = try await store.fetchLog(after: cursor, limit: 10_000)
+        while !fetched.rows.isEmpty {
+            // PostgreSQL reads the next page while this one is decoded and folded.
+            let after = fetched.next
+            async let following = store.fetchLog(after: after, limit: 10_000)
+            let page = try await fetched.decode()
             for entry in page.entries { chain.apply(entry.event) }
             cursor = page.next
             events += Int64(page.entries.count)
             progress(Progress(events: events, total: total, phase: "folding"))
+            fetched = try await following
         }
         try await database.query(
             """
@@ -43,17 +47,28 @@ extension ExposureProjection {
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
         let views = Views(chain)
-        let exposures = Changes(old: [:], new: views.exposures)
-        let organizations = Changes(old: [:], new: views.organizations)
+        // The shadow tables are empty: rows stream in by COPY, with nothing to compare or replace.
         try await database.withConnection { connection in
-            try await exposures.write(
-                connection,
-                upsert: upsertExposures(into: "custody_exposures_rebuild"),
-                delete: "", logger: logger)
-            try await organizations.write(
-                connection,
-                upsert: upsertOrganizations(into: "custody_organization_views_rebuild"),
-                delete: "", logger: logger)
+            try await connection.copyFrom(
+                table: "custody_exposures_rebuild",
+                columns: ["deployment", "incident", "organization", "model", "is_current", "document"], logger: logger
+            ) { writer in
+                var rows = CopyStream(writer)
+                for row in views.rows {
+                    try await rows.row([
+                        row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
+                        row.isCurrent ? "t" : "f", Views.text(row),
+                    ])
+                }
+                try await rows.flush()
+            }
+            try await connection.copyFrom(
+                table: "custody_organization_views_rebuild", columns: ["organization", "document"], logger: logger
+            ) { writer in
+                var rows = CopyStream(writer)
+                for (organization, document) in views.organizations { try await rows.row([organization, document]) }
+                try await rows.flush()
+            }
         }
         let finalCursor = cursor
         let finalEvents = events
