@@ -67,13 +67,7 @@ public struct EventLine: Hashable, Sendable {
         if let unknown = members.keys.sorted().first(where: { !Self.knownKeys.contains($0) }) {
             throw .malformedEvent("unknown field '\(CustodyError.printable(unknown))'")
         }
-        func string(_ key: String) throws(CustodyError) -> String? {
-            switch members[key] {
-            case nil, .null?: return nil
-            case .string(let text)?: return text
-            default: throw .malformedEvent("'\(key)' must be a string")
-            }
-        }
+        func string(_ key: String) throws(CustodyError) -> String? { try members.string(key) }
         func integer(_ key: String) throws(CustodyError) -> Int64? {
             switch members[key] {
             case nil, .null?: return nil

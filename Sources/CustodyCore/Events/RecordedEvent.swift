@@ -18,13 +18,7 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         if let unknown = members.keys.sorted().first(where: { !Self.fields.contains($0) }) {
             throw .malformedEvent("unknown metadata field '\(CustodyError.printable(unknown))'")
         }
-        func text(_ key: String) throws(CustodyError) -> String? {
-            switch members[key] {
-            case nil, .null?: return nil
-            case .string(let value)?: return value
-            default: throw .malformedEvent("metadata: '\(key)': expected a string")
-            }
-        }
+        func text(_ key: String) throws(CustodyError) -> String? { try members.string(key, context: "metadata: ") }
         guard let actor = try text("actor") else { throw .malformedEvent("metadata: missing field 'actor'") }
         guard let source = try text("source") else { throw .malformedEvent("metadata: missing field 'source'") }
         self.init(actor: actor, source: source, correlationId: try text("correlationId"), causationId: try text("causationId"))

@@ -138,3 +138,15 @@ extension JSONValue {
         }
     }
 }
+
+extension [String: JSONValue] {
+    /// A member that must hold a string when present; nil when it is absent or null. `context` prefixes the error
+    /// with where the object sits ("metadata: ").
+    func string(_ key: String, context: String = "") throws(CustodyError) -> String? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw .malformedEvent("\(context)'\(key)' must be a string")
+        }
+    }
+}
