@@ -99,6 +99,27 @@ import Testing
         }
     }
 
+    /// A file that starts as an export but also holds a new line is an import into an empty log, not a restore:
+    /// the import finds out at that line, mid-COPY, and starts again assigning versions and hashes itself.
+    @Test func anExportWithANewLineIsImportedNotRestored() async throws {
+        var lines = try await seededExport()
+        // An edited value breaks the exported chain, which matters only to a restore.
+        lines[3] = lines[3].replacingOccurrences(of: #":"finding"#, with: #":"fiction"#)
+        #expect(lines[3].contains("fiction"))
+        lines.append(#"{"id": "\#(UUID().uuidString)", "type": "InvestigationFindingRecorded", "data": {"investigation": "inv", "finding": "new"}, "occurredAt": "2026-01-01T00:00:00Z"}"#)
+        let path = try temporaryFile(lines)
+        try await TestDatabase.with { database in
+            let summary = try await Importer(database).importFile(at: path, metadata: metadata)
+            #expect(summary.lines == 8 && summary.imported == 8 && summary.restored == false)
+            let store = EventStore(database)
+            let investigation = try await store.read(streams: [.investigation(Fixture.slug("inv"))])
+            #expect(investigation.map(\.version) == [1, 2, 3, 4, 5, 6])
+            #expect(investigation.last?.metadata.actor == "test")
+            #expect(try await store.waitForLog(count: 8).map(\.event.position) == Array(1...8))
+            #expect(try await Verifier(database).verify().intact)
+        }
+    }
+
     @Test func anAlteredExportIsRefusedAsARestore() async throws {
         var lines = try await seededExport()
         lines[3] = lines[3].replacingOccurrences(of: "finding", with: "fiction")
