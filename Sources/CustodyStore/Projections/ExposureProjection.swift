@@ -87,12 +87,12 @@ public actor ExposureProjection {
             guard stored == expected else { throw ProjectionMoved() }
             try await changes.write(
                 connection,
-                upsert: Self.upsertExposures(),
+                upsert: Self.upsertExposures,
                 delete: "DELETE FROM custody_exposures WHERE deployment || '/' || incident = ANY($1::text[])",
                 logger: logger)
             try await organizationChanges.write(
                 connection,
-                upsert: Self.upsertOrganizations(),
+                upsert: Self.upsertOrganizations,
                 delete: "DELETE FROM custody_organization_views WHERE organization = ANY($1::text[])",
                 logger: logger)
             try await connection.query(
@@ -132,26 +132,21 @@ public actor ExposureProjection {
         appliedEvents = 0
     }
 
-    /// Upserts exposure documents into the live table or a rebuild's shadow (a name written here, never input).
-    static func upsertExposures(into table: String = "custody_exposures") -> String {
-        """
-        INSERT INTO \(table) (deployment, incident, organization, model, is_current, document)
-        SELECT split_part(k, '/', 1), split_part(k, '/', 2), d::jsonb ->> 'organization', d::jsonb ->> 'model',
-               (d::jsonb ->> 'status') <> 'cleared' AND NOT (d::jsonb ->> 'resolved')::boolean, d::jsonb
-        FROM unnest($1::text[], $2::text[]) AS x(k, d)
+    /// Upserts exposure rows, one array per column of `Views.exposureColumns`.
+    static let upsertExposures = """
+        INSERT INTO custody_exposures (deployment, incident, organization, model, is_current, document)
+        SELECT d, i, o, m, c::boolean, doc::jsonb
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(d, i, o, m, c, doc)
         ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
             model = excluded.model, is_current = excluded.is_current, document = excluded.document
         """
-    }
 
-    /// Upserts organization documents into the live table or a rebuild's shadow.
-    static func upsertOrganizations(into table: String = "custody_organization_views") -> String {
-        """
-        INSERT INTO \(table) (organization, document)
-        SELECT k, d::jsonb FROM unnest($1::text[], $2::text[]) AS x(k, d)
+    /// Upserts organization rows, one array per column of `Views.organizationColumns`.
+    static let upsertOrganizations = """
+        INSERT INTO custody_organization_views (organization, document)
+        SELECT o, doc::jsonb FROM unnest($1::text[], $2::text[]) AS x(o, doc)
         ON CONFLICT (organization) DO UPDATE SET document = excluded.document
         """
-    }
 
     // MARK: - Reading
 
@@ -204,8 +199,10 @@ public actor ExposureProjection {
 /// Another writer (a rebuild) moved the checkpoint under this projector.
 struct ProjectionMoved: Error {}
 
-/// The documents the read models hold, computed from the fold at a time (exposure rows once, for both tables),
-/// rendered one at a time as they are consumed.
+/// The rows the read models hold, computed from the fold at a time (exposure rows once, for both tables),
+/// rendered one at a time as they are consumed: each a key (what the row is deleted by) and its columns as text,
+/// in the order of `exposureColumns`/`organizationColumns`, the document last. The incremental projector and the
+/// rebuild both write these, so a row's columns are derived in one place.
 struct Views {
     let chain: SupplyChain
     let time: Timestamp
@@ -217,13 +214,22 @@ struct Views {
         rows = chain.exposures(at: time)
     }
 
-    var exposures: some Sequence<(String, String)> {
-        rows.lazy.map { row in (row.deployment.rawValue + "/" + row.incident.rawValue, Self.text(row)) }
+    static let exposureColumns = ["deployment", "incident", "organization", "model", "is_current", "document"]
+    static let organizationColumns = ["organization", "document"]
+
+    var exposures: some Sequence<(String, [String])> {
+        rows.lazy.map { row in
+            (row.deployment.rawValue + "/" + row.incident.rawValue, [
+                row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
+                row.isCurrent ? "t" : "f", Self.text(row),
+            ])
+        }
     }
 
-    var organizations: some Sequence<(String, String)> {
+    var organizations: some Sequence<(String, [String])> {
         chain.organizationViews(at: time, exposures: rows).lazy.map { id, document in
-            (id.rawValue, Self.text(StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)))
+            let stored = StoredOrganization(organization: document.organization, sector: document.sector, summary: document.summary)
+            return (id.rawValue, [id.rawValue, Self.text(stored)])
         }
     }
 
@@ -261,19 +267,19 @@ public struct StoredOrganization: Codable, Sendable {
     public var summary: OrganizationSummary
 }
 
-/// Rows to upsert and keys to delete, from what a table holds (by digest) and the documents it should hold; only
-/// the text of changed documents is kept.
+/// Rows to upsert and keys to delete, from what a table holds (by the digest of each row's document) and the rows
+/// it should hold; only changed rows are kept.
 struct Changes {
-    var upserts: [(String, String)] = []
+    var upserts: [[String]] = []
     var deletes: [String] = []
     /// What the table holds once the changes are written.
     var digests: [String: DocumentDigest] = [:]
 
-    init(old: [String: DocumentDigest], new documents: some Sequence<(String, String)>) {
-        for (key, document) in documents {
-            let digest = DocumentDigest(of: document)
+    init(old: [String: DocumentDigest], new rows: some Sequence<(String, [String])>) {
+        for (key, row) in rows {
+            let digest = DocumentDigest(of: row.last ?? "")
             digests[key] = digest
-            if old[key] != digest { upserts.append((key, document)) }
+            if old[key] != digest { upserts.append(row) }
         }
         for key in old.keys where digests[key] == nil { deletes.append(key) }
     }
@@ -282,8 +288,7 @@ struct Changes {
         for start in stride(from: 0, to: upserts.count, by: 5000) {
             let slice = upserts[start..<min(start + 5000, upserts.count)]
             var binds = PostgresBindings()
-            binds.append(slice.map(\.0))
-            binds.append(slice.map(\.1))
+            for column in 0..<(slice.first?.count ?? 0) { binds.append(slice.map { $0[column] }) }
             try await connection.query(PostgresQuery(unsafeSQL: upsert, binds: binds), logger: logger)
         }
         for start in stride(from: 0, to: deletes.count, by: 5000) {

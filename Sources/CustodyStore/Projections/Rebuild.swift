@@ -49,26 +49,15 @@ extension ExposureProjection {
         let views = Views(chain)
         // The shadow tables are empty: rows stream in by COPY, with nothing to compare or replace.
         try await database.withConnection { connection in
-            try await connection.copyFrom(
-                table: "custody_exposures_rebuild",
-                columns: ["deployment", "incident", "organization", "model", "is_current", "document"], logger: logger
-            ) { writer in
-                var rows = CopyStream(writer)
-                for row in views.rows {
-                    try await rows.row([
-                        row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
-                        row.isCurrent ? "t" : "f", Views.text(row),
-                    ])
+            func copy(_ rows: some Sequence<(String, [String])>, into table: String, columns: [String]) async throws {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    var stream = CopyStream(writer)
+                    for (_, row) in rows { try await stream.row(row) }
+                    try await stream.flush()
                 }
-                try await rows.flush()
             }
-            try await connection.copyFrom(
-                table: "custody_organization_views_rebuild", columns: ["organization", "document"], logger: logger
-            ) { writer in
-                var rows = CopyStream(writer)
-                for (organization, document) in views.organizations { try await rows.row([organization, document]) }
-                try await rows.flush()
-            }
+            try await copy(views.exposures, into: "custody_exposures_rebuild", columns: Views.exposureColumns)
+            try await copy(views.organizations, into: "custody_organization_views_rebuild", columns: Views.organizationColumns)
         }
         let finalCursor = cursor
         let finalEvents = events
