@@ -45,6 +45,7 @@ let package = Package(
                 .embedInCode("003_access.sql"),
                 .embedInCode("004_responses.sql"),
                 .embedInCode("005_access_log.sql"),
+                .embedInCode("006_incremental_projector.sql"),
             ],
             swiftSettings: strict
         ),
@@ -111,7 +112,7 @@ let package = Package(
             path: "Tests/CustodyTestSupport",
             swiftSettings: strict
         ),
-        .testTarget(name: "CustodyCoreTests", dependencies: ["CustodyCore"], swiftSettings: strict),
+        .testTarget(name: "CustodyCoreTests", dependencies: ["CustodyCore", "CustodyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CustodyStoreTests",
             dependencies: [

@@ -16,5 +16,8 @@ public enum Migrations {
         Migration(version: 3, name: "access", sql: String(decoding: PackageResources._03_access_sql, as: UTF8.self)),
         Migration(version: 4, name: "responses", sql: String(decoding: PackageResources._04_responses_sql, as: UTF8.self)),
         Migration(version: 5, name: "access_log", sql: String(decoding: PackageResources._05_access_log_sql, as: UTF8.self)),
+        Migration(
+            version: 6, name: "incremental_projector",
+            sql: String(decoding: PackageResources._06_incremental_projector_sql, as: UTF8.self)),
     ]
 }

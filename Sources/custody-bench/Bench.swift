@@ -2,12 +2,13 @@ import ArgumentParser
 import CustodyCore
 import CustodyStore
 import Foundation
+import Synchronization
 
 /// Load and data generation for scripts/bench: not part of the product, so it is its own executable.
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self])
+        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self, Throughput.self])
 
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -107,40 +108,156 @@ extension Bench {
 
     struct Visible: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Append → visible in the exposure read model, with the projector running; prints p50 and p99 ms.")
+            abstract: "Append → visible in the exposure read model, with the projector running, per kind of event; prints JSON.",
+            discussion: """
+                Run it against the full bench database (the generated world, its read models rebuilt): each kind of
+                fact is appended `--samples` times, one at a time, and timed from the append until the projector has
+                committed it. Prints {"kind": {"p50": ms, "p99": ms, "max": ms, "rows": changed rows}, …}.
+                """)
         @Option var url: String
-        @Option var appends = 1000
+        @Option var samples = 50
 
         func run() async throws {
             let databaseURL = try DatabaseURL(url)
-            let appends = self.appends
-            let latencies = try await Database.with(databaseURL) { database in
-                let store = EventStore(database)
-                let projection = ExposureProjection(store)
-                try await projection.start()
-                try await projection.catchUp()
+            let samples = self.samples
+            let report = try await LiveProjector.with(databaseURL) { store, projection, committed in
+                var world = LiveWorld(chain: await projection.chain)
                 let runner = Task { try await projection.run(pollInterval: .milliseconds(500)) }
                 defer { runner.cancel() }
-                var base = try await ExposureProjection.checkpoint(database)?.events ?? 0
-                var latencies: [Double] = []
-                for index in 0..<appends {
-                    let event = ProposedEvent(
-                        event: .investigationFindingRecorded(InvestigationFindingRecorded(investigation: try Slug("visible"), finding: "f\(index)")),
-                        metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
-                    let started = ContinuousClock.now
-                    _ = try await store.append([event])
-                    base += 1
-                    while try await ExposureProjection.checkpoint(database)?.events ?? 0 < base {
-                        try await Task.sleep(for: .microseconds(200))
+                var report: [String: [String: Double]] = [:]
+                for kind in LiveWorld.Kind.allCases {
+                    var latencies: [Double] = []
+                    for index in 0..<(kind == .breach ? max(3, samples / 5) : samples) {
+                        let event = try world.next(kind, index)
+                        let before = committed.withLock { $0 }
+                        let started = ContinuousClock.now
+                        _ = try await store.append([ProposedEvent(event: event, metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)])
+                        while committed.withLock({ $0 }) <= before { try await Task.sleep(for: .microseconds(100)) }
+                        latencies.append(milliseconds(ContinuousClock.now - started))
                     }
-                    let elapsed = ContinuousClock.now - started
-                    latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                    latencies.sort()
+                    report[kind.rawValue] = [
+                        "p50": latencies[latencies.count / 2], "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                        "max": latencies[latencies.count - 1], "samples": Double(latencies.count),
+                    ]
                 }
-                return latencies.sorted()
+                return report
             }
-            let p50 = latencies[latencies.count / 2]
-            let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
-            print(String(format: "%.2f %.2f", p50, p99))
+            print(JSONValue.object(report.mapValues { .object($0.mapValues { .number(String(format: "%.2f", $0)) }) }).jsonbText)
+        }
+    }
+
+    struct Throughput: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Events/s the projector applies when a batch of mixed events lands in the live database at once.")
+        @Option var url: String
+        @Option var events = 10_000
+
+        func run() async throws {
+            let databaseURL = try DatabaseURL(url)
+            let count = events
+            let rate = try await LiveProjector.with(databaseURL) { store, projection, committed in
+                var world = LiveWorld(chain: await projection.chain)
+                var batch: [ProposedEvent] = []
+                for index in 0..<count {
+                    let kind = LiveWorld.Kind.mix[index % LiveWorld.Kind.mix.count]
+                    batch.append(ProposedEvent(event: try world.next(kind, index), metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now))
+                }
+                let before = committed.withLock { $0 }
+                // The batch commits as one import would, then the projector (already following) applies it.
+                _ = try await store.append(batch)
+                let started = ContinuousClock.now
+                let runner = Task { try await projection.run(pollInterval: .milliseconds(500)) }
+                defer { runner.cancel() }
+                while committed.withLock({ $0 }) < before + Int64(count) { try await Task.sleep(for: .milliseconds(1)) }
+                return Double(count) / (milliseconds(ContinuousClock.now - started) / 1000)
+            }
+            print(String(format: "%.1f", rate))
+        }
+    }
+}
+
+/// A projector in this process, caught up with the log, telling how many events it has committed.
+enum LiveProjector {
+    static func with<R: Sendable>(
+        _ url: DatabaseURL, _ body: (EventStore, ExposureProjection, borrowing Mutex<Int64>) async throws -> R
+    ) async throws -> R {
+        try await Database.with(url) { database in
+            let store = EventStore(database)
+            let committed = Mutex<Int64>(0)
+            let projection = ExposureProjection(store) { _, checkpoint in committed.withLock { $0 = checkpoint.events } }
+            try await projection.start()
+            try await projection.catchUp()
+            return try await body(store, projection, committed)
+        }
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+/// New facts about the generated world (`Scenario`), of each kind whose cost the read models feel differently.
+struct LiveWorld {
+    enum Kind: String, CaseIterable {
+        case finding, pause, investigationOpened = "investigation_opened", investigationClosed = "investigation_closed"
+        case deployment, response, breach
+
+        /// What a busy day's import holds: mostly findings and responses, some pauses, investigations and
+        /// deployments, a breach now and then.
+        static let mix: [Kind] = [
+            .finding, .finding, .finding, .finding, .response, .response, .response, .pause, .investigationOpened,
+            .investigationClosed, .deployment, .deployment,
+        ] + Array(repeating: .finding, count: 487) + [.breach]
+    }
+
+    let chain: SupplyChain
+    let exposures: [Exposure]
+    var opened: [Slug] = []
+    var paused = Set<Int>()
+    var counter = 0
+
+    init(chain: SupplyChain) {
+        self.chain = chain
+        exposures = chain.exposures(at: .now).filter(\.isCurrent)
+    }
+
+    func slug(_ text: String) throws -> Slug { try Slug(text) }
+
+    mutating func next(_ kind: Kind, _ index: Int) throws -> DomainEvent {
+        counter += 1
+        let row = exposures[(counter * 7919) % max(1, exposures.count)]
+        switch kind {
+        case .finding:
+            return .investigationFindingRecorded(InvestigationFindingRecorded(investigation: try slug("n1"), finding: "bench finding \(counter)"))
+        case .pause:
+            // A provider pausing (and later resuming) the vendor behind one of its exposures.
+            let pair = counter % 20
+            let provider = try slug("p\(pair % 10)"), vendor = try slug("v\(pair)")
+            defer { if paused.contains(pair) { paused.remove(pair) } else { paused.insert(pair) } }
+            return paused.contains(pair)
+                ? .vendorResumed(VendorResumed(provider: provider, vendor: vendor))
+                : .vendorPaused(VendorPaused(provider: provider, vendor: vendor, incident: nil))
+        case .investigationOpened:
+            let id = try slug("bench-n\(counter)")
+            opened.append(id)
+            return .investigationOpened(InvestigationOpened(investigation: id, incident: row.incident, provider: row.provider))
+        case .investigationClosed:
+            let id = opened.isEmpty ? try slug("n1") : opened.removeFirst()
+            return .investigationClosed(InvestigationClosed(investigation: id, outcome: .inconclusive, summary: nil))
+        case .deployment:
+            return .modelDeployed(ModelDeployed(
+                deployment: try slug("bench-d\(counter)"), organization: row.organization, model: row.model, workload: "bench",
+                criticality: .high))
+        case .response:
+            return .exposureResponseRecorded(ExposureResponseRecorded(
+                organization: row.organization, incident: row.incident, deployment: row.deployment, provider: nil,
+                state: .acknowledged, owner: "bench \(counter)"))
+        case .breach:
+            // Every client of a vendor, any kind of data: it reaches that provider's ~2,000 deployments.
+            return .breachReported(BreachReported(
+                incident: try slug("bench-i\(counter)"), vendor: try slug("v\(counter % 20)"), severity: .critical,
+                summary: "bench breach", dataKinds: [], providers: [], sources: [], disclosedAt: nil))
         }
     }
 }

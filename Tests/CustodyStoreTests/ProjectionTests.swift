@@ -1,5 +1,5 @@
 import CustodyCore
-import CustodyStore
+@testable import CustodyStore
 import CustodyTestSupport
 import Foundation
 import PostgresNIO
@@ -26,6 +26,44 @@ import Testing
             #expect(checkpoint.events == Int64(Workload.mixed().count))
             let rebuilt = try await ReadModels.rows(database)
             #expect(rebuilt == incremental)
+        }
+    }
+
+    /// The oracle for the incremental projector: seeded random logs over every event type, applied page by page
+    /// with the write transaction failing at random points (and retried), give exactly the tables a rebuild gives.
+    @Test(arguments: 0..<4)
+    func incrementalPagesWithFailuresEqualARebuild(seed: Int) async throws {
+        struct Injected: Error {}
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            var workload = RandomWorkload(seed: UInt64(seed) + 77)
+            let events = workload.proposed(count: 300)
+            for start in stride(from: 0, to: events.count, by: 50) { _ = try await store.append(Array(events[start..<min(start + 50, events.count)])) }
+            _ = try await store.waitForLog(count: events.count)
+            let projection = ExposureProjection(store)
+            try await projection.start()
+            let points = ["exposures", "removed exposures", "organizations", "checkpoint", "commit"]
+            var cursor = LogCursor.start
+            var failures = 0
+            while true {
+                let page = try await store.readLog(after: cursor, limit: 1 + workload.below(12))
+                guard !page.entries.isEmpty else { break }
+                if workload.below(3) == 0 {
+                    let point = points[workload.below(points.count)]
+                    await projection.injectFailure { if $0 == point { throw Injected() } }
+                    await #expect(throws: (any Error).self) { try await projection.apply(page) }
+                    failures += 1
+                    await projection.injectFailure(nil)
+                }
+                try await projection.apply(page)
+                cursor = page.next
+            }
+            #expect(failures >= 5)
+            #expect(try await ExposureProjection.checkpoint(database)?.events == Int64(events.count))
+            let incremental = try await ReadModels.rows(database)
+            #expect(incremental.filter { $0.contains("\"incident\"") }.count >= 2, "the workload exposes too little to test")
+            _ = try await ExposureProjection.rebuild(store)
+            #expect(try await ReadModels.rows(database) == incremental)
         }
     }
 

@@ -49,31 +49,43 @@ public struct ExposureList: Hashable, Sendable, Codable {
 extension SupplyChain {
     /// The organization's view at `time`: its summary and current exposures. Nil for an unknown organization.
     public func exposure(ofOrganization id: Slug, at time: Timestamp) -> OrganizationExposure? {
-        organizationViews(at: time, only: id)[id]
+        organizationViews(of: [id], at: time)[id]
+    }
+
+    /// The views of the organizations `ids` at `time`, evaluating only their own deployments.
+    public func organizationViews(of ids: Set<Slug>, at time: Timestamp) -> [Slug: OrganizationExposure] {
+        let deployments = ids.reduce(into: Set<Slug>()) { $0.formUnion(deploymentsByOrganization[$1] ?? []) }
+        return organizationViews(at: time, exposures: exposures(toIncidents: incidentIds, among: deployments, at: time), only: ids)
     }
 
     /// Every organization's view at `time`, computing the exposures once for all of them.
-    public func organizationViews(at time: Timestamp, only: Slug? = nil) -> [Slug: OrganizationExposure] {
-        organizationViews(at: time, exposures: exposures(at: time), only: only)
+    public func organizationViews(at time: Timestamp) -> [Slug: OrganizationExposure] {
+        organizationViews(at: time, exposures: exposures(at: time))
     }
 
-    /// The same, from `exposures(at: time)` already computed by the caller (the projector needs both).
-    public func organizationViews(at time: Timestamp, exposures: [Exposure], only: Slug? = nil) -> [Slug: OrganizationExposure] {
-        let ids = only.map { [$0] } ?? organizationIds
+    /// The views of `only` (every organization when nil) from `exposures`, which must hold at least those
+    /// organizations' exposures at `time` (the rebuild computes them once for both read models).
+    public func organizationViews(at time: Timestamp, exposures: [Exposure], only: Set<Slug>? = nil) -> [Slug: OrganizationExposure] {
+        let ids = only.map { $0.sorted() } ?? organizationIds
         let rows = Dictionary(grouping: exposures.filter(\.isCurrent), by: \.organization)
-        let active = Dictionary(grouping: activeDeployments(at: time).values, by: \.organization)
+        var supplying: [Slug: [Slug]] = [:]
         var views: [Slug: OrganizationExposure] = [:]
         for id in ids {
             guard let organization = organization(id) else { continue }
-            let deployments = active[id] ?? []
+            let deployments = (deploymentsByOrganization[id] ?? []).compactMap { activeDeployment($0, at: time)?.value }
+                .filter { $0.organization == id }
             let current = rows[id] ?? []
             var counts: [String: Int] = [:]
             for status in ExposureStatus.allCases where status != .cleared {
                 counts[status.rawValue] = current.filter { $0.status == status }.count
             }
-            let models = deployments.map(\.model)
+            let models = Set(deployments.map(\.model))
             let providers = Set(models.compactMap { model($0)?.provider })
-            let suppliers = Set(models.flatMap { self.vendors(supplying: $0, at: time) })
+            var suppliers = Set<Slug>()
+            for model in models {
+                if supplying[model] == nil { supplying[model] = vendors(supplying: model, at: time) }
+                suppliers.formUnion(supplying[model] ?? [])
+            }
             let openWeight = deployments.filter { model($0.model)?.openWeights == true }.count
             let unanswered = current.filter { $0.response == nil }
             let summary = OrganizationSummary(
@@ -92,13 +104,13 @@ extension SupplyChain {
     /// One deployment's current exposures. Nil for an unknown deployment.
     public func exposure(ofDeployment id: Slug, at time: Timestamp) -> ExposureList? {
         guard hasDeployment(id) else { return nil }
-        return ExposureList(subject: "deployment", id: id, asOf: time, exposures: exposures(at: time).filter { $0.deployment == id && $0.isCurrent })
+        return ExposureList(subject: "deployment", id: id, asOf: time, exposures: exposures(toIncidents: incidentIds, among: [id], at: time).filter(\.isCurrent))
     }
 
     /// Every deployment of a model, across organizations, with its current exposures. Nil for an unknown model.
     public func exposure(ofModel id: Slug, at time: Timestamp) -> ExposureList? {
         guard model(id) != nil else { return nil }
-        return ExposureList(subject: "model", id: id, asOf: time, exposures: exposures(at: time).filter { $0.model == id && $0.isCurrent })
+        return ExposureList(subject: "model", id: id, asOf: time, exposures: exposures(toIncidents: incidentIds, among: deploymentsByModel[id] ?? [], at: time).filter { $0.model == id && $0.isCurrent })
     }
 
     /// An incident's blast radius: every deployment it reaches, cleared ones included, so nothing is hidden from

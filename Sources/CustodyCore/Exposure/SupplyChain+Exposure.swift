@@ -2,36 +2,76 @@
 extension SupplyChain {
     /// Every exposure at `time`, current or not (cleared, resolved), in the design note's order.
     public func exposures(at time: Timestamp) -> [Exposure] {
-        incidentIds.flatMap { exposures(toIncident: $0, at: time) }.sorted(by: <)
+        exposures(toIncidents: incidentIds, among: nil, at: time)
     }
 
     /// The deployments an incident reaches at `time` (its blast radius).
     public func exposures(toIncident id: Slug, at time: Timestamp) -> [Exposure] {
-        guard let breach = breach(id, at: time) else { return [] }
+        exposures(toIncidents: [id], among: nil, at: time)
+    }
+
+    /// The exposures to `incidents` at `time` of the deployments `among` (every deployment when nil), in the
+    /// design note's order. Each deployment is evaluated once, whatever the number of incidents: the projector
+    /// asks this for the few deployments an event touches, the rebuild for all of them.
+    public func exposures(toIncidents incidents: some Sequence<Slug>, among: Set<Slug>?, at time: Timestamp) -> [Exposure] {
+        var breaches: [(Breach, [Slug])] = []
+        var providers = Set<Slug>()
+        for id in incidents {
+            guard let breach = breach(id, at: time) else { continue }
+            let candidates = Set(breach.providers.isEmpty ? linksByVendor[breach.vendor] ?? [] : Set(breach.providers))
+            breaches.append((breach, candidates.sorted()))
+            providers.formUnion(candidates)
+        }
+        guard !breaches.isEmpty else { return [] }
+        let deployed = activeDeploymentsByProvider(providers, among: among, at: time)
         var rows: [Exposure] = []
-        let candidates = breach.providers.isEmpty ? Array(linksByVendor[breach.vendor] ?? []) : breach.providers
-        for provider in candidates.sorted() {
-            // Rule 3: a supply link that began at or before the breach, for the breach's kinds of data.
-            guard let supplied = suppliedModels(vendor: breach.vendor, provider: provider, by: breach.occurredAt, kinds: breach.dataKinds)
-            else { continue }
-            let status = status(provider: provider, incident: id, at: time)
-            let paused = isPaused(provider: provider, vendor: breach.vendor, at: time)
-            for (modelId, deploymentIds) in deploymentsByModel {
-                guard model(modelId)?.provider == provider, supplied.models?.contains(modelId) ?? true else { continue }
-                for deploymentId in deploymentIds {
-                    guard let deployed = activeDeployment(deploymentId, at: time), deployed.value.model == modelId else { continue }
-                    let organization = deployed.value.organization
+        for (breach, candidates) in breaches {
+            for provider in candidates {
+                // Rule 3: a supply link that began at or before the breach, for the breach's kinds of data.
+                guard let active = deployed[provider],
+                    let supplied = suppliedModels(vendor: breach.vendor, provider: provider, by: breach.occurredAt, kinds: breach.dataKinds)
+                else { continue }
+                let status = status(provider: provider, incident: breach.incident, at: time)
+                let paused = isPaused(provider: provider, vendor: breach.vendor, at: time)
+                for (deploymentId, deployment) in active where supplied.models?.contains(deployment.value.model) ?? true {
+                    let organization = deployment.value.organization
                     rows.append(
                         Exposure(
-                            organization: organization, deployment: deploymentId, workload: deployed.value.workload,
-                            criticality: deployed.value.criticality, model: modelId, provider: provider, vendor: breach.vendor,
-                            incident: id, status: status, severity: breach.severity, paused: paused, resolved: breach.resolved,
-                            since: max(breach.occurredAt, deployed.stamp.occurredAt), dataKinds: supplied.kinds,
-                            response: response(deployment: deploymentId, organization: organization, provider: provider, incident: id, at: time)))
+                            organization: organization, deployment: deploymentId, workload: deployment.value.workload,
+                            criticality: deployment.value.criticality, model: deployment.value.model, provider: provider,
+                            vendor: breach.vendor, incident: breach.incident, status: status, severity: breach.severity,
+                            paused: paused, resolved: breach.resolved,
+                            since: max(breach.occurredAt, deployment.stamp.occurredAt), dataKinds: supplied.kinds,
+                            response: response(
+                                deployment: deploymentId, organization: organization, provider: provider,
+                                incident: breach.incident, at: time)))
                 }
             }
         }
         return rows.sorted(by: <)
+    }
+
+    /// The deployments active at `time` on a model of one of `providers`, by provider: those `among`, or every
+    /// deployment that ever ran one of their models.
+    private func activeDeploymentsByProvider(
+        _ providers: Set<Slug>, among: Set<Slug>?, at time: Timestamp
+    ) -> [Slug: [(Slug, Stamped<ModelDeployed>)]] {
+        var grouped: [Slug: [(Slug, Stamped<ModelDeployed>)]] = [:]
+        func add(_ id: Slug, runningOnly model: Slug?) {
+            guard let deployment = activeDeployment(id, at: time), model.map({ $0 == deployment.value.model }) ?? true,
+                let provider = self.model(deployment.value.model)?.provider, providers.contains(provider)
+            else { return }
+            grouped[provider, default: []].append((id, deployment))
+        }
+        if let among {
+            for id in among { add(id, runningOnly: nil) }
+        } else {
+            // A switched deployment is listed under each model it ran: count it under the one it runs now.
+            for (model, ids) in deploymentsByModel where self.model(model).map({ providers.contains($0.provider) }) ?? false {
+                for id in ids { add(id, runningOnly: model) }
+            }
+        }
+        return grouped
     }
 
     /// The deployments active at `time`, by id.

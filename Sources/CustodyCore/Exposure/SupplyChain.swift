@@ -68,7 +68,9 @@ public struct SupplyChain: Hashable, Sendable {
     var providerResponses = [Triple: Timeline<ExposureResponseRecorded>]()
     /// Secondary indexes, derived from the facts above and kept in step with them.
     var deploymentsByModel = [Slug: Set<Slug>]()
+    var deploymentsByOrganization = [Slug: Set<Slug>]()
     var linksByVendor = [Slug: Set<Slug>]()
+    var incidentsByVendor = [Slug: Set<Slug>]()
     var investigationsByIncident = [Slug: Set<Slug>]()
 
     public init() {}
@@ -93,8 +95,11 @@ public struct SupplyChain: Hashable, Sendable {
         case .modelDeployed(let e):
             deployments[e.deployment, default: .init()].deployed.insert(e, at: stamp)
             deploymentsByModel[e.model, default: []].insert(e.deployment)
+            deploymentsByOrganization[e.organization, default: []].insert(e.deployment)
         case .deploymentRetired(let e): deployments[e.deployment, default: .init()].retired.insert(true, at: stamp)
-        case .breachReported(let e): incidents[e.incident, default: .init()].reports.insert(e, at: stamp)
+        case .breachReported(let e):
+            incidents[e.incident, default: .init()].reports.insert(e, at: stamp)
+            incidentsByVendor[e.vendor, default: []].insert(e.incident)
         case .breachScopeRevised(let e): incidents[e.incident, default: .init()].revisions.insert(e, at: stamp)
         case .incidentRetracted(let e): incidents[e.incident, default: .init()].retractions.insert(e.reason, at: stamp)
         case .incidentResolved(let e): incidents[e.incident, default: .init()].resolutions.insert(true, at: stamp)

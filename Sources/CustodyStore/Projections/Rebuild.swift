@@ -46,18 +46,19 @@ extension ExposureProjection {
             "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
-        let views = Views(chain)
+        let evaluatedAt = Timestamp.now
+        let views = Views(chain, at: evaluatedAt)
         // The shadow tables are empty: rows stream in by COPY, with nothing to compare or replace.
         try await database.withConnection { connection in
-            func copy(_ rows: some Sequence<(String, [String])>, into table: String, columns: [String]) async throws {
+            func copy(_ rows: some Sequence<[String]>, into table: String, columns: [String]) async throws {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
                     var stream = CopyStream(writer)
-                    for (_, row) in rows { try await stream.row(row) }
+                    for row in rows { try await stream.row(row) }
                     try await stream.flush()
                 }
             }
-            try await copy(views.exposures, into: "custody_exposures_rebuild", columns: Views.exposureColumns)
-            try await copy(views.organizations, into: "custody_organization_views_rebuild", columns: Views.organizationColumns)
+            try await copy(views.exposures, into: "custody_exposures_rebuild", columns: ReadModelRow.exposureColumns)
+            try await copy(views.organizations, into: "custody_organization_views_rebuild", columns: ReadModelRow.organizationColumns)
         }
         let finalCursor = cursor
         let finalEvents = events
@@ -74,14 +75,16 @@ extension ExposureProjection {
             }
             try await connection.query(
                 """
-                INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at)
-                VALUES (\(name), \(finalCursor.transaction), \(finalCursor.position), \(finalEvents), now())
+                INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at, evaluated_at)
+                VALUES (\(name), \(finalCursor.transaction), \(finalCursor.position), \(finalEvents), now(),
+                    custody_from_micros(\(evaluatedAt.microseconds)))
                 ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
-                    position = excluded.position, events = excluded.events, updated_at = now()
+                    position = excluded.position, events = excluded.events, updated_at = now(),
+                    evaluated_at = excluded.evaluated_at
                 """, logger: logger)
         }
         // Events that committed while the tables were written are applied by the live projector (or the next
         // catch-up), from the checkpoint just stored.
-        return Checkpoint(cursor: finalCursor, events: finalEvents, updatedAt: .now)
+        return Checkpoint(cursor: finalCursor, events: finalEvents, updatedAt: .now, evaluatedAt: evaluatedAt)
     }
 }

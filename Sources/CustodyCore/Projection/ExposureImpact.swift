@@ -1,0 +1,89 @@
+/// The part of the read models one event can change: every exposure row of some incidents, every exposure row of
+/// some deployments, and some organizations' views.
+///
+/// It is derived from what the event touches (an incident reaches its vendor's supply links, their providers'
+/// models and those models' deployments), asked of the fold before the event and of the fold after it, so that
+/// both what the event takes away and what it brings are covered.
+public struct ExposureImpact: Hashable, Sendable {
+    public var incidents: Set<Slug> = []
+    public var deployments: Set<Slug> = []
+    public var organizations: Set<Slug> = []
+
+    public init(incidents: Set<Slug> = [], deployments: Set<Slug> = [], organizations: Set<Slug> = []) {
+        (self.incidents, self.deployments, self.organizations) = (incidents, deployments, organizations)
+    }
+
+    public var isEmpty: Bool { incidents.isEmpty && deployments.isEmpty && organizations.isEmpty }
+
+    public mutating func formUnion(_ other: ExposureImpact) {
+        incidents.formUnion(other.incidents)
+        deployments.formUnion(other.deployments)
+        organizations.formUnion(other.organizations)
+    }
+}
+
+extension SupplyChain {
+    /// What `event` can change in the read models, as far as this fold knows the things it names.
+    public func impact(of event: DomainEvent) -> ExposureImpact {
+        switch event {
+        case .vendorRegistered, .providerRegistered, .investigationFindingRecorded:
+            // Names of vendors and providers are in no read-model document; findings inform postmortems only.
+            return ExposureImpact()
+        case .organizationRegistered(let e):
+            return ExposureImpact(organizations: [e.organization])
+        case .modelRegistered(let e):
+            // Its provider and open weights decide which incidents reach its deployments and their organizations' shares.
+            return deploymentsImpact(deploymentsByModel[e.model] ?? [])
+        case .modelDeployed(let e):
+            var impact = deploymentsImpact([e.deployment])
+            impact.organizations.insert(e.organization)
+            return impact
+        case .deploymentRetired(let e): return deploymentsImpact([e.deployment])
+        case .deploymentSwitched(let e): return deploymentsImpact([e.deployment])
+        case .deploymentUpdated(let e): return deploymentsImpact([e.deployment])
+        case .supplyLinkRecorded(let e): return linkImpact(vendor: e.vendor, provider: e.provider)
+        case .supplyLinkEnded(let e): return linkImpact(vendor: e.vendor, provider: e.provider)
+        case .supplyLinkRetracted(let e): return linkImpact(vendor: e.vendor, provider: e.provider)
+        case .breachReported(let e): return ExposureImpact(incidents: [e.incident])
+        case .breachScopeRevised(let e): return ExposureImpact(incidents: [e.incident])
+        case .incidentRetracted(let e): return ExposureImpact(incidents: [e.incident])
+        case .incidentResolved(let e): return ExposureImpact(incidents: [e.incident])
+        case .vendorPaused(let e): return ExposureImpact(incidents: incidentsByVendor[e.vendor] ?? [])
+        case .vendorResumed(let e): return ExposureImpact(incidents: incidentsByVendor[e.vendor] ?? [])
+        case .investigationOpened(let e): return ExposureImpact(incidents: [e.incident])
+        case .investigationClosed(let e):
+            // The closure names only its investigation; the opening (if the fold has it yet) names the incident.
+            let openings = investigations[e.investigation]?.opened.facts ?? []
+            return ExposureImpact(incidents: Set(openings.map(\.value.incident)))
+        case .exposureResponseRecorded(let e):
+            if let deployment = e.deployment { return deploymentsImpact([deployment]) }
+            // One analysis for every deployment of the organization on the provider.
+            var impact = deploymentsImpact(deploymentsByOrganization[e.organization] ?? [])
+            impact.organizations.insert(e.organization)
+            return impact
+        }
+    }
+
+    /// Every exposure row of these deployments, and the views of every organization they were deployed by.
+    private func deploymentsImpact(_ ids: Set<Slug>) -> ExposureImpact {
+        var impact = ExposureImpact(deployments: ids)
+        for id in ids {
+            for deployed in deployments[id]?.deployed.facts ?? [] { impact.organizations.insert(deployed.value.organization) }
+        }
+        return impact
+    }
+
+    /// A supply link decides which of the vendor's incidents reach the provider's models, and which vendors every
+    /// organization running one of those models depends on.
+    private func linkImpact(vendor: Slug, provider: Slug) -> ExposureImpact {
+        var impact = ExposureImpact(incidents: incidentsByVendor[vendor] ?? [])
+        for (id, timeline) in models where timeline.facts.contains(where: { $0.value.provider == provider }) {
+            for deployment in deploymentsByModel[id] ?? [] {
+                for deployed in deployments[deployment]?.deployed.facts ?? [] {
+                    impact.organizations.insert(deployed.value.organization)
+                }
+            }
+        }
+        return impact
+    }
+}

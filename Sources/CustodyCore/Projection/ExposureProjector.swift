@@ -1,0 +1,61 @@
+/// The exposure projector as a decision, without I/O: the fold the read models reflect, the world time they were
+/// evaluated at, and the facts folded in that are not true yet (stamped in the future).
+///
+/// `step` folds a page into a copy and says which rows to write; the caller writes them with the checkpoint in
+/// one transaction and only then takes `Step.next`, so a failed write leaves the projector where its checkpoint
+/// is. Invariant: the read models hold exactly the views of `chain` at `evaluatedAt`.
+public struct ExposureProjector: Sendable {
+    public private(set) var chain: SupplyChain
+    public private(set) var evaluatedAt: Timestamp
+    /// Folded facts that were still in the future at `evaluatedAt`, earliest first: their time has to come before
+    /// the views show them, and the projector re-evaluates what they touch then.
+    public private(set) var pending: [RecordedEvent] = []
+
+    /// A projector whose read models were evaluated at `evaluatedAt` (nothing folded yet: see `restore`).
+    public init(evaluatedAt: Timestamp) {
+        chain = SupplyChain()
+        self.evaluatedAt = evaluatedAt
+    }
+
+    /// Folds events the read models already reflect (a restart reading the log up to the checkpoint).
+    public mutating func restore(_ events: some Sequence<RecordedEvent>) {
+        for event in events {
+            chain.apply(event)
+            if event.occurredAt > evaluatedAt { schedule(event) }
+        }
+    }
+
+    /// When a folded fact comes true and the views must be evaluated again; nil when nothing is waiting.
+    public var nextDue: Timestamp? { pending.first?.occurredAt }
+
+    public struct Step: Sendable {
+        public var changes: ReadModelChanges
+        /// The projector once the changes are committed.
+        public var next: ExposureProjector
+    }
+
+    /// The changes that `events` (possibly none) and the passing of time up to `now` make to the read models.
+    public func step(_ events: some Collection<RecordedEvent>, at now: Timestamp) -> Step {
+        // Time never runs backwards for the read models: a clock behind the last evaluation keeps that time.
+        let now = max(now, evaluatedAt)
+        var next = self
+        var impact = ExposureImpact()
+        next.chain.apply(events)
+        for event in events {
+            impact.formUnion(chain.impact(of: event.event))
+            impact.formUnion(next.chain.impact(of: event.event))
+            if event.occurredAt > now { next.schedule(event) }
+        }
+        while let due = next.pending.first, due.occurredAt <= now {
+            next.pending.removeFirst()
+            impact.formUnion(next.chain.impact(of: due.event))
+        }
+        next.evaluatedAt = now
+        return Step(changes: ReadModelChanges(from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact), next: next)
+    }
+
+    private mutating func schedule(_ event: RecordedEvent) {
+        let index = pending.firstIndex { event.occurredAt < $0.occurredAt } ?? pending.endIndex
+        pending.insert(event, at: index)
+    }
+}

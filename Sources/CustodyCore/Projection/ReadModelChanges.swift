@@ -1,0 +1,72 @@
+/// What the read models must change to go from one fold, evaluated at one time, to another fold at a later time,
+/// within the part an impact names: the rows to write and the keys to delete, nothing else.
+public struct ReadModelChanges: Sendable, Equatable {
+    /// An exposure row's primary key.
+    public struct Key: Hashable, Sendable, Comparable {
+        public var deployment: Slug
+        public var incident: Slug
+
+        public init(deployment: Slug, incident: Slug) { (self.deployment, self.incident) = (deployment, incident) }
+
+        public static func < (lhs: Key, rhs: Key) -> Bool { (lhs.deployment, lhs.incident) < (rhs.deployment, rhs.incident) }
+    }
+
+    /// Exposure rows that are new or whose document changed.
+    public var exposures: [Exposure] = []
+    public var removedExposures: [Key] = []
+    /// Organization views that are new or whose stored part (name, sector, summary) changed.
+    public var organizations: [OrganizationExposure] = []
+    public var removedOrganizations: [Slug] = []
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && removedOrganizations.isEmpty
+    }
+
+    /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold) and `after`
+    /// evaluated at `now`. The organizations of every changed row are re-evaluated too.
+    public init(from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp, within impact: ExposureImpact) {
+        guard !impact.isEmpty else { return }
+        let old = Self.rows(before, at: then, within: impact)
+        let new = Self.rows(after, at: now, within: impact)
+        var organizations = impact.organizations
+        for (key, row) in new where old[key] != row {
+            exposures.append(row)
+            organizations.insert(row.organization)
+        }
+        for (key, row) in old where new[key] == nil {
+            removedExposures.append(key)
+            organizations.insert(row.organization)
+        }
+        exposures.sort { Key(deployment: $0.deployment, incident: $0.incident) < Key(deployment: $1.deployment, incident: $1.incident) }
+        removedExposures.sort()
+        let oldViews = before.organizationViews(of: organizations, at: then)
+        let newViews = after.organizationViews(of: organizations, at: now)
+        for id in organizations.sorted() {
+            if let view = newViews[id] {
+                if oldViews[id].map({ !Self.sameStoredPart($0, view) }) ?? true { self.organizations.append(view) }
+            } else if oldViews[id] != nil {
+                removedOrganizations.append(id)
+            }
+        }
+    }
+
+    private static func rows(_ chain: SupplyChain, at time: Timestamp, within impact: ExposureImpact) -> [Key: Exposure] {
+        var rows: [Key: Exposure] = [:]
+        for row in chain.exposures(toIncidents: impact.incidents, among: nil, at: time) {
+            rows[Key(deployment: row.deployment, incident: row.incident)] = row
+        }
+        if !impact.deployments.isEmpty {
+            for row in chain.exposures(toIncidents: chain.incidentIds, among: impact.deployments, at: time) {
+                rows[Key(deployment: row.deployment, incident: row.incident)] = row
+            }
+        }
+        return rows
+    }
+
+    /// The read model keeps an organization's name, sector and summary; its rows live in the exposure table.
+    private static func sameStoredPart(_ a: OrganizationExposure, _ b: OrganizationExposure) -> Bool {
+        a.organization == b.organization && a.sector == b.sector && a.summary == b.summary
+    }
+}

@@ -1,0 +1,7 @@
+-- 006: what the incremental projector needs to resume exactly.
+--
+-- The read models are the views of the folded log *at a world time*: a fact may be stamped up to 60 s in the
+-- future, and it enters the views only when its time comes. `evaluated_at` is that time, written with the rows it
+-- covers, so a restarted projector knows which future-stamped facts the tables do not show yet. NULL (a
+-- checkpoint written before this migration) means `updated_at`.
+ALTER TABLE custody_projection_checkpoints ADD COLUMN evaluated_at timestamptz;
