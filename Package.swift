@@ -46,6 +46,7 @@ let package = Package(
                 .embedInCode("004_responses.sql"),
                 .embedInCode("005_access_log.sql"),
                 .embedInCode("006_incremental_projector.sql"),
+                .embedInCode("007_fold_snapshots.sql"),
             ],
             swiftSettings: strict
         ),

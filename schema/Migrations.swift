@@ -19,5 +19,6 @@ public enum Migrations {
         Migration(
             version: 6, name: "incremental_projector",
             sql: String(decoding: PackageResources._06_incremental_projector_sql, as: UTF8.self)),
+        Migration(version: 7, name: "fold_snapshots", sql: String(decoding: PackageResources._07_fold_snapshots_sql, as: UTF8.self)),
     ]
 }

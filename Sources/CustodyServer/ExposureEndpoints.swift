@@ -138,7 +138,7 @@ extension Endpoints {
         let scope = context.scope
         let store = EventStore(database)
         return try await answer(request, context, contentType: markdown ? "text/markdown; charset=utf-8" : "application/json") { [self] _ in
-            let events = try await replays.run { try await store.events() }
+            let events = try await replays.run { try await store.postmortemEvents(of: id) }
             guard let postmortem = Postmortem.of(id, events: Self.visible(events, to: scope)) else {
                 throw Problem.notFound("incident", id.rawValue)
             }

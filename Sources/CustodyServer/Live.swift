@@ -88,13 +88,7 @@ struct LogWatcher: Sendable {
     private func follow() async throws {
         let store = EventStore(database)
         var chain = SupplyChain()
-        var cursor = LogCursor.start
-        while true {
-            let page = try await store.readLog(after: cursor, limit: 5000)
-            for entry in page.entries { chain.apply(entry.event) }
-            cursor = page.next
-            if page.entries.count < 5000 { break }
-        }
+        let (cursor, _) = try await store.fold { chain.apply($0) }
         live.folded(chain, at: cursor)
         live.checkpointed(try await ExposureProjection.checkpoint(database))
         let folded = chain

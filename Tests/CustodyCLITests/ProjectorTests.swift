@@ -64,4 +64,33 @@ import Testing
         #expect(fromTables.exposures == fromLog.exposures)
         #expect(fromTables.summary == fromLog.summary)
     }
+
+    /// Models, deployments and incidents are answered from the read models when they are current, with the same
+    /// documents a fold of the log gives (the two clocks still fold the log).
+    @Test func everyPresentSubjectIsAnsweredFromTheReadModels() async throws {
+        let url = try await TestDatabase.create()
+        let cli = CLI(databaseURL: url)
+        try await Database.with(url) { database in
+            for event in Workload.mixed(organizations: 3) { _ = try await EventStore(database).append([event]) }
+        }
+        let questions = [["--model", "llama-4"], ["--deployment", "d-1-2"], ["--incident", "b1"], ["--incident", "b2"]]
+        var fromLog: [ExposureList] = []
+        for question in questions {
+            let answer = try cli.run(["exposure"] + question + ["--json"])
+            #expect(answer.stderr.contains("event(s) behind"))
+            fromLog.append(try EventCoding.decoder.decode(ExposureList.self, from: Data(answer.stdout.utf8)))
+        }
+        #expect(fromLog.map(\.exposures.count).reduce(0, +) > 5)
+        #expect(try cli.run(["projections", "rebuild"]).status == 0)
+        for (question, folded) in zip(questions, fromLog) {
+            let answer = try cli.run(["exposure"] + question + ["--json"])
+            #expect(answer.stderr.isEmpty, "\(question) was not answered from the read models")
+            let stored = try EventCoding.decoder.decode(ExposureList.self, from: Data(answer.stdout.utf8))
+            #expect(stored.exposures == folded.exposures, "\(question)")
+            #expect(stored.subject == folded.subject)
+        }
+        let unknown = try cli.run(["exposure", "--model", "no-such-model"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no-such-model"))
+    }
 }

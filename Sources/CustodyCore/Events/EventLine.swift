@@ -40,6 +40,15 @@ public struct EventLine: Hashable, Sendable {
             hash: recorded.hash)
     }
 
+    /// The event as the log stored it; nil for a line without the stored fields.
+    public var recorded: RecordedEvent? {
+        guard let stored else { return nil }
+        return RecordedEvent(
+            id: id, stream: stream, version: stored.version, position: stored.position, event: event,
+            metadata: metadata ?? EventMetadata(actor: "unknown", source: "unknown"), occurredAt: occurredAt,
+            recordedAt: stored.recordedAt, hash: stored.hash)
+    }
+
     /// The line's JSON text (no newline).
     public static func render(_ recorded: RecordedEvent, cursor: String?) -> String {
         var members: [String: JSONValue] = [

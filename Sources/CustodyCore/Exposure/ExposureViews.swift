@@ -44,6 +44,10 @@ public struct ExposureList: Hashable, Sendable, Codable {
     public var id: Slug
     public var asOf: Timestamp
     public var exposures: [Exposure]
+
+    public init(subject: String, id: Slug, asOf: Timestamp, exposures: [Exposure]) {
+        (self.subject, self.id, self.asOf, self.exposures) = (subject, id, asOf, exposures)
+    }
 }
 
 extension SupplyChain {

@@ -127,6 +127,12 @@ public struct SupplyChain: Hashable, Sendable {
         }
     }
 
+    /// Whether applying `event` can change the fold: what a fold snapshot keeps.
+    public static func folds(_ event: DomainEvent) -> Bool {
+        if case .investigationFindingRecorded = event { return false }
+        return true
+    }
+
     /// Applies many events.
     public mutating func apply(_ events: some Sequence<RecordedEvent>) {
         for event in events { apply(event) }

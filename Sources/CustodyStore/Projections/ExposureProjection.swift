@@ -48,14 +48,9 @@ public actor ExposureProjection {
         let checkpoint = try await Self.checkpoint(database)
         cursor = checkpoint?.cursor ?? .start
         appliedEvents = checkpoint?.events ?? 0
-        projector = ExposureProjector(evaluatedAt: checkpoint?.evaluatedAt ?? .now)
-        var position = LogCursor.start
-        while position < cursor {
-            let page = try await store.readLog(after: position, limit: 5000)
-            guard !page.entries.isEmpty else { break }
-            projector.restore(page.entries.lazy.filter { $0.cursor <= self.cursor }.map(\.event))
-            position = page.next
-        }
+        var projector = ExposureProjector(evaluatedAt: checkpoint?.evaluatedAt ?? .now)
+        if cursor > .start { _ = try await store.fold(upTo: cursor) { projector.restore($0) } }
+        self.projector = projector
         publish()
     }
 
@@ -132,6 +127,7 @@ public actor ExposureProjection {
                         }
                     }
                     group.addTask { try await self.followTime() }
+                    group.addTask { try await self.maintainSnapshots() }
                     try await group.next()
                     group.cancelAll()
                 }
@@ -139,6 +135,31 @@ public actor ExposureProjection {
                 database.logger.info("the projection was rebuilt; reloading")
                 try await start()
             }
+        }
+    }
+
+    /// A fold snapshot is stored when this many events were applied since the last one, or when any were and the
+    /// last one is this old; and at once when the newest stored one cannot be trusted.
+    static let snapshotEvents: Int64 = 10_000
+    static let snapshotAge: Duration = .seconds(600)
+
+    /// Keeps a fold snapshot near the checkpoint, for every other process that needs the fold.
+    private func maintainSnapshots() async throws {
+        let trusted = try await FoldSnapshot.newest(database)
+        var stored = trusted?.events ?? -1
+        var storedAt = ContinuousClock.now
+        if try await FoldSnapshot.newestCursor(database) != trusted?.cursor { stored = -1 }
+        while true {
+            let (cursor, applied) = (self.cursor, appliedEvents)
+            let due = stored < 0 || applied - stored >= Self.snapshotEvents
+                || (applied > stored && ContinuousClock.now - storedAt >= Self.snapshotAge)
+            if due, applied > 0 {
+                let snapshot = try await store.snapshot(upTo: cursor)
+                try await snapshot.store(database)
+                (stored, storedAt) = (snapshot.events, .now)
+                database.logger.debug("stored a fold snapshot", metadata: ["events": "\(snapshot.events)", "facts": "\(snapshot.facts.count)"])
+            }
+            try await Task.sleep(for: .seconds(2))
         }
     }
 
@@ -334,5 +355,43 @@ extension ExposureProjection {
         return OrganizationExposure(
             organization: stored.organization, sector: stored.sector, asOf: .now, summary: stored.summary,
             exposures: rows.sorted(by: <))
+    }
+}
+
+extension ExposureProjection {
+    /// What a list of exposure rows is about.
+    public enum Subject: String, Sendable {
+        case deployment, model, incident
+
+        /// The stream whose existence says the subject is known (its first fact registers or reports it).
+        func stream(_ id: Slug) -> StreamName {
+            switch self {
+            case .deployment: return .deployment(id)
+            case .model: return .model(id)
+            case .incident: return .incident(id)
+            }
+        }
+    }
+
+    /// A deployment's or a model's current exposures (the subject's name is its column's, and each column is
+    /// indexed), or an incident's blast radius (cleared rows included), from
+    /// the read models in one statement; nil when the log knows no such subject.
+    public static func list(_ database: Database, _ subject: Subject, _ id: Slug) async throws -> ExposureList? {
+        let stream = subject.stream(id).description
+        let every = subject == .incident
+        var known = false
+        var rows: [Exposure] = []
+        for try await text in try await database.query(
+            """
+            SELECT NULL::text FROM custody_streams WHERE stream_id = \(stream)
+            UNION ALL
+            SELECT document::text FROM custody_exposures
+            WHERE \(unescaped: subject.rawValue) = \(id.rawValue) AND (is_current OR \(every))
+            """
+        ).decode(String?.self) {
+            if let text { rows.append(try EventCoding.decoder.decode(Exposure.self, from: Data(text.utf8))) } else { known = true }
+        }
+        guard known else { return nil }
+        return ExposureList(subject: subject.rawValue, id: id, asOf: .now, exposures: rows.sorted(by: <))
     }
 }

@@ -23,6 +23,8 @@ extension ExposureProjection {
         var total: Int64 = 0
         for try await count in try await database.query("SELECT count(*) FROM custody_events").decode(Int64.self) { total = count }
         var chain = SupplyChain()
+        // The facts folded, kept for the fold snapshot written after the swap.
+        var facts: [RecordedEvent] = []
         var cursor = LogCursor.start
         var events: Int64 = 0
         var fetched = try await store.fetchLog(after: cursor, limit: 10_000)
@@ -31,7 +33,10 @@ extension ExposureProjection {
             let after = fetched.next
             async let following = store.fetchLog(after: after, limit: 10_000)
             let page = try await fetched.decode()
-            for entry in page.entries { chain.apply(entry.event) }
+            for entry in page.entries where SupplyChain.folds(entry.event.event) {
+                chain.apply(entry.event)
+                facts.append(entry.event)
+            }
             cursor = page.next
             events += Int64(page.entries.count)
             progress(Progress(events: events, total: total, phase: "folding"))
@@ -83,6 +88,7 @@ extension ExposureProjection {
                     evaluated_at = excluded.evaluated_at
                 """, logger: logger)
         }
+        try await FoldSnapshot(cursor: finalCursor, events: finalEvents, facts: facts).store(database)
         // Events that committed while the tables were written are applied by the live projector (or the next
         // catch-up), from the checkpoint just stored.
         return Checkpoint(cursor: finalCursor, events: finalEvents, updatedAt: .now, evaluatedAt: evaluatedAt)

@@ -34,7 +34,7 @@ struct DiffCommand: AsyncParsableCommand {
         let (before, after, known) = try await Runner.run(connection) { database in
             let store = EventStore(database)
             try await store.waitForHorizon()
-            let events = try await store.events()
+            let events = try await store.foldFacts()
             var late = SupplyChain()
             late.apply(events)
             var early = late

@@ -33,36 +33,66 @@ struct ExposureCommand: AsyncParsableCommand {
     func run() async throws {
         let (subject, knownAtTime, asOfTime) = try question()
         let present = asOf == nil && knownAt == nil
-        let (chain, stored) = try await Runner.run(connection) { database in
+        let answer = try await Runner.run(connection) { database -> Answer in
             let store = EventStore(database)
             try await store.waitForHorizon()
-            // The present view of an organization comes from the read models when they are current; otherwise,
-            // and for the two clocks, from a replay of the log, saying why.
-            if present, case .organization(let id) = subject {
+            // Present views come from the read models when they are current; otherwise, and for the two clocks,
+            // from the fold of the log, saying why.
+            if present {
                 let behind = try await ExposureProjection.lag(database)
                 if behind == 0, try await ExposureProjection.checkpoint(database) != nil {
-                    return (SupplyChain(), try await ExposureProjection.organizationView(database, id))
+                    return try await Answer.stored(subject, database)
                 }
                 Runner.warn("the read models are \(behind) event(s) behind (is `custody projections run` running?); answering from the log")
             }
-            return (try await store.supplyChain(knownAt: knownAtTime), nil)
+            return .folded(try await store.supplyChain(knownAt: knownAtTime))
         }
         let json = connection.json
         switch subject {
         case .organization(let id):
-            guard let document = stored ?? chain.exposure(ofOrganization: id, at: asOfTime) else {
+            guard let document = answer.organization(id, at: asOfTime) else {
                 throw CommandFailure(message: CustodyError.unknown(what: "organization", id: id.rawValue).message)
             }
             try json ? printJSON(document) : print(ExposureReport.organization(document, knownAt: knownAtTime))
         case .deployment(let id), .model(let id), .incident(let id):
-            let document: ExposureList?
-            switch subject {
-            case .deployment: document = chain.exposure(ofDeployment: id, at: asOfTime)
-            case .model: document = chain.exposure(ofModel: id, at: asOfTime)
-            default: document = chain.exposure(ofIncident: id, at: asOfTime)
+            guard let document = answer.list(subject, at: asOfTime) else {
+                throw CommandFailure(message: CustodyError.unknown(what: subject.noun, id: id.rawValue).message)
             }
-            guard let document else { throw CommandFailure(message: CustodyError.unknown(what: subject.noun, id: id.rawValue).message) }
             try json ? printJSON(document) : print(ExposureReport.list(document, knownAt: knownAtTime))
+        }
+    }
+
+    /// Where the answer comes from: the read models' documents, or the fold of the log.
+    enum Answer: Sendable {
+        case folded(SupplyChain)
+        case organization(OrganizationExposure?)
+        case list(ExposureList?)
+
+        static func stored(_ subject: Subject, _ database: Database) async throws -> Answer {
+            switch subject {
+            case .organization(let id): return .organization(try await ExposureProjection.organizationView(database, id))
+            case .deployment(let id): return .list(try await ExposureProjection.list(database, .deployment, id))
+            case .model(let id): return .list(try await ExposureProjection.list(database, .model, id))
+            case .incident(let id): return .list(try await ExposureProjection.list(database, .incident, id))
+            }
+        }
+
+        func organization(_ id: Slug, at time: Timestamp) -> OrganizationExposure? {
+            switch self {
+            case .folded(let chain): return chain.exposure(ofOrganization: id, at: time)
+            case .organization(let document): return document
+            case .list: return nil
+            }
+        }
+
+        func list(_ subject: Subject, at time: Timestamp) -> ExposureList? {
+            switch (self, subject) {
+            case (.folded(let chain), .deployment(let id)): return chain.exposure(ofDeployment: id, at: time)
+            case (.folded(let chain), .model(let id)): return chain.exposure(ofModel: id, at: time)
+            case (.folded(let chain), .incident(let id)): return chain.exposure(ofIncident: id, at: time)
+            case (.list(let document), _): return document
+            default: return nil
+            }
         }
     }
 

@@ -21,7 +21,7 @@ struct PostmortemCommand: AsyncParsableCommand {
         let events = try await Runner.run(connection) { database in
             let store = EventStore(database)
             try await store.waitForHorizon()
-            return try await store.events()
+            return try await store.postmortemEvents(of: id)
         }
         guard let postmortem = Postmortem.of(id, events: events) else {
             throw CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)

@@ -1,0 +1,187 @@
+import CustodyCore
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A stored snapshot of the facts the exposure fold uses, up to a log cursor (format and table: schema/007).
+///
+/// Every process that needs the fold (a CLI question, `serve` at start) loads the newest snapshot it can trust
+/// and reads only the log after it, instead of the whole log. A snapshot of an unknown format or whose checksum
+/// does not match its body is skipped with a warning, never trusted.
+public struct FoldSnapshot: Sendable {
+    /// The body's format: JSON Lines of `custody events --json` lines, findings left out.
+    public static let format: Int32 = 1
+    /// How many snapshots are kept; older ones are deleted when a new one is stored.
+    static let kept = 3
+
+    public var cursor: LogCursor
+    /// Events of the log the snapshot covers.
+    public var events: Int64
+    /// The events the fold uses, in position order.
+    public var facts: [RecordedEvent]
+
+    /// The body for `facts`, and its SHA-256.
+    static func body(_ facts: [RecordedEvent]) -> (ByteBuffer, [UInt8]) {
+        var body = ByteBuffer()
+        for fact in facts {
+            body.writeString(EventLine.render(fact, cursor: nil))
+            body.writeInteger(UInt8(ascii: "\n"))
+        }
+        return (body, Array(SHA256.hash(data: body.readableBytesView)))
+    }
+
+    /// Parses a body, on every core for a large one.
+    static func facts(_ body: ByteBuffer) async throws -> [RecordedEvent] {
+        let bytes = body.readableBytesView
+        var lines: [Range<Int>] = []
+        var start = bytes.startIndex
+        while let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(start..<end)
+            start = end + 1
+        }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 2000))
+        let chunk = (lines.count + workers - 1) / max(workers, 1)
+        return try await withThrowingTaskGroup(of: (Int, [RecordedEvent]).self) { group in
+            for first in stride(from: 0, to: lines.count, by: max(chunk, 1)) {
+                let part = lines[first..<min(first + chunk, lines.count)]
+                group.addTask {
+                    let parsed = try part.map { range throws -> RecordedEvent in
+                        guard let recorded = try EventLine(parsing: bytes[range]).recorded else {
+                            throw StoreError.database("a fold snapshot line lacks the stored fields")
+                        }
+                        return recorded
+                    }
+                    return (first, parsed)
+                }
+            }
+            var parts: [(Int, [RecordedEvent])] = []
+            for try await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    /// Stores a snapshot and deletes all but the newest few.
+    public func store(_ database: Database) async throws {
+        let (body, checksum) = Self.body(facts)
+        let newest = facts.map(\.recordedAt.microseconds).max()
+        try await database.withTransaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO custody_fold_snapshots (format, transaction_id, position, events, lines, max_recorded_at, checksum, body)
+                VALUES (\(Self.format), \(cursor.transaction), \(cursor.position), \(events), \(Int64(facts.count)),
+                    custody_from_micros(\(newest)), \(ByteBuffer(bytes: checksum)), \(body))
+                """, logger: database.logger)
+            try await connection.query(
+                """
+                DELETE FROM custody_fold_snapshots WHERE id NOT IN
+                    (SELECT id FROM custody_fold_snapshots ORDER BY transaction_id DESC, position DESC LIMIT \(Self.kept))
+                """, logger: database.logger)
+        }
+    }
+
+    /// The newest snapshot that can be trusted (at or before `limit`, when given), or nil; skipped ones are named
+    /// in the log.
+    public static func newest(_ database: Database, atOrBefore limit: LogCursor? = nil) async throws -> FoldSnapshot? {
+        let limit = limit ?? LogCursor(transaction: .max, position: .max)
+        let candidates = try await database.query(
+            """
+            SELECT id, format, transaction_id, position, events, checksum, body FROM custody_fold_snapshots
+            WHERE (transaction_id, position) <= (\(limit.transaction), \(limit.position))
+            ORDER BY transaction_id DESC, position DESC LIMIT \(Int64(kept))
+            """)
+        var rows: [(Int64, Int32, Int64, Int64, Int64, ByteBuffer, ByteBuffer)] = []
+        for try await row in candidates.decode((Int64, Int32, Int64, Int64, Int64, ByteBuffer, ByteBuffer).self) { rows.append(row) }
+        for (id, format, transaction, position, events, checksum, body) in rows {
+            guard format == Self.format else {
+                database.logger.warning("ignoring fold snapshot \(id): unknown format \(format)")
+                continue
+            }
+            guard Array(SHA256.hash(data: body.readableBytesView)) == Array(checksum.readableBytesView) else {
+                database.logger.warning("ignoring fold snapshot \(id): its checksum does not match its body")
+                continue
+            }
+            do {
+                let facts = try await Self.facts(body)
+                return FoldSnapshot(cursor: LogCursor(transaction: transaction, position: position), events: events, facts: facts)
+            } catch {
+                database.logger.warning("ignoring fold snapshot \(id): \(error)")
+            }
+        }
+        return nil
+    }
+
+    /// The cursor of the newest snapshot stored, trusted or not (the leader compares it with its checkpoint).
+    static func newestCursor(_ database: Database) async throws -> LogCursor? {
+        for try await (transaction, position) in try await database.query(
+            "SELECT transaction_id, position FROM custody_fold_snapshots ORDER BY transaction_id DESC, position DESC LIMIT 1"
+        ).decode((Int64, Int64).self) {
+            return LogCursor(transaction: transaction, position: position)
+        }
+        return nil
+    }
+}
+
+extension EventStore {
+    /// Every event the exposure fold uses that the log had recorded by `knownAt` (everything when nil): the newest
+    /// trusted fold snapshot, then the log after it. Findings are left out (`read(streams:)` has them).
+    public func foldFacts(knownAt: Timestamp? = nil) async throws -> [RecordedEvent] {
+        let snapshot = try await FoldSnapshot.newest(database)
+        var facts = snapshot?.facts ?? []
+        if let knownAt { facts.removeAll { $0.recordedAt > knownAt } }
+        let after = snapshot?.cursor ?? .start
+        let rows = try await database.query(
+            """
+            \(unescaped: EventRow.select)
+            WHERE (xid, position) > (\(after.transaction)::bigint::text::xid8, \(after.position)::bigint)
+              AND type <> 'InvestigationFindingRecorded'
+              AND (\(knownAt?.microseconds)::bigint IS NULL OR recorded_at <= custody_from_micros(\(knownAt?.microseconds)))
+            ORDER BY position
+            """)
+        do {
+            for try await row in rows { facts.append(try EventRow.decode(row).0) }
+        } catch {
+            throw Database.translate(error)
+        }
+        return facts
+    }
+
+    /// Folds the newest trusted snapshot at or before `limit`, then the visible log after it up to `limit` (to
+    /// its head when nil); returns the cursor reached and how many events of the log that covers.
+    public func fold(upTo limit: LogCursor? = nil, _ apply: ([RecordedEvent]) -> Void) async throws -> (LogCursor, Int64) {
+        let snapshot = try await FoldSnapshot.newest(database, atOrBefore: limit)
+        if let snapshot { apply(snapshot.facts) }
+        var cursor = snapshot?.cursor ?? .start
+        var events = snapshot?.events ?? 0
+        while limit.map({ cursor < $0 }) ?? true {
+            let page = try await readLog(after: cursor, limit: 5000)
+            let entries = page.entries.filter { entry in limit.map { entry.cursor <= $0 } ?? true }
+            apply(entries.map(\.event))
+            events += Int64(entries.count)
+            cursor = entries.last?.cursor ?? cursor
+            if page.entries.count < 5000 || entries.count < page.entries.count { break }
+        }
+        return (cursor, events)
+    }
+
+    /// Every event the fold uses up to `cursor`, with how many events of the log that is: a new snapshot's content,
+    /// from the newest trusted snapshot and the log between it and `cursor`.
+    func snapshot(upTo cursor: LogCursor) async throws -> FoldSnapshot {
+        let previous = try await FoldSnapshot.newest(database).flatMap { $0.cursor <= cursor ? $0 : nil }
+        var facts = previous?.facts ?? []
+        var events = previous?.events ?? 0
+        var position = previous?.cursor ?? .start
+        while position < cursor {
+            let page = try await readLog(after: position, limit: 10_000)
+            guard !page.entries.isEmpty else { break }
+            for entry in page.entries where entry.cursor <= cursor {
+                events += 1
+                if SupplyChain.folds(entry.event.event) { facts.append(entry.event) }
+            }
+            position = page.next
+        }
+        facts.sort { $0.position < $1.position }
+        return FoldSnapshot(cursor: cursor, events: events, facts: facts)
+    }
+}
