@@ -47,6 +47,7 @@ let package = Package(
                 .embedInCode("005_access_log.sql"),
                 .embedInCode("006_incremental_projector.sql"),
                 .embedInCode("007_fold_snapshots.sql"),
+                .embedInCode("008_read_model_swap.sql"),
             ],
             swiftSettings: strict
         ),

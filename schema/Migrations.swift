@@ -20,5 +20,6 @@ public enum Migrations {
             version: 6, name: "incremental_projector",
             sql: String(decoding: PackageResources._06_incremental_projector_sql, as: UTF8.self)),
         Migration(version: 7, name: "fold_snapshots", sql: String(decoding: PackageResources._07_fold_snapshots_sql, as: UTF8.self)),
+        Migration(version: 8, name: "read_model_swap", sql: String(decoding: PackageResources._08_read_model_swap_sql, as: UTF8.self)),
     ]
 }

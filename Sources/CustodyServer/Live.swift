@@ -14,7 +14,10 @@ final class LiveState: Sendable {
         /// The read models' checkpoint (the same as `cursor` when the projector runs in this process).
         var checkpoint: ExposureProjection.Checkpoint?
         /// Changes whenever an answer may have changed: ETags and the answer cache derive from it.
-        var version: String { "\(cursor)." + (checkpoint.map { "\($0.cursor)" } ?? "none") }
+        /// The evaluation time changes with a rebuild, which may leave the cursors where they were.
+        var version: String {
+            "\(cursor)." + (checkpoint.map { "\($0.cursor).\($0.evaluatedAt.microseconds)" } ?? "none")
+        }
     }
 
     private let state = NIOLockedValueBox<(snapshot: Snapshot?, failure: String?)>((nil, nil))
@@ -35,10 +38,10 @@ final class LiveState: Sendable {
         state.withLockedValue { value in value.snapshot?.checkpoint = checkpoint }
     }
 
-    /// The projector in this process reports fold and checkpoint at once.
-    func projected(_ chain: SupplyChain, _ checkpoint: ExposureProjection.Checkpoint) {
+    /// The projector in this process (leading or standing by) reports fold and checkpoint at once.
+    func projected(_ chain: SupplyChain, _ cursor: LogCursor, _ checkpoint: ExposureProjection.Checkpoint) {
         state.withLockedValue { value in
-            value.snapshot = Snapshot(chain: chain, cursor: checkpoint.cursor, checkpoint: checkpoint)
+            value.snapshot = Snapshot(chain: chain, cursor: cursor, checkpoint: checkpoint)
             value.failure = nil
         }
     }
@@ -63,10 +66,9 @@ struct LogWatcher: Sendable {
                 try await Migrator(database).requireCurrent()
                 if project {
                     let live = self.live
-                    let projection = ExposureProjection(EventStore(database)) { chain, checkpoint in
-                        live.projected(chain, checkpoint)
+                    let projection = ExposureProjection(EventStore(database)) { chain, cursor, checkpoint in
+                        live.projected(chain, cursor, checkpoint)
                     }
-                    try await projection.start()
                     try await projection.run()
                 } else {
                     try await follow()

@@ -19,6 +19,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case configuration(String)
     /// A refused import, naming the line.
     case importRefused(line: Int, reason: String)
+    /// Another process is doing the same exclusive work (a rebuild).
+    case busy(String)
     /// Anything else the server said.
     case database(String)
 
@@ -41,6 +43,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return reason
         case .importRefused(let line, let reason):
             return "line \(line): \(reason); nothing was imported"
+        case .busy(let reason):
+            return reason
         case .database(let reason):
             return "database error: \(reason)"
         }

@@ -185,7 +185,7 @@ enum LiveProjector {
         try await Database.with(url) { database in
             let store = EventStore(database)
             let committed = Mutex<Int64>(0)
-            let projection = ExposureProjection(store) { _, checkpoint in committed.withLock { $0 = checkpoint.events } }
+            let projection = ExposureProjection(store) { _, _, checkpoint in committed.withLock { $0 = checkpoint.events } }
             try await projection.start()
             try await projection.catchUp()
             return try await body(store, projection, committed)

@@ -5,16 +5,68 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct ProjectorTests {
-    func startProjector(_ url: DatabaseURL) throws -> Process {
+    func startProjector(_ url: DatabaseURL, stderr: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["projections", "run"]
         var environment = ProcessInfo.processInfo.environment
         environment["CUSTODY_DATABASE_URL"] = url.text
         process.environment = environment
-        process.standardError = FileHandle.nullDevice
+        if let stderr {
+            FileManager.default.createFile(atPath: stderr, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: stderr)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
+    }
+
+    func waitFor(_ deadline: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+        let end = ContinuousClock.now + deadline
+        while ContinuousClock.now < end {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    /// Two projectors: one leads, the other stands by; killed with -9, the leader's lock goes with its session and
+    /// the other takes over within seconds, continuing from the checkpoint (tables equal to a rebuild).
+    @Test func aStandbyTakesOverWhenTheLeaderIsKilled() async throws {
+        let url = try await TestDatabase.create()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-lead-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (firstLog, secondLog) = (directory.appendingPathComponent("a").path, directory.appendingPathComponent("b").path)
+        func said(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        try await Database.with(url) { database in
+            let store = EventStore(database)
+            let events = Workload.mixed(organizations: 8)
+            let first = try startProjector(url, stderr: firstLog)
+            defer { kill(first.processIdentifier, SIGKILL); first.waitUntilExit() }
+            #expect(try await waitFor(.seconds(20)) { said(firstLog).contains("leading") })
+            let second = try startProjector(url, stderr: secondLog)
+            defer { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
+            #expect(try await waitFor(.seconds(20)) { said(secondLog).contains("standing by") })
+
+            let half = events.count / 2
+            for event in events.prefix(half) { _ = try await store.append([event]) }
+            #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(half) })
+            #expect(!said(secondLog).contains("leading"), "two processes led at once")
+
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            let killed = ContinuousClock.now
+            for event in events.dropFirst(half) { _ = try await store.append([event]) }
+            #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) })
+            #expect(ContinuousClock.now - killed < .seconds(5), "the standby took over too slowly")
+            #expect(said(secondLog).contains("leading"))
+            #expect(said(secondLog).components(separatedBy: "standing by").count == 2, "the standby restarted its stand-by")
+            let survived = try await ReadModels.rows(database)
+            _ = try await ExposureProjection.rebuild(store)
+            #expect(try await ReadModels.rows(database) == survived)
+        }
     }
 
     @Test func aProjectorKilledMidBatchLosesAndRepeatsNothing() async throws {

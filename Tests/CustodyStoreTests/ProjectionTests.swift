@@ -67,6 +67,38 @@ import Testing
         }
     }
 
+    /// The swap (schema/008) gives the indexes their names back, rebuild after rebuild; a second rebuild while one
+    /// runs is refused instead of dropping the first one's shadow tables.
+    @Test func rebuildsKeepIndexNamesAndRunOneAtATime() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            for event in Workload.mixed() { _ = try await store.append([event]) }
+            _ = try await store.waitForLog(count: Workload.mixed().count)
+            func indexes() async throws -> [String] {
+                var names: [String] = []
+                for try await name in try await database.query(
+                    """
+                    SELECT indexname FROM pg_indexes
+                    WHERE tablename IN ('custody_exposures', 'custody_organization_views') ORDER BY indexname
+                    """
+                ).decode(String.self) { names.append(name) }
+                return names
+            }
+            let original = try await indexes()
+            #expect(original.count == 5)
+            _ = try await ExposureProjection.rebuild(store)
+            _ = try await ExposureProjection.rebuild(store)
+            #expect(try await indexes() == original)
+
+            try await Database.withConnection(database.url) { other in
+                try await other.query("SELECT pg_advisory_lock(\(ExposureProjection.rebuildKey))")
+                await #expect(throws: StoreError.busy("another `custody projections rebuild` is running; wait for it to finish")) {
+                    try await ExposureProjection.rebuild(store)
+                }
+            }
+        }
+    }
+
     @Test func aRestartedProjectorContinuesFromItsCheckpoint() async throws {
         try await TestDatabase.with { database in
             let store = EventStore(database)

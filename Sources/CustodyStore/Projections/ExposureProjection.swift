@@ -19,21 +19,33 @@ public actor ExposureProjection {
     var projector = ExposureProjector(evaluatedAt: .now)
     var cursor = LogCursor.start
     var appliedEvents: Int64 = 0
+    /// A page is being written: the stored checkpoint may be ahead of memory until it is taken.
+    var committing = false
     /// Tests make the write transaction fail at a named point, to check that nothing is half-applied.
     var failure: (@Sendable (String) throws -> Void)?
 
-    /// Told of the fold and its checkpoint after `start` and after every committed page: the API server answers
-    /// from the same fold instead of keeping a second one.
-    public typealias Observer = @Sendable (SupplyChain, Checkpoint) -> Void
+    /// Told of the fold, the cursor it has reached and the read models' checkpoint, after `start`, after every
+    /// committed page, and while standing by: the API server answers from the same fold instead of keeping a
+    /// second one.
+    public typealias Observer = @Sendable (SupplyChain, LogCursor, Checkpoint) -> Void
     let observer: Observer?
 
-    public init(_ store: EventStore, observer: Observer? = nil) {
+    /// What a process running the projection is doing.
+    public enum Role: String, Sendable {
+        case leading, standingBy = "standing by"
+    }
+
+    /// Told when this process starts leading or standing by.
+    let roleChanged: (@Sendable (Role) -> Void)?
+
+    public init(_ store: EventStore, observer: Observer? = nil, roleChanged: (@Sendable (Role) -> Void)? = nil) {
         self.store = store
         self.observer = observer
+        self.roleChanged = roleChanged
     }
 
     private func publish() {
-        observer?(projector.chain, Checkpoint(cursor: cursor, events: appliedEvents, updatedAt: .now, evaluatedAt: projector.evaluatedAt))
+        observer?(projector.chain, cursor, Checkpoint(cursor: cursor, events: appliedEvents, updatedAt: .now, evaluatedAt: projector.evaluatedAt))
     }
 
     nonisolated var database: Database { store.database }
@@ -82,7 +94,15 @@ public actor ExposureProjection {
     /// When the next folded fact comes true.
     public var nextDue: Timestamp? { projector.nextDue }
 
+    /// Throws `ProjectionMoved` when the stored checkpoint is not the one this projector wrote last.
+    private func checkNotRebuilt() async throws {
+        guard !committing, let stored = try await Self.checkpoint(database), !committing else { return }
+        if stored.cursor != cursor || stored.evaluatedAt != projector.evaluatedAt { throw ProjectionMoved() }
+    }
+
     private func commit(_ step: ExposureProjector.Step, through next: LogCursor, events: Int) async throws {
+        committing = true
+        defer { committing = false }
         let count = appliedEvents + Int64(events)
         let expected = cursor
         let evaluatedAt = step.next.evaluatedAt
@@ -113,9 +133,45 @@ public actor ExposureProjection {
         publish()
     }
 
-    /// Follows the log forever: catches up, then applies each new page as it commits, and re-evaluates the views
-    /// when a fact stamped in the future comes true.
-    public func run(pollInterval: Duration = .milliseconds(200)) async throws {
+    /// Held, session-level, by the one process that writes the read models: any number of `projections run` and
+    /// `serve` may run, and the others stand by.
+    static let leaderKey: Int64 = 7_350_123_900_003
+
+    /// Whether this process writes the read models now.
+    public private(set) var isLeader = false
+    /// A standing-by process's own fold of the log and where it stands.
+    var follower: (chain: SupplyChain, cursor: LogCursor)?
+
+    /// Runs forever as the leader when it can take the lead, standing by otherwise: a standby follows the log
+    /// (its observer keeps getting the fold, so a server keeps answering) and tries to take the lead every second,
+    /// so it takes over within a second or two of the leader's death (its session, and so its lock, ends).
+    public nonisolated func run(pollInterval: Duration = .milliseconds(200)) async throws {
+        while true {
+            let led = try await Database.withConnection(database.url, logger: database.logger) { session in
+                guard try await Self.takeLead(session) else { return false }
+                try await self.lead(pollInterval: pollInterval, session: session)
+                return true
+            }
+            if !led { try await standBy(for: .seconds(1), pollInterval: pollInterval) }
+            try Task.checkCancellation()
+        }
+    }
+
+    static func takeLead(_ session: Database) async throws -> Bool {
+        for try await taken in try await session.query("SELECT pg_try_advisory_lock(\(leaderKey))").decode(Bool.self) {
+            return taken
+        }
+        return false
+    }
+
+    /// Catches up, then applies each new page as it commits, re-evaluates the views when a fact stamped in the
+    /// future comes true, and keeps a fold snapshot near the checkpoint; until the lead's session fails.
+    private func lead(pollInterval: Duration, session: Database) async throws {
+        isLeader = true
+        follower = nil
+        defer { isLeader = false }
+        try await start()
+        roleChanged?(.leading)
         while true {
             do {
                 try await catchUp()
@@ -128,6 +184,16 @@ public actor ExposureProjection {
                     }
                     group.addTask { try await self.followTime() }
                     group.addTask { try await self.maintainSnapshots() }
+                    // The lock lives as long as its session: a lead whose session died must stop writing. And a
+                    // rebuild moves the checkpoint: reload at once (the server's answers change with it), not at
+                    // the next event.
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: .seconds(1))
+                            try await session.query("SELECT 1")
+                            try await self.checkNotRebuilt()
+                        }
+                    }
                     try await group.next()
                     group.cancelAll()
                 }
@@ -135,6 +201,31 @@ public actor ExposureProjection {
                 database.logger.info("the projection was rebuilt; reloading")
                 try await start()
             }
+        }
+    }
+
+    /// Follows the log without writing, for `duration`: its fold continues from where the last stand-by left it
+    /// (loaded once, from the newest snapshot), and the observer hears of it with the leader's checkpoint.
+    private func standBy(for duration: Duration, pollInterval: Duration) async throws {
+        if follower == nil {
+            roleChanged?(.standingBy)
+            var chain = SupplyChain()
+            let (cursor, _) = try await store.fold { chain.apply($0) }
+            follower = (chain, cursor)
+        }
+        let deadline = ContinuousClock.now + duration
+        while true {
+            guard var (chain, cursor) = follower else { return }
+            while true {
+                let page = try await store.readLog(after: cursor, limit: 5000)
+                for entry in page.entries { chain.apply(entry.event) }
+                cursor = page.next
+                if page.entries.count < 5000 { break }
+            }
+            follower = (chain, cursor)
+            if let checkpoint = try await Self.checkpoint(database) { observer?(chain, cursor, checkpoint) }
+            guard ContinuousClock.now < deadline else { return }
+            try await Task.sleep(for: pollInterval)
         }
     }
 

@@ -19,6 +19,23 @@ extension ExposureProjection {
     public static func rebuild(
         _ store: EventStore, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Checkpoint {
+        // One rebuild at a time: a second would drop the first one's shadow tables under it.
+        try await Database.withConnection(store.database.url, logger: store.database.logger) { session in
+            var taken = false
+            for try await lock in try await session.query("SELECT pg_try_advisory_lock(\(rebuildKey))").decode(Bool.self) {
+                taken = lock
+            }
+            guard taken else { throw StoreError.busy("another `custody projections rebuild` is running; wait for it to finish") }
+            return try await rebuildHoldingLock(store, progress: progress)
+        }
+    }
+
+    /// Held, session-level, by a running rebuild.
+    static let rebuildKey: Int64 = 7_350_123_900_004
+
+    private static func rebuildHoldingLock(
+        _ store: EventStore, progress: @Sendable (Progress) -> Void
+    ) async throws -> Checkpoint {
         let database = store.database
         var total: Int64 = 0
         for try await count in try await database.query("SELECT count(*) FROM custody_events").decode(Int64.self) { total = count }
@@ -70,14 +87,7 @@ extension ExposureProjection {
         progress(Progress(events: events, total: total, phase: "swapping"))
         try await database.withTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-            for statement in [
-                "DROP TABLE custody_exposures", "ALTER TABLE custody_exposures_rebuild RENAME TO custody_exposures",
-                "DROP TABLE custody_organization_views",
-                "ALTER TABLE custody_organization_views_rebuild RENAME TO custody_organization_views",
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON custody_exposures, custody_organization_views TO custody_app",
-            ] {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-            }
+            try await connection.query("SELECT custody_swap_read_models()", logger: logger)
             try await connection.query(
                 """
                 INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at, evaluated_at)

@@ -18,15 +18,19 @@ struct Projections: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Keep the read models up to date (until interrupted): catch up, then follow the log.",
-            discussion: "Example: custody projections run &")
+            discussion: """
+                One process leads (a PostgreSQL advisory lock held by its session) and writes the read models; run                 more for availability: they stand by, following the log, and one takes over within a couple of                 seconds when the leader stops or dies. `custody serve` takes part in the same way.
+                Example: custody projections run &
+                """)
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await Runner.run(connection) { database in
-                let projection = ExposureProjection(EventStore(database))
-                try await projection.start()
-                let applied = try await projection.catchUp()
-                Runner.warn("projection caught up (\(applied) event(s) applied); following the log")
+                let projection = ExposureProjection(EventStore(database), roleChanged: { role in
+                    Runner.warn(role == .leading
+                        ? "leading the exposure projection: catching up, then following the log"
+                        : "standing by: another process leads the exposure projection; following the log until it stops")
+                })
                 try await projection.run()
             }
         }
