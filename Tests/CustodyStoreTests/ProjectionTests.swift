@@ -99,6 +99,38 @@ import Testing
         }
     }
 
+    /// A breach stamped a few seconds in the future enters the read models when its time comes, with no other
+    /// event to wake the projector; not before.
+    @Test func aFutureStampedFactAppearsWhenItsTimeComes() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            for event in Workload.mixed() { _ = try await store.append([event]) }
+            let projection = ExposureProjection(store)
+            let runner = Task { try await projection.run(pollInterval: .milliseconds(50)) }
+            defer { runner.cancel() }
+            let due = Timestamp.now.adding(seconds: 3)
+            let breach = BreachReported(
+                incident: Fixture.slug("soon"), vendor: Fixture.slug("mercor"), severity: .critical, summary: "s",
+                dataKinds: [], providers: [], sources: [], disclosedAt: nil)
+            _ = try await store.append([ProposedEvent(event: breach.event, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: due)])
+            func rows() async throws -> Int {
+                for try await count in try await database.query(
+                    "SELECT count(*) FROM custody_exposures WHERE incident = 'soon'"
+                ).decode(Int.self) { return count }
+                return 0
+            }
+            let total = Int64(Workload.mixed().count + 1)
+            while try await ExposureProjection.checkpoint(database)?.events ?? 0 < total { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await rows() == 0, "shown before its time")
+            while try await rows() == 0, Timestamp.now < due.adding(seconds: 5) { try await Task.sleep(for: .milliseconds(20)) }
+            let shown = Timestamp.now
+            #expect(try await rows() > 0)
+            #expect(shown >= due)
+            #expect(shown < due.adding(seconds: 2), "shown \(shown), due \(due)")
+            #expect(try await ExposureProjection.checkpoint(database)?.events == total, "no other event came")
+        }
+    }
+
     @Test func aRestartedProjectorContinuesFromItsCheckpoint() async throws {
         try await TestDatabase.with { database in
             let store = EventStore(database)

@@ -30,10 +30,15 @@ public struct ReadModelChanges: Sendable, Equatable {
         guard !impact.isEmpty else { return }
         let old = Self.rows(before, at: then, within: impact)
         let new = Self.rows(after, at: now, within: impact)
+        // An organization's summary changes with its deployments and suppliers (the impact names those) or with
+        // what its current rows count; a row whose change the summary does not count (a pause, a workload, a
+        // response's owner) leaves the organization alone: a pause touching thousands of rows rewrites no summary.
         var organizations = impact.organizations
         for (key, row) in new where old[key] != row {
             exposures.append(row)
+            if let previous = old[key], previous.organization == row.organization, Counted(previous) == Counted(row) { continue }
             organizations.insert(row.organization)
+            if let previous = old[key] { organizations.insert(previous.organization) }
         }
         for (key, row) in old where new[key] == nil {
             removedExposures.append(key)
@@ -49,6 +54,19 @@ public struct ReadModelChanges: Sendable, Equatable {
             } else if oldViews[id] != nil {
                 removedOrganizations.append(id)
             }
+        }
+    }
+
+    /// What an organization's summary counts of one exposure row (nothing of a row that is not current).
+    private struct Counted: Equatable {
+        var status: ExposureStatus
+        var severity: Severity
+        var answered: Bool
+        var since: Timestamp
+
+        init?(_ row: Exposure) {
+            guard row.isCurrent else { return nil }
+            (status, severity, answered, since) = (row.status, row.severity, row.response != nil, row.since)
         }
     }
 

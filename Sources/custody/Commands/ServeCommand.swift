@@ -15,7 +15,9 @@ struct Serve: AsyncParsableCommand {
             /v1/incidents, /v1/incidents/{id}, /v1/incidents/{id}/postmortem, /v1/events, /v1/events/stream; \
             open: /health, /ready, /metrics, /openapi.yaml (the full description).
             Everything under /v1 needs a bearer token (custody token create). The server never writes the log; \
-            by default it also runs the exposure projector (--no-projector when another process runs it).
+            by default it also takes part in running the exposure projector: one process (serve or projections \
+            run) leads and writes the read models, the others stand by and take over when it dies, so several \
+            servers can share one database (--no-projector: only follow the log).
             SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish.
             Examples: custody serve --port 8080
                       curl -H "Authorization: Bearer $TOKEN" localhost:8080/v1/organizations/state-university/exposure
