@@ -1,4 +1,4 @@
-import CustodyCore
+@testable import CustodyCore
 import CustodyTestSupport
 import Testing
 
@@ -104,5 +104,23 @@ struct Tables: Equatable {
         #expect(due.changes.exposures.map(\.deployment) == [s("d")])
         #expect(due.changes.organizations.map(\.summary.exposedDeployments) == [1])
         #expect(due.next.nextDue == nil)
+    }
+}
+
+/// A postmortem evaluates the incident's rows only after facts that can reach them; it must say exactly what
+/// evaluating them at every step says, for logs full of findings and unrelated facts.
+@Suite struct PostmortemSkippingTests {
+    @Test(arguments: 0..<40)
+    func skippingStepsChangesNothing(seed: Int) {
+        var workload = RandomWorkload(seed: UInt64(seed) + 9000)
+        let events = workload.recorded(count: 250, recordedAt: workload.start)
+        var compared = 0
+        for incident in (0..<4).map({ Fixture.slug("i\($0)") }) {
+            let fast = Postmortem.of(incident, events: events)
+            let every = Postmortem.of(incident, events: events, everyStep: true)
+            #expect(fast == every, "seed \(seed), \(incident)")
+            if let every, every.timeline.count > 3 { compared += 1 }
+        }
+        #expect(compared > 0 || seed % 7 == 0)
     }
 }

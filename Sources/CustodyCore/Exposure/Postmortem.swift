@@ -64,7 +64,10 @@ public struct Postmortem: Hashable, Sendable, Codable {
 
 extension Postmortem {
     /// Builds the postmortem of `incident` from every recorded event (as known now). Nil for an unknown incident.
-    public static func of(_ incident: Slug, events: [RecordedEvent]) -> Postmortem? {
+    public static func of(_ incident: Slug, events: [RecordedEvent]) -> Postmortem? { of(incident, events: events, everyStep: false) }
+
+    /// `everyStep` evaluates the rows at every step, skipping none: what tests compare the skipping with.
+    static func of(_ incident: Slug, events: [RecordedEvent], everyStep: Bool) -> Postmortem? {
         var chain = SupplyChain()
         chain.apply(events)
         guard let reportEvent = events.filter({ if case .breachReported(let e) = $0.event { e.incident == incident } else { false } })
@@ -99,15 +102,32 @@ extension Postmortem {
         let relatedIds = Set(related.map(\.id))
         var stepped = SupplyChain()
         stepped.apply(events.filter { !relatedIds.contains($0.id) })
+        // The incident's rows change only with the facts that can reach them: a step (a finding, a pause of
+        // another provider's vendor) after which none of those happened keeps the rows of the step before, so a
+        // timeline of thousands of findings costs one evaluation per fact that matters, not per step.
+        let reaching = events.filter { event in
+            guard SupplyChain.folds(event.event) else { return false }
+            let impact = chain.impact(of: event.event)
+            return impact.incidents.contains(incident) || !impact.deployments.isEmpty
+        }
+        let reachingIds = Set(reaching.map(\.id))
+        let changes = reaching.map(\.occurredAt).sorted()
+        var evaluatedAt: Timestamp?
         var previous: [Slug: Exposure] = [:]
         var opened: [Slug: Timestamp] = [:]
         var windows: [Window] = []
         var steps: [Step] = []
         for event in related {
             stepped.apply(event)
-            let now = Dictionary(
-                stepped.exposures(toIncident: incident, at: event.occurredAt).filter(\.isCurrent).map { ($0.deployment, $0) },
-                uniquingKeysWith: { first, _ in first })
+            var now = previous
+            if everyStep || evaluatedAt == nil || reachingIds.contains(event.id)
+                || Self.anyChange(in: changes, after: evaluatedAt ?? event.occurredAt, upTo: event.occurredAt)
+            {
+                now = Dictionary(
+                    stepped.exposures(toIncident: incident, at: event.occurredAt).filter(\.isCurrent).map { ($0.deployment, $0) },
+                    uniquingKeysWith: { first, _ in first })
+                evaluatedAt = event.occurredAt
+            }
             let entered = now.keys.filter { previous[$0] == nil }.sorted()
             let left = previous.keys.filter { now[$0] == nil }.sorted()
             let changed = now.keys.sorted().flatMap { id -> [String] in
@@ -160,6 +180,17 @@ extension Postmortem {
             timeToDetectSeconds: seconds(breachTime, reportEvent.recordedAt),
             timeToDiscloseSeconds: report.disclosedAt.map { seconds(breachTime, $0) }, timeline: steps, pauses: pauses,
             investigations: investigations, windows: windows.sorted { ($0.from, $0.deployment) < ($1.from, $1.deployment) })
+    }
+
+    /// Whether a time in `changes` (sorted) falls in (`start`, `end`].
+    static func anyChange(in changes: [Timestamp], after start: Timestamp, upTo end: Timestamp) -> Bool {
+        var low = 0
+        var high = changes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if changes[middle] <= start { low = middle + 1 } else { high = middle }
+        }
+        return low < changes.count && changes[low] <= end
     }
 
     static func seconds(_ from: Timestamp, _ to: Timestamp) -> Int64 { (to.microseconds - from.microseconds) / 1_000_000 }
