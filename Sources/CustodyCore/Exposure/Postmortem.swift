@@ -15,6 +15,12 @@ public struct Postmortem: Hashable, Sendable, Codable {
         public var left: [Slug]
         /// Deployments whose status or pause changed, as "deployment: from → to".
         public var changed: [String]
+
+        init(_ event: RecordedEvent, description: String, entered: [Slug], left: [Slug], changed: [String]) {
+            (occurredAt, recordedAt, type, stream) = (event.occurredAt, event.recordedAt, event.event.type, event.stream.description)
+            (actor, source, self.description) = (event.metadata.actor, event.metadata.source, description)
+            (self.entered, self.left, self.changed) = (entered, left, changed)
+        }
     }
 
     public struct Pause: Hashable, Sendable, Codable {
@@ -119,15 +125,16 @@ extension Postmortem {
         var steps: [Step] = []
         for event in related {
             stepped.apply(event)
-            var now = previous
-            if everyStep || evaluatedAt == nil || reachingIds.contains(event.id)
+            guard everyStep || evaluatedAt == nil || reachingIds.contains(event.id)
                 || Self.anyChange(in: changes, after: evaluatedAt ?? event.occurredAt, upTo: event.occurredAt)
-            {
-                now = Dictionary(
-                    stepped.exposures(toIncident: incident, at: event.occurredAt).filter(\.isCurrent).map { ($0.deployment, $0) },
-                    uniquingKeysWith: { first, _ in first })
-                evaluatedAt = event.occurredAt
+            else {
+                steps.append(Step(event, description: describe(event.event), entered: [], left: [], changed: []))
+                continue
             }
+            let now = Dictionary(
+                stepped.exposures(toIncident: incident, at: event.occurredAt).filter(\.isCurrent).map { ($0.deployment, $0) },
+                uniquingKeysWith: { first, _ in first })
+            evaluatedAt = event.occurredAt
             let entered = now.keys.filter { previous[$0] == nil }.sorted()
             let left = previous.keys.filter { now[$0] == nil }.sorted()
             let changed = now.keys.sorted().flatMap { id -> [String] in
@@ -143,10 +150,7 @@ extension Postmortem {
                     windows.append(Window(deployment: id, organization: row.organization, model: row.model, provider: row.provider, from: from, to: event.occurredAt))
                 }
             }
-            steps.append(Step(
-                occurredAt: event.occurredAt, recordedAt: event.recordedAt, type: event.event.type, stream: event.stream.description,
-                actor: event.metadata.actor, source: event.metadata.source, description: describe(event.event),
-                entered: entered, left: left, changed: changed))
+            steps.append(Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
             previous = now
         }
         for (id, from) in opened.sorted(by: { $0.key < $1.key }) {
