@@ -159,7 +159,8 @@ extension Postmortem {
             }
         }
 
-        windows = windows.map { window in respondedTo(window, incident: incident, among: related) }
+        let responses = related.filter { if case .exposureResponseRecorded = $0.event { true } else { false } }
+        windows = windows.map { window in respondedTo(window, incident: incident, among: responses) }
 
         var pauses: [Pause] = []
         for event in related {

@@ -48,8 +48,8 @@ extension SupplyChain {
         case .breachScopeRevised(let e): return ExposureImpact(incidents: [e.incident])
         case .incidentRetracted(let e): return ExposureImpact(incidents: [e.incident])
         case .incidentResolved(let e): return ExposureImpact(incidents: [e.incident])
-        case .vendorPaused(let e): return ExposureImpact(incidents: incidentsByVendor[e.vendor] ?? [])
-        case .vendorResumed(let e): return ExposureImpact(incidents: incidentsByVendor[e.vendor] ?? [])
+        case .vendorPaused(let e): return pauseImpact(provider: e.provider, vendor: e.vendor)
+        case .vendorResumed(let e): return pauseImpact(provider: e.provider, vendor: e.vendor)
         case .investigationOpened(let e): return ExposureImpact(incidents: [e.incident])
         case .investigationClosed(let e):
             // The closure names only its investigation; the opening (if the fold has it yet) names the incident.
@@ -71,6 +71,13 @@ extension SupplyChain {
             for deployed in deployments[id]?.deployed.facts ?? [] { impact.organizations.insert(deployed.value.organization) }
         }
         return impact
+    }
+
+    /// A pause flags the rows that run through the vendor's link to the provider: none without such a link (the
+    /// link's own event reaches the vendor's incidents when it comes).
+    private func pauseImpact(provider: Slug, vendor: Slug) -> ExposureImpact {
+        guard linksByVendor[vendor]?.contains(provider) == true else { return ExposureImpact() }
+        return ExposureImpact(incidents: incidentsByVendor[vendor] ?? [])
     }
 
     /// A supply link decides which of the vendor's incidents reach the provider's models, and which vendors every
