@@ -116,16 +116,18 @@ extension Bench {
                 """)
         @Option var url: String
         @Option var samples = 50
+        @Option(help: "Only these kinds (comma-separated), for profiling one.") var kinds: String?
 
         func run() async throws {
             let databaseURL = try DatabaseURL(url)
             let samples = self.samples
+            let chosen = kinds.map { $0.split(separator: ",").compactMap { LiveWorld.Kind(rawValue: String($0)) } } ?? LiveWorld.Kind.allCases
             let report = try await LiveProjector.with(databaseURL) { store, projection, committed in
                 var world = LiveWorld(chain: await projection.chain)
                 let runner = Task { try await projection.run(pollInterval: .milliseconds(500)) }
                 defer { runner.cancel() }
                 var report: [String: [String: Double]] = [:]
-                for kind in LiveWorld.Kind.allCases {
+                for kind in chosen {
                     var latencies: [Double] = []
                     for index in 0..<(kind == .breach ? max(3, samples / 5) : samples) {
                         let event = try world.next(kind, index)
