@@ -59,7 +59,8 @@ extension SupplyChain {
     /// The views of the organizations `ids` at `time`, evaluating only their own deployments.
     public func organizationViews(of ids: Set<Slug>, at time: Timestamp) -> [Slug: OrganizationExposure] {
         let deployments = ids.reduce(into: Set<Slug>()) { $0.formUnion(deploymentsByOrganization[$1] ?? []) }
-        return organizationViews(at: time, exposures: exposures(toIncidents: incidentIds, among: deployments, at: time), only: ids)
+        // Each organization's rows are put in order below; one sort of every row here would cost more.
+        return organizationViews(at: time, exposures: unorderedExposures(toIncidents: incidentIds, among: deployments, at: time), only: ids)
     }
 
     /// Every organization's view at `time`, computing the exposures once for all of them.
@@ -78,7 +79,7 @@ extension SupplyChain {
             guard let organization = organization(id) else { continue }
             let deployments = (deploymentsByOrganization[id] ?? []).compactMap { activeDeployment($0, at: time)?.value }
                 .filter { $0.organization == id }
-            let current = rows[id] ?? []
+            let current = (rows[id] ?? []).sorted(by: <)
             var counts: [String: Int] = [:]
             for status in ExposureStatus.allCases where status != .cleared {
                 counts[status.rawValue] = current.filter { $0.status == status }.count

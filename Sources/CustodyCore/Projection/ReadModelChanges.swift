@@ -44,7 +44,6 @@ public struct ReadModelChanges: Sendable, Equatable {
             removedExposures.append(key)
             organizations.insert(row.organization)
         }
-        exposures.sort { Key(deployment: $0.deployment, incident: $0.incident) < Key(deployment: $1.deployment, incident: $1.incident) }
         removedExposures.sort()
         let oldViews = before.organizationViews(of: organizations, at: then)
         let newViews = after.organizationViews(of: organizations, at: now)
@@ -72,11 +71,11 @@ public struct ReadModelChanges: Sendable, Equatable {
 
     private static func rows(_ chain: SupplyChain, at time: Timestamp, within impact: ExposureImpact) -> [Key: Exposure] {
         var rows: [Key: Exposure] = [:]
-        for row in chain.exposures(toIncidents: impact.incidents, among: nil, at: time) {
+        for row in chain.unorderedExposures(toIncidents: impact.incidents, among: nil, at: time) {
             rows[Key(deployment: row.deployment, incident: row.incident)] = row
         }
         if !impact.deployments.isEmpty {
-            for row in chain.exposures(toIncidents: chain.incidentIds, among: impact.deployments, at: time) {
+            for row in chain.unorderedExposures(toIncidents: chain.incidentIds, among: impact.deployments, at: time) {
                 rows[Key(deployment: row.deployment, incident: row.incident)] = row
             }
         }
