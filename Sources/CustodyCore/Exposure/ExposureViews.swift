@@ -57,10 +57,12 @@ extension SupplyChain {
     }
 
     /// The views of the organizations `ids` at `time`, evaluating only their own deployments.
-    public func organizationViews(of ids: Set<Slug>, at time: Timestamp) -> [Slug: OrganizationExposure] {
+    /// `orderingRows: false` leaves each view's rows unordered, for a caller that keeps only the summary.
+    public func organizationViews(of ids: Set<Slug>, at time: Timestamp, orderingRows: Bool = true) -> [Slug: OrganizationExposure] {
         let deployments = ids.reduce(into: Set<Slug>()) { $0.formUnion(deploymentsByOrganization[$1] ?? []) }
         // Each organization's rows are put in order below; one sort of every row here would cost more.
-        return organizationViews(at: time, exposures: unorderedExposures(toIncidents: incidentIds, among: deployments, at: time), only: ids)
+        let rows = unorderedExposures(toIncidents: incidentIds, among: deployments, at: time)
+        return organizationViews(at: time, exposures: rows, only: ids, orderingRows: orderingRows)
     }
 
     /// Every organization's view at `time`, computing the exposures once for all of them.
@@ -70,7 +72,9 @@ extension SupplyChain {
 
     /// The views of `only` (every organization when nil) from `exposures`, which must hold at least those
     /// organizations' exposures at `time` (the rebuild computes them once for both read models).
-    public func organizationViews(at time: Timestamp, exposures: [Exposure], only: Set<Slug>? = nil) -> [Slug: OrganizationExposure] {
+    public func organizationViews(
+        at time: Timestamp, exposures: [Exposure], only: Set<Slug>? = nil, orderingRows: Bool = true
+    ) -> [Slug: OrganizationExposure] {
         let ids = only.map { $0.sorted() } ?? organizationIds
         let rows = Dictionary(grouping: exposures.filter(\.isCurrent), by: \.organization)
         var supplying: [Slug: [Slug]] = [:]
@@ -79,11 +83,10 @@ extension SupplyChain {
             guard let organization = organization(id) else { continue }
             let deployments = (deploymentsByOrganization[id] ?? []).compactMap { activeDeployment($0, at: time)?.value }
                 .filter { $0.organization == id }
-            let current = (rows[id] ?? []).sorted(by: <)
+            let current = orderingRows ? (rows[id] ?? []).sorted(by: <) : rows[id] ?? []
             var counts: [String: Int] = [:]
-            for status in ExposureStatus.allCases where status != .cleared {
-                counts[status.rawValue] = current.filter { $0.status == status }.count
-            }
+            for status in ExposureStatus.allCases where status != .cleared { counts[status.rawValue] = 0 }
+            for row in current { counts[row.status.rawValue, default: 0] += 1 }
             let models = Set(deployments.map(\.model))
             let providers = Set(models.compactMap { model($0)?.provider })
             var suppliers = Set<Slug>()

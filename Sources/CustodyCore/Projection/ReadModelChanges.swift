@@ -14,8 +14,9 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// Exposure rows that are new or whose document changed.
     public var exposures: [Exposure] = []
     public var removedExposures: [Key] = []
-    /// Organization views that are new or whose stored part (name, sector, summary) changed.
+    /// Organization views to write (the read model keeps their name, sector and summary).
     public var organizations: [OrganizationExposure] = []
+    /// Organization views to delete (none while organizations cannot be unregistered; kept for the writer's sake).
     public var removedOrganizations: [Slug] = []
 
     public init() {}
@@ -45,15 +46,12 @@ public struct ReadModelChanges: Sendable, Equatable {
             organizations.insert(row.organization)
         }
         removedExposures.sort()
-        let oldViews = before.organizationViews(of: organizations, at: then)
-        let newViews = after.organizationViews(of: organizations, at: now)
-        for id in organizations.sorted() {
-            if let view = newViews[id] {
-                if oldViews[id].map({ !Self.sameStoredPart($0, view) }) ?? true { self.organizations.append(view) }
-            } else if oldViews[id] != nil {
-                removedOrganizations.append(id)
-            }
-        }
+        // The views of the organizations named are written whether or not they changed: what names them (a
+        // counted row change, a deployment, a supplier, a registration) nearly always changes the summary, and
+        // evaluating the fold before as well would double the cost of a breach reaching hundreds of them. An
+        // organization is never unregistered, so none is removed.
+        let views = after.organizationViews(of: organizations, at: now, orderingRows: false)
+        self.organizations = organizations.sorted().compactMap { views[$0] }
     }
 
     /// What an organization's summary counts of one exposure row (nothing of a row that is not current).
@@ -82,8 +80,4 @@ public struct ReadModelChanges: Sendable, Equatable {
         return rows
     }
 
-    /// The read model keeps an organization's name, sector and summary; its rows live in the exposure table.
-    private static func sameStoredPart(_ a: OrganizationExposure, _ b: OrganizationExposure) -> Bool {
-        a.organization == b.organization && a.sector == b.sector && a.summary == b.summary
-    }
 }

@@ -64,6 +64,8 @@ extension ExposureProjection {
             DROP TABLE IF EXISTS custody_exposures_rebuild, custody_organization_views_rebuild;
             """)
         try await database.query("CREATE TABLE custody_exposures_rebuild (LIKE custody_exposures INCLUDING ALL)")
+        // LIKE copies no storage parameters: room on each page for the projector's in-place updates (schema/006).
+        try await database.query("ALTER TABLE custody_exposures_rebuild SET (fillfactor = 70)")
         try await database.query(
             "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
         progress(Progress(events: events, total: total, phase: "writing"))
