@@ -16,7 +16,6 @@ struct Tables: Equatable {
             organizations[view.organization.id] = view.summary
             names[view.organization.id] = view.organization.name + "/" + view.sector
         }
-        for id in changes.removedOrganizations { (organizations[id], names[id]) = (nil, nil) }
     }
 
     /// Everything evaluated from scratch: what a rebuild writes.

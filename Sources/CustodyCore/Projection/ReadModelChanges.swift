@@ -14,15 +14,14 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// Exposure rows that are new or whose document changed.
     public var exposures: [Exposure] = []
     public var removedExposures: [Key] = []
-    /// Organization views to write (the read model keeps their name, sector and summary).
+    /// Organization views to write (the read model keeps their name, sector and summary). None is ever deleted:
+    /// an organization cannot be unregistered.
     public var organizations: [OrganizationExposure] = []
-    /// Organization views to delete (none while organizations cannot be unregistered; kept for the writer's sake).
-    public var removedOrganizations: [Slug] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && removedOrganizations.isEmpty
+        exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty
     }
 
     /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold) and `after`
@@ -48,8 +47,7 @@ public struct ReadModelChanges: Sendable, Equatable {
         removedExposures.sort()
         // The views of the organizations named are written whether or not they changed: what names them (a
         // counted row change, a deployment, a supplier, a registration) nearly always changes the summary, and
-        // evaluating the fold before as well would double the cost of a breach reaching hundreds of them. An
-        // organization is never unregistered, so none is removed.
+        // evaluating the fold before as well would double the cost of a breach reaching hundreds of them.
         let views = after.organizationViews(of: organizations, at: now, orderingRows: false)
         self.organizations = organizations.sorted().compactMap { views[$0] }
     }

@@ -366,13 +366,11 @@ struct ChangedRows: Sendable {
     let exposures: [[String]]
     let removedExposures: [ReadModelChanges.Key]
     let organizations: [[String]]
-    let removedOrganizations: [Slug]
 
     init(_ changes: ReadModelChanges) {
         exposures = changes.exposures.map(ReadModelRow.exposure)
         removedExposures = changes.removedExposures
         organizations = changes.organizations.map(ReadModelRow.organization)
-        removedOrganizations = changes.removedOrganizations
     }
 
     func write(_ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?) async throws {
@@ -389,11 +387,6 @@ struct ChangedRows: Sendable {
         }
         try failure?("removed exposures")
         try await upsert(organizations, Self.upsertOrganizations, connection, logger)
-        if !removedOrganizations.isEmpty {
-            try await connection.query(
-                "DELETE FROM custody_organization_views WHERE organization = ANY(\(removedOrganizations.map(\.rawValue))::text[])",
-                logger: logger)
-        }
         try failure?("organizations")
     }
 
