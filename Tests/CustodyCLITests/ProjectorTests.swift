@@ -54,6 +54,8 @@ import Testing
             for event in events.prefix(half) { _ = try await store.append([event]) }
             #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(half) })
             #expect(!said(secondLog).contains("leading"), "two processes led at once")
+            let status = try CLI(databaseURL: url).run(["projections", "status", "--json"])
+            #expect(status.stdout.contains("\"leader\": {\"pid\": "), "status names no leader: \(status.stdout)")
 
             kill(first.processIdentifier, SIGKILL)
             first.waitUntilExit()

@@ -157,6 +157,23 @@ public actor ExposureProjection {
         }
     }
 
+    /// The server process (backend pid) whose session leads the projection now, and since when it is connected;
+    /// nil when none does.
+    public static func leader(_ database: Database) async throws -> (pid: Int32, since: Timestamp)? {
+        for try await (pid, started) in try await database.query(
+            """
+            SELECT l.pid, custody_micros(a.backend_start)
+            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid = (\(leaderKey) >> 32)::oid AND l.objid = (\(leaderKey) & 4294967295)::oid
+            """
+        ).decode((Int32, Int64?).self) {
+            return (pid, Timestamp(microseconds: started ?? 0))
+        }
+        return nil
+    }
+
     static func takeLead(_ session: Database) async throws -> Bool {
         for try await taken in try await session.query("SELECT pg_try_advisory_lock(\(leaderKey))").decode(Bool.self) {
             return taken

@@ -67,15 +67,18 @@ struct Projections: AsyncParsableCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show each projection's checkpoint and how many events it is behind.",
+            abstract: "Show each projection's checkpoint, how many events it is behind, and which process leads it.",
             discussion: "Example: custody projections status --json")
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let (checkpoint, lag, horizon) = try await Runner.run(connection) { database in
+            let (checkpoint, lag, horizon, leader) = try await Runner.run(connection) { database in
                 let store = EventStore(database)
                 try await store.waitForHorizon(timeout: .seconds(1))
-                return (try await ExposureProjection.checkpoint(database), try await ExposureProjection.lag(database), try await store.horizon())
+                return (
+                    try await ExposureProjection.checkpoint(database), try await ExposureProjection.lag(database),
+                    try await store.horizon(), try await ExposureProjection.leader(database)
+                )
             }
             let stall = horizon.isStalled() ? horizon.holder : nil
             if connection.json {
@@ -87,12 +90,17 @@ struct Projections: AsyncParsableCommand {
                     "behind": .integer(lag),
                     "heldBack": .integer(horizon.heldBack),
                     "stalledBy": try stall.map { try EventCoding.value(of: $0) } ?? .null,
+                    "leader": leader.map { .object(["pid": .integer(Int64($0.pid)), "since": .string($0.since.description)]) } ?? .null,
                 ])
                 print(document.jsonbText)
             } else if let checkpoint {
                 print("\(ExposureProjection.name): \(checkpoint.events) event(s) applied, checkpoint \(checkpoint.cursor) at \(checkpoint.updatedAt); \(lag) event(s) behind")
             } else {
                 print("\(ExposureProjection.name): never run; \(lag) event(s) behind (run `custody projections run` or `rebuild`)")
+            }
+            if !connection.json {
+                print(leader.map { "led by the session of server process \($0.pid) (connected since \($0.since))" }
+                    ?? "no process leads it now: run `custody projections run` or `custody serve`")
             }
             if let stall, !connection.json {
                 print("stalled: \(horizon.heldBack) committed event(s) wait behind the \(stall); end it (pg_terminate_backend(\(stall.pid))) or let it finish")
