@@ -233,12 +233,7 @@ public actor ExposureProjection {
         let deadline = ContinuousClock.now + duration
         while true {
             guard var (chain, cursor) = follower else { return }
-            while true {
-                let page = try await store.readLog(after: cursor, limit: 5000)
-                for entry in page.entries { chain.apply(entry.event) }
-                cursor = page.next
-                if page.entries.count < 5000 { break }
-            }
+            (cursor, _) = try await store.foldLog(after: cursor) { chain.apply($0) }
             follower = (chain, cursor)
             if let checkpoint = try await Self.checkpoint(database) { observer?(chain, cursor, checkpoint) }
             guard ContinuousClock.now < deadline else { return }

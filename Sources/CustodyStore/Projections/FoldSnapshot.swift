@@ -152,8 +152,17 @@ extension EventStore {
     public func fold(upTo limit: LogCursor? = nil, _ apply: ([RecordedEvent]) -> Void) async throws -> (LogCursor, Int64) {
         let snapshot = try await FoldSnapshot.newest(database, atOrBefore: limit)
         if let snapshot { apply(snapshot.facts) }
-        var cursor = snapshot?.cursor ?? .start
-        var events = snapshot?.events ?? 0
+        let (cursor, events) = try await foldLog(after: snapshot?.cursor ?? .start, upTo: limit, apply)
+        return (cursor, events + (snapshot?.events ?? 0))
+    }
+
+    /// Hands the visible log after `cursor` to `apply` a page at a time, up to `limit` (to its head when nil);
+    /// returns the cursor reached and how many events that was.
+    public func foldLog(
+        after cursor: LogCursor, upTo limit: LogCursor? = nil, _ apply: ([RecordedEvent]) -> Void
+    ) async throws -> (LogCursor, Int64) {
+        var cursor = cursor
+        var events: Int64 = 0
         while limit.map({ cursor < $0 }) ?? true {
             let page = try await readLog(after: cursor, limit: 5000)
             let entries = page.entries.filter { entry in limit.map { entry.cursor <= $0 } ?? true }
@@ -168,19 +177,8 @@ extension EventStore {
     /// Every event the fold uses up to `cursor`, with how many events of the log that is: a new snapshot's content,
     /// from the newest trusted snapshot and the log between it and `cursor`.
     func snapshot(upTo cursor: LogCursor) async throws -> FoldSnapshot {
-        let previous = try await FoldSnapshot.newest(database).flatMap { $0.cursor <= cursor ? $0 : nil }
-        var facts = previous?.facts ?? []
-        var events = previous?.events ?? 0
-        var position = previous?.cursor ?? .start
-        while position < cursor {
-            let page = try await readLog(after: position, limit: 10_000)
-            guard !page.entries.isEmpty else { break }
-            for entry in page.entries where entry.cursor <= cursor {
-                events += 1
-                if SupplyChain.folds(entry.event.event) { facts.append(entry.event) }
-            }
-            position = page.next
-        }
+        var facts: [RecordedEvent] = []
+        let (_, events) = try await fold(upTo: cursor) { events in facts += events.filter { SupplyChain.folds($0.event) } }
         facts.sort { $0.position < $1.position }
         return FoldSnapshot(cursor: cursor, events: events, facts: facts)
     }
