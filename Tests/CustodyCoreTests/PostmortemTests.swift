@@ -1,4 +1,4 @@
-import CustodyCore
+@testable import CustodyCore
 import Testing
 
 @Suite struct PostmortemTests {
@@ -37,6 +37,23 @@ import Testing
         #expect(windows[slug("uni-gpt")]?.to == LogBuilder.time("2026-04-11"))
         #expect(windows[slug("h-llama4")]?.to == nil)
         #expect(postmortem.markdown.contains("| time to detect (first recorded − occurred) | 2d 12h |"))
+    }
+
+    @Test func aDeploymentMadeAfterTheBreachOnAnExposedModelIsAStepWithAWindow() throws {
+        var log = log()
+        log.add(ModelDeployed(deployment: slug("h-late"), organization: slug("hospital"), model: slug("llama-4"), workload: "w", criticality: .low), at: "2026-05-01")
+        // Another provider's model, never supplied by the vendor: not a step of this incident.
+        log.add(ProviderRegistered(provider: slug("mistral"), name: "Mistral"), at: "2015-01-01")
+        log.add(ModelRegistered(model: slug("small"), name: "Small", provider: slug("mistral"), openWeights: true), at: "2025-01-01")
+        log.add(ModelDeployed(deployment: slug("h-small"), organization: slug("hospital"), model: slug("small"), workload: "w", criticality: .low), at: "2026-05-02")
+        log.add(DeploymentRetired(deployment: slug("h-small")), at: "2026-05-03")
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events))
+        let step = try #require(postmortem.timeline.first { $0.type == "ModelDeployed" })
+        #expect(step.entered == [slug("h-late")])
+        #expect(postmortem.timeline.filter { $0.type == "ModelDeployed" || $0.type == "DeploymentRetired" }.count == 1)
+        let window = try #require(postmortem.windows.first { $0.deployment == slug("h-late") })
+        #expect(window.from == LogBuilder.time("2026-05-01") && window.to == nil)
+        #expect(Postmortem.of(slug("b1"), events: log.events, everyStep: true) == postmortem)
     }
 
     @Test func anUnknownIncidentHasNoPostmortem() {

@@ -84,6 +84,9 @@ extension Postmortem {
             if case .investigationOpened(let e) = event.event, e.incident == incident { return e.investigation }
             return nil
         })
+        // Only deployments that ever ran a model of a provider the vendor ever supplied can enter this incident's
+        // exposure; a switch or a retirement of any other changes nothing here.
+        let candidates = chain.deploymentsReachable(from: report.vendor)
         let related = events.filter { event in
             switch event.event {
             case .breachReported(let e): return e.incident == incident
@@ -96,8 +99,10 @@ extension Postmortem {
             case .investigationFindingRecorded(let e): return investigationIds.contains(e.investigation)
             case .investigationClosed(let e): return investigationIds.contains(e.investigation)
             case .exposureResponseRecorded(let e): return e.incident == incident
-            // A switch or a retirement after the breach can end (or begin) an exposure window.
-            case .deploymentSwitched, .deploymentRetired: return event.occurredAt >= breachTime
+            // A deployment, a switch or a retirement after the breach can begin (or end) an exposure window.
+            case .modelDeployed(let e): return candidates.contains(e.deployment) && event.occurredAt >= breachTime
+            case .deploymentSwitched(let e): return candidates.contains(e.deployment) && event.occurredAt >= breachTime
+            case .deploymentRetired(let e): return candidates.contains(e.deployment) && event.occurredAt >= breachTime
             default: return false
             }
         }.sorted { Stamp($0) < Stamp($1) }
@@ -114,7 +119,7 @@ extension Postmortem {
         let reaching = events.filter { event in
             guard SupplyChain.folds(event.event) else { return false }
             let impact = chain.impact(of: event.event)
-            return impact.incidents.contains(incident) || !impact.deployments.isEmpty
+            return impact.incidents.contains(incident) || !impact.deployments.isDisjoint(with: candidates)
         }
         let reachingIds = Set(reaching.map(\.id))
         let changes = reaching.map(\.occurredAt).sorted()
@@ -234,6 +239,7 @@ extension Postmortem {
             return "investigation \(e.investigation) closed: \(e.outcome.rawValue)" + (e.summary.map { " (\($0))" } ?? "")
         case .incidentResolved(let e): return "incident resolved" + (e.summary.map { ": \($0)" } ?? "")
         case .incidentRetracted(let e): return "report retracted: \(e.reason)"
+        case .modelDeployed(let e): return "\(e.organization) deployed \(e.deployment) on model \(e.model)"
         case .deploymentSwitched(let e): return "deployment \(e.deployment) switched to model \(e.model)"
         case .deploymentRetired(let e): return "deployment \(e.deployment) retired"
         case .exposureResponseRecorded(let e):

@@ -64,6 +64,17 @@ extension SupplyChain {
         }
     }
 
+    /// Every deployment that ever ran a model of a provider that `vendor` ever supplied: the only ones an incident
+    /// at the vendor can ever reach, whatever the time.
+    public func deploymentsReachable(from vendor: Slug) -> Set<Slug> {
+        let providers = linksByVendor[vendor] ?? []
+        var reachable: Set<Slug> = []
+        for (id, timeline) in models where timeline.facts.contains(where: { providers.contains($0.value.provider) }) {
+            reachable.formUnion(deploymentsByModel[id] ?? [])
+        }
+        return reachable
+    }
+
     /// Every exposure row of these deployments, and the views of every organization they were deployed by.
     private func deploymentsImpact(_ ids: Set<Slug>) -> ExposureImpact {
         var impact = ExposureImpact(deployments: ids)
