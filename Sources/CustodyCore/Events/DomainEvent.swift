@@ -103,11 +103,16 @@ extension DomainEvent {
 
     /// Decodes data read back from the log, which was validated when it was written.
     public init(type: String, schemaVersion: Int, json: some Collection<UInt8>) throws(CustodyError) {
+        try self.init(type: type, schemaVersion: schemaVersion, trusted: try JSONParser.parse(json))
+    }
+
+    /// Decodes data that was validated when it was written (the log's, a checksummed snapshot's).
+    public init(type: String, schemaVersion: Int, trusted data: JSONValue) throws(CustodyError) {
         guard let payloadType = Self.catalog.first(where: { $0.type == type }) else {
             throw .malformedEvent("unknown event type '\(CustodyError.printable(type))' in the log")
         }
         do {
-            self.init(try JSONTreeDecoder.decode(payloadType, from: JSONParser.parse(json)))
+            self.init(try JSONTreeDecoder.decode(payloadType, from: data))
         } catch {
             throw .malformedEvent("\(type) data does not decode: \(EventCoding.describe(error))")
         }

@@ -137,7 +137,8 @@ extension Postmortem {
                 continue
             }
             let now = Dictionary(
-                stepped.exposures(toIncident: incident, at: event.occurredAt).filter(\.isCurrent).map { ($0.deployment, $0) },
+                stepped.unorderedExposures(toIncidents: [incident], among: nil, at: event.occurredAt).filter(\.isCurrent)
+                    .map { ($0.deployment, $0) },
                 uniquingKeysWith: { first, _ in first })
             evaluatedAt = event.occurredAt
             let entered = now.keys.filter { previous[$0] == nil }.sorted()

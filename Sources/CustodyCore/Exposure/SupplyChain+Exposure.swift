@@ -5,6 +5,11 @@ extension SupplyChain {
         exposures(toIncidents: incidentIds, among: nil, at: time)
     }
 
+    /// Every exposure of one organization's deployments at `time` (of every deployment when nil), in order.
+    public func exposures(of organization: Slug?, at time: Timestamp) -> [Exposure] {
+        exposures(toIncidents: incidentIds, among: organization.map { deploymentsByOrganization[$0] ?? [] }, at: time)
+    }
+
     /// The deployments an incident reaches at `time` (its blast radius).
     public func exposures(toIncident id: Slug, at time: Timestamp) -> [Exposure] {
         exposures(toIncidents: [id], among: nil, at: time)

@@ -48,7 +48,7 @@ public struct FoldSnapshot: Sendable {
                 let part = lines[first..<min(first + chunk, lines.count)]
                 group.addTask {
                     let parsed = try part.map { range throws -> RecordedEvent in
-                        guard let recorded = try EventLine(parsing: bytes[range]).recorded else {
+                        guard let recorded = try EventLine(parsing: bytes[range], trusted: true).recorded else {
                             throw StoreError.database("a fold snapshot line lacks the stored fields")
                         }
                         return recorded

@@ -44,7 +44,8 @@ struct DiffCommand: AsyncParsableCommand {
                 late = SupplyChain()
                 late.apply(events.filter { $0.recordedAt <= end })
             }
-            return (early.exposures(at: start), late.exposures(at: end), organization.map { late.organization($0) != nil } ?? true)
+            return (early.exposures(of: organization, at: start), late.exposures(of: organization, at: end),
+                    organization.map { late.organization($0) != nil } ?? true)
         }
         if let organization, !known {
             throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
