@@ -48,6 +48,7 @@ let package = Package(
                 .embedInCode("006_incremental_projector.sql"),
                 .embedInCode("007_fold_snapshots.sql"),
                 .embedInCode("008_read_model_swap.sql"),
+                .embedInCode("009_deployment_registry.sql"),
             ],
             swiftSettings: strict
         ),

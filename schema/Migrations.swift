@@ -21,5 +21,8 @@ public enum Migrations {
             sql: String(decoding: PackageResources._06_incremental_projector_sql, as: UTF8.self)),
         Migration(version: 7, name: "fold_snapshots", sql: String(decoding: PackageResources._07_fold_snapshots_sql, as: UTF8.self)),
         Migration(version: 8, name: "read_model_swap", sql: String(decoding: PackageResources._08_read_model_swap_sql, as: UTF8.self)),
+        Migration(
+            version: 9, name: "deployment_registry",
+            sql: String(decoding: PackageResources._09_deployment_registry_sql, as: UTF8.self)),
     ]
 }

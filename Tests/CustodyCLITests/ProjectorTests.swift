@@ -147,4 +147,27 @@ import Testing
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no-such-model"))
     }
+
+    /// `deployments` answers from the read model when it is current, with the entries the fold gives.
+    @Test func deploymentsAreListedFromTheReadModel() async throws {
+        let url = try await TestDatabase.create()
+        let cli = CLI(databaseURL: url)
+        try await Database.with(url) { database in
+            for event in Workload.mixed(organizations: 3) { _ = try await EventStore(database).append([event]) }
+        }
+        let questions = [["deployments", "--org", "org-1", "--json"], ["deployments", "--json"]]
+        let folded = try questions.map { try cli.run($0).stdout }
+        #expect(folded[0].contains("d-1-2"))
+        #expect(try cli.run(["projections", "rebuild"]).status == 0)
+        #expect(try questions.map { try cli.run($0).stdout } == folded)
+        // A mark only the read model carries shows that the answer came from it.
+        try await Database.with(url) { database in
+            try await database.query(
+                "UPDATE custody_deployments SET document = jsonb_set(document, '{workload}', '\"marked\"') WHERE deployment = 'd-1-2'")
+        }
+        #expect(try cli.run(questions[0]).stdout.contains("marked"))
+        let unknown = try cli.run(["deployments", "--org", "no-such-org"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("unknown organization 'no-such-org'"))
+    }
 }

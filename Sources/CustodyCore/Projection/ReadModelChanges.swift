@@ -17,17 +17,24 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// Organization views to write (the read model keeps their name, sector and summary). None is ever deleted:
     /// an organization cannot be unregistered.
     public var organizations: [OrganizationExposure] = []
+    /// Registry entries of deployments to write (`custody deployments` answers from them). None is ever deleted:
+    /// a deployment is retired, never unregistered.
+    public var deployments: [DeploymentEntry] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty
+        exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && deployments.isEmpty
     }
 
     /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold) and `after`
     /// evaluated at `now`. The organizations of every changed row are re-evaluated too.
     public init(from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp, within impact: ExposureImpact) {
         guard !impact.isEmpty else { return }
+        deployments = impact.deployments.sorted().compactMap { id in
+            let entry = after.deploymentEntry(id, at: now)
+            return entry == before.deploymentEntry(id, at: then) ? nil : entry
+        }
         let old = Self.rows(before, at: then, within: impact)
         let new = Self.rows(after, at: now, within: impact)
         // An organization's summary changes with its deployments and suppliers (the impact names those) or with

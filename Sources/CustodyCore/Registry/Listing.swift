@@ -91,14 +91,21 @@ extension SupplyChain {
 
     /// Deployments (retired ones included, marked inactive), of one organization when given.
     public func deploymentEntries(at time: Timestamp, organization: Slug? = nil) -> [DeploymentEntry] {
-        deployments.keys.compactMap { id -> DeploymentEntry? in
-            guard let last = deployments[id]?.deployed.last?.value else { return nil }
-            guard organization == nil || last.organization == organization else { return nil }
-            let current = activeDeployment(id, at: time)?.value
-            let shown = current ?? last
-            return DeploymentEntry(
-                id: id, organization: shown.organization, model: shown.model, workload: shown.workload,
-                criticality: shown.criticality, active: current != nil)
+        let ids = organization.map { deploymentsByOrganization[$0] ?? [] } ?? Set(deployments.keys)
+        return ids.compactMap { id -> DeploymentEntry? in
+            guard let entry = deploymentEntry(id, at: time) else { return nil }
+            return organization == nil || entry.organization == organization ? entry : nil
         }.sorted { $0.id < $1.id }
+    }
+
+    /// One deployment as listed at `time` (its last known registration when it is not active then); nil for one
+    /// the log has never deployed.
+    public func deploymentEntry(_ id: Slug, at time: Timestamp) -> DeploymentEntry? {
+        guard let last = deployments[id]?.deployed.last?.value else { return nil }
+        let current = activeDeployment(id, at: time)?.value
+        let shown = current ?? last
+        return DeploymentEntry(
+            id: id, organization: shown.organization, model: shown.model, workload: shown.workload,
+            criticality: shown.criticality, active: current != nil)
     }
 }

@@ -327,6 +327,11 @@ struct ProjectionMoved: Error {}
 enum ReadModelRow {
     static let exposureColumns = ["deployment", "incident", "organization", "model", "is_current", "document"]
     static let organizationColumns = ["organization", "document"]
+    static let deploymentColumns = ["deployment", "organization", "document"]
+
+    static func deployment(_ entry: DeploymentEntry) -> [String] {
+        [entry.id.rawValue, entry.organization.rawValue, text(entry)]
+    }
 
     static func exposure(_ row: Exposure) -> [String] {
         [
@@ -364,6 +369,8 @@ struct Views {
     var organizations: some Sequence<[String]> {
         chain.organizationViews(at: time, exposures: rows).sorted { $0.key < $1.key }.lazy.map { ReadModelRow.organization($0.value) }
     }
+
+    var deployments: some Sequence<[String]> { chain.deploymentEntries(at: time).lazy.map(ReadModelRow.deployment) }
 }
 
 /// An organization's row in `custody_organization_views`: the view without its exposure rows and time.
@@ -378,11 +385,13 @@ struct ChangedRows: Sendable {
     let exposures: [[String]]
     let removedExposures: [ReadModelChanges.Key]
     let organizations: [[String]]
+    let deployments: [[String]]
 
     init(_ changes: ReadModelChanges) {
         exposures = changes.exposures.map(ReadModelRow.exposure)
         removedExposures = changes.removedExposures
         organizations = changes.organizations.map(ReadModelRow.organization)
+        deployments = changes.deployments.map(ReadModelRow.deployment)
     }
 
     func write(_ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?) async throws {
@@ -400,6 +409,8 @@ struct ChangedRows: Sendable {
         try failure?("removed exposures")
         try await upsert(organizations, Self.upsertOrganizations, connection, logger)
         try failure?("organizations")
+        try await upsert(deployments, Self.upsertDeployments, connection, logger)
+        try failure?("deployments")
     }
 
     private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
@@ -426,6 +437,13 @@ struct ChangedRows: Sendable {
         SELECT o, doc::jsonb FROM unnest($1::text[], $2::text[]) AS x(o, doc)
         ON CONFLICT (organization) DO UPDATE SET document = excluded.document
         """
+
+    /// Upserts deployment entries, one array per column of `ReadModelRow.deploymentColumns`.
+    static let upsertDeployments = """
+        INSERT INTO custody_deployments (deployment, organization, document)
+        SELECT d, o, doc::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(d, o, doc)
+        ON CONFLICT (deployment) DO UPDATE SET organization = excluded.organization, document = excluded.document
+        """
 }
 
 extension ExposureProjection {
@@ -451,6 +469,26 @@ extension ExposureProjection {
         return OrganizationExposure(
             organization: stored.organization, sector: stored.sector, asOf: .now, summary: stored.summary,
             exposures: rows.sorted(by: <))
+    }
+}
+
+extension ExposureProjection {
+    /// The deployments of the registry (of one organization when given), from the read model in one statement;
+    /// nil when the organization is not registered.
+    public static func deployments(_ database: Database, of organization: Slug?) async throws -> [DeploymentEntry]? {
+        var known = organization == nil
+        var entries: [DeploymentEntry] = []
+        for try await text in try await database.query(
+            """
+            SELECT NULL::text FROM custody_organization_views WHERE organization = \(organization?.rawValue)
+            UNION ALL
+            SELECT document::text FROM custody_deployments
+            WHERE \(organization?.rawValue)::text IS NULL OR organization = \(organization?.rawValue)
+            """
+        ).decode(String?.self) {
+            if let text { entries.append(try EventCoding.decoder.decode(DeploymentEntry.self, from: Data(text.utf8))) } else { known = true }
+        }
+        return known ? entries.sorted { $0.id < $1.id } : nil
     }
 }
 

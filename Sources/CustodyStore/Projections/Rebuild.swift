@@ -61,13 +61,14 @@ extension ExposureProjection {
         }
         try await database.query(
             """
-            DROP TABLE IF EXISTS custody_exposures_rebuild, custody_organization_views_rebuild;
+            DROP TABLE IF EXISTS custody_exposures_rebuild, custody_organization_views_rebuild, custody_deployments_rebuild;
             """)
         try await database.query("CREATE TABLE custody_exposures_rebuild (LIKE custody_exposures INCLUDING ALL)")
         // LIKE copies no storage parameters: room on each page for the projector's in-place updates (schema/006).
         try await database.query("ALTER TABLE custody_exposures_rebuild SET (fillfactor = 70)")
         try await database.query(
             "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
+        try await database.query("CREATE TABLE custody_deployments_rebuild (LIKE custody_deployments INCLUDING ALL)")
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
         let evaluatedAt = Timestamp.now
@@ -83,6 +84,7 @@ extension ExposureProjection {
             }
             try await copy(views.exposures, into: "custody_exposures_rebuild", columns: ReadModelRow.exposureColumns)
             try await copy(views.organizations, into: "custody_organization_views_rebuild", columns: ReadModelRow.organizationColumns)
+            try await copy(views.deployments, into: "custody_deployments_rebuild", columns: ReadModelRow.deploymentColumns)
         }
         let finalCursor = cursor
         let finalEvents = events

@@ -29,15 +29,19 @@ enum Listing {
     /// The log folded as of now and the `--org` the command was given, refused when it is not a registered
     /// organization.
     static func chain(_ connection: ConnectionOptions, organization text: String?) async throws -> (SupplyChain, Slug?) {
-        let organization: Slug?
-        do { organization = try text.map { text throws(CustodyError) in try Slug(text, what: "organization id") } } catch {
-            throw CommandFailure(message: error.message)
-        }
+        let organization = try Self.organization(text)
         let chain = try await chain(connection)
         if let organization, chain.organization(organization) == nil {
             throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
         }
         return (chain, organization)
+    }
+
+    /// An `--org` value, refused when it is not a valid id.
+    static func organization(_ text: String?) throws -> Slug? {
+        do { return try text.map { text throws(CustodyError) in try Slug(text, what: "organization id") } } catch {
+            throw CommandFailure(message: error.message)
+        }
     }
 
     static func names(_ ids: [Slug]) -> String { ids.isEmpty ? "-" : ids.map(\.rawValue).joined(separator: ", ") }
@@ -93,8 +97,25 @@ struct Deployments: AsyncParsableCommand {
     @Option(help: "Only this organization's deployments.") var org: String?
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
-        let (chain, organization) = try await Listing.chain(connection, organization: org)
-        try Listing.print(chain.deploymentEntries(at: .now, organization: organization), key: "deployments", json: connection.json,
+        let organization = try Listing.organization(org)
+        // From the read model when it is current; otherwise from the fold of the log, which gives the same entries.
+        let stored = try await Runner.run(connection) { database -> [DeploymentEntry]?? in
+            try await EventStore(database).waitForHorizon()
+            guard try await ExposureProjection.lag(database) == 0, try await ExposureProjection.checkpoint(database) != nil else {
+                return .none
+            }
+            return .some(try await ExposureProjection.deployments(database, of: organization))
+        }
+        let entries: [DeploymentEntry]
+        switch stored {
+        case .some(let found?): entries = found
+        case .some(nil):
+            throw CommandFailure(message: CustodyError.unknown(what: "organization", id: org ?? "").message)
+        case .none:
+            let (chain, _) = try await Listing.chain(connection, organization: org)
+            entries = chain.deploymentEntries(at: .now, organization: organization)
+        }
+        try Listing.print(entries, key: "deployments", json: connection.json,
                           headers: ["DEPLOYMENT", "ORGANIZATION", "MODEL", "CRITICALITY", "STATE", "WORKLOAD"]) {
             [$0.id.rawValue, $0.organization.rawValue, $0.model.rawValue, $0.criticality.rawValue, $0.active ? "active" : "retired", $0.workload]
         }
