@@ -14,12 +14,12 @@ import Testing
     }
 
     /// Exports a database's whole log as JSON Lines.
-    func export(_ store: EventStore, count: Int = 7) async throws -> [String] {
+    func export(_ store: EventStore, count: Int = 9) async throws -> [String] {
         try await store.waitForLog(count: count).map { EventLine.render($0.event, cursor: $0.cursor.description) }
     }
 
     func seed(_ store: EventStore) async throws {
-        _ = try await store.append([Fixture.vendor("mercor"), Fixture.provider("openai")])
+        _ = try await store.append([Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations(["inv"]))
         for index in 1...5 { _ = try await store.append([Fixture.finding("inv", "finding \"\(index)\"\n\\ tab\t")]) }
     }
 
@@ -37,7 +37,7 @@ import Testing
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let summary = try await Importer(database).importFile(at: path, metadata: metadata)
-            #expect(summary.lines == 7 && summary.imported == 7 && summary.alreadyStored == 0 && summary.restored)
+            #expect(summary.lines == 9 && summary.imported == 9 && summary.alreadyStored == 0 && summary.restored)
             let restored = try await export(EventStore(database))
             #expect(restored.count == lines.count)
             // Cursors hold cluster-local transaction ids; everything else must be identical.
@@ -46,7 +46,7 @@ import Testing
             #expect(try await Verifier(database).verify().intact)
             // The sequence continues after the restored positions.
             let next = try await EventStore(database).append([Fixture.vendor("appen")])
-            #expect(next.first?.recorded.position == 8)
+            #expect(next.first?.recorded.position == 10)
         }
     }
 
@@ -57,15 +57,15 @@ import Testing
             let store = EventStore(database)
             _ = try await store.append([Fixture.finding("inv", "already here")])
             let summary = try await Importer(database).importFile(at: path, metadata: metadata)
-            #expect(summary.imported == 7)
+            #expect(summary.imported == 9)
             #expect(summary.restored == false)
             let investigation = try await store.read(streams: [.investigation(Fixture.slug("inv"))])
-            #expect(investigation.map(\.version) == [1, 2, 3, 4, 5, 6])
+            #expect(investigation.map(\.version) == [1, 2, 3, 4, 5, 6, 7])
             // Hashes computed in Swift for COPY must agree with the SQL definition.
             #expect(try await Verifier(database).verify().intact)
             let again = try await Importer(database).importFile(at: path, metadata: metadata)
             #expect(again.imported == 0)
-            #expect(again.alreadyStored == 7)
+            #expect(again.alreadyStored == 9)
         }
     }
 
@@ -104,25 +104,25 @@ import Testing
     @Test func anExportWithANewLineIsImportedNotRestored() async throws {
         var lines = try await seededExport()
         // An edited value breaks the exported chain, which matters only to a restore.
-        lines[3] = lines[3].replacingOccurrences(of: #":"finding"#, with: #":"fiction"#)
-        #expect(lines[3].contains("fiction"))
+        lines[5] = lines[5].replacingOccurrences(of: #":"finding"#, with: #":"fiction"#)
+        #expect(lines[5].contains("fiction"))
         lines.append(#"{"id": "\#(UUID().uuidString)", "type": "InvestigationFindingRecorded", "data": {"investigation": "inv", "finding": "new"}, "occurredAt": "2026-01-01T00:00:00Z"}"#)
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let summary = try await Importer(database).importFile(at: path, metadata: metadata)
-            #expect(summary.lines == 8 && summary.imported == 8 && summary.restored == false)
+            #expect(summary.lines == 10 && summary.imported == 10 && summary.restored == false)
             let store = EventStore(database)
             let investigation = try await store.read(streams: [.investigation(Fixture.slug("inv"))])
-            #expect(investigation.map(\.version) == [1, 2, 3, 4, 5, 6])
+            #expect(investigation.map(\.version) == [1, 2, 3, 4, 5, 6, 7])
             #expect(investigation.last?.metadata.actor == "test")
-            #expect(try await store.waitForLog(count: 8).map(\.event.position) == Array(1...8))
+            #expect(try await store.waitForLog(count: 10).map(\.event.position) == Array(1...10))
             #expect(try await Verifier(database).verify().intact)
         }
     }
 
     @Test func anAlteredExportIsRefusedAsARestore() async throws {
         var lines = try await seededExport()
-        lines[3] = lines[3].replacingOccurrences(of: "finding", with: "fiction")
+        lines[5] = lines[5].replacingOccurrences(of: "finding", with: "fiction")
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             await #expect(throws: StoreError.self) { try await Importer(database).importFile(at: path, metadata: metadata) }
@@ -139,6 +139,8 @@ import Testing
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let store = EventStore(database)
+            let prelude = [Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations((0..<10).map { "inv-\($0)" })
+            _ = try await store.append(prelude)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await Importer(database).importFile(at: path, metadata: metadata) }
                 for writer in 0..<4 {
@@ -148,8 +150,8 @@ import Testing
                 }
                 try await group.waitForAll()
             }
-            let entries = try await store.waitForLog(count: 2100)
-            #expect(entries.count == 2100)
+            let entries = try await store.waitForLog(count: 2100 + prelude.count)
+            #expect(entries.count == 2100 + prelude.count)
             for stream in Set(entries.map(\.event.stream)) {
                 let versions = entries.filter { $0.event.stream == stream }.map(\.event.version)
                 #expect(versions == Array(1...Int64(versions.count)), "\(stream) is not contiguous in log order")

@@ -67,6 +67,16 @@ public enum Fixture {
     public static func finding(_ investigation: String, _ text: String) -> ProposedEvent {
         proposed(InvestigationFindingRecorded(investigation: slug(investigation), finding: text))
     }
+
+    /// What findings need first, in a history consistent in time: a breach at mercor (2025-12-01) and these
+    /// investigations of it by openai, opened 2025-12-15 (findings are stamped 2026-01-01). Register the vendor
+    /// and the provider before.
+    public static func investigations(_ ids: [String]) -> [ProposedEvent] {
+        [proposed(BreachReported(
+            incident: slug("b1"), vendor: slug("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [],
+            sources: [], disclosedAt: nil), at: "2025-12-01")]
+            + ids.map { proposed(InvestigationOpened(investigation: slug($0), incident: slug("b1"), provider: slug("openai")), at: "2025-12-15") }
+    }
 }
 
 extension EventStore {

@@ -1,81 +1,113 @@
-/// What the log says exists, as far as recording new facts is concerned: which entities are registered, which
-/// links, pauses and investigations are open, which incidents stand.
+/// What the log says exists, as far as recording new facts is concerned: which entities are registered and since
+/// when, which links, pauses and investigations are open and over which times, which incidents stand.
 ///
 /// It is folded from the few streams a command names, never from the whole log, so validation stays fast as the
-/// log grows; facts about streams that were not loaded are simply absent.
+/// log grows; facts about streams that were not loaded are simply absent. Each entry keeps the `occurredAt` of the
+/// facts that made it, so that a new fact is checked against the timeline (docs/rules.md), not only against the
+/// order in which the facts were logged.
 public struct Registry: Sendable, Equatable {
     public struct Model: Sendable, Equatable {
         public var provider: Slug
         public var openWeights: Bool
+        public var registeredAt: Timestamp
     }
     public struct Deployment: Sendable, Equatable {
         public var organization: Slug
         public var model: Slug
         public var retired: Bool
+        public var deployedAt: Timestamp
+        /// The latest switch or update: a retirement cannot come before it.
+        public var changedAt: Timestamp
+
+        mutating func changed(at time: Timestamp) { changedAt = max(changedAt, time) }
     }
     public struct Incident: Sendable, Equatable {
         public var vendor: Slug
         public var retracted: Bool
         public var resolved: Bool
+        /// When the breach happened (the report's `occurredAt`).
+        public var breachAt: Timestamp
     }
     public struct Investigation: Sendable, Equatable {
         public var incident: Slug
         public var provider: Slug
         public var open: Bool
+        public var openedAt: Timestamp
+        /// The latest finding: a close cannot come before it.
+        public var lastFindingAt: Timestamp?
     }
     struct Pair: Hashable, Sendable {
         var first: Slug
         var second: Slug
     }
+    /// An open (`to` nil) or closed span of the timeline: a supply link or a pause.
+    struct Interval: Sendable, Equatable {
+        var from: Timestamp
+        var to: Timestamp?
+    }
 
-    public private(set) var vendors: Set<Slug> = []
-    public private(set) var providers: Set<Slug> = []
+    public private(set) var vendors: [Slug: Timestamp] = [:]
+    public private(set) var providers: [Slug: Timestamp] = [:]
     public private(set) var models: [Slug: Model] = [:]
-    public private(set) var organizations: Set<Slug> = []
+    public private(set) var organizations: [Slug: Timestamp] = [:]
     public private(set) var deployments: [Slug: Deployment] = [:]
     public private(set) var incidents: [Slug: Incident] = [:]
     public private(set) var investigations: [Slug: Investigation] = [:]
-    private(set) var activeSupplyLinks: Set<Pair> = []
+    /// The latest link from a vendor to a provider that was not retracted, open or ended.
+    private(set) var supplyLinks: [Pair: Interval] = [:]
     /// Links recorded and not retracted, ended or not.
     private(set) var recordedSupplyLinks: Set<Pair> = []
-    private(set) var activePauses: Set<Pair> = []
+    /// Every pause of a vendor by a provider, in log order, by (provider, vendor).
+    private(set) var pauses: [Pair: [Interval]] = [:]
 
     public init() {}
 
-    /// Applies one event, in stream order.
-    public mutating func apply(_ event: DomainEvent) {
+    /// Applies one fact that happened at `time`, in stream order.
+    public mutating func apply(_ event: DomainEvent, at time: Timestamp) {
         switch event {
-        case .vendorRegistered(let e): vendors.insert(e.vendor)
-        case .providerRegistered(let e): providers.insert(e.provider)
-        case .modelRegistered(let e): models[e.model] = Model(provider: e.provider, openWeights: e.openWeights)
+        case .vendorRegistered(let e): vendors[e.vendor] = time
+        case .providerRegistered(let e): providers[e.provider] = time
+        case .modelRegistered(let e): models[e.model] = Model(provider: e.provider, openWeights: e.openWeights, registeredAt: time)
         case .supplyLinkRecorded(let e):
-            activeSupplyLinks.insert(Pair(first: e.vendor, second: e.provider))
+            supplyLinks[Pair(first: e.vendor, second: e.provider)] = Interval(from: time)
             recordedSupplyLinks.insert(Pair(first: e.vendor, second: e.provider))
-        case .supplyLinkEnded(let e): activeSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
-        case .organizationRegistered(let e): organizations.insert(e.organization)
+        case .supplyLinkEnded(let e): supplyLinks[Pair(first: e.vendor, second: e.provider)]?.to = time
+        case .organizationRegistered(let e): organizations[e.organization] = time
         case .modelDeployed(let e):
-            deployments[e.deployment] = Deployment(organization: e.organization, model: e.model, retired: false)
+            deployments[e.deployment] = Deployment(
+                organization: e.organization, model: e.model, retired: false, deployedAt: time, changedAt: time)
         case .deploymentRetired(let e): deployments[e.deployment]?.retired = true
-        case .breachReported(let e): incidents[e.incident] = Incident(vendor: e.vendor, retracted: false, resolved: false)
+        case .breachReported(let e):
+            incidents[e.incident] = Incident(vendor: e.vendor, retracted: false, resolved: false, breachAt: time)
         case .breachScopeRevised: break
-        case .vendorPaused(let e): activePauses.insert(Pair(first: e.provider, second: e.vendor))
-        case .vendorResumed(let e): activePauses.remove(Pair(first: e.provider, second: e.vendor))
+        case .vendorPaused(let e): pauses[Pair(first: e.provider, second: e.vendor), default: []].append(Interval(from: time))
+        case .vendorResumed(let e):
+            let pair = Pair(first: e.provider, second: e.vendor)
+            if let last = pauses[pair]?.indices.last { pauses[pair]?[last].to = time }
         case .investigationOpened(let e):
-            investigations[e.investigation] = Investigation(incident: e.incident, provider: e.provider, open: true)
-        case .investigationFindingRecorded: break
+            investigations[e.investigation] = Investigation(incident: e.incident, provider: e.provider, open: true, openedAt: time)
+        case .investigationFindingRecorded(let e):
+            let latest = investigations[e.investigation]?.lastFindingAt ?? time
+            investigations[e.investigation]?.lastFindingAt = max(latest, time)
         case .investigationClosed(let e): investigations[e.investigation]?.open = false
         case .incidentResolved(let e): incidents[e.incident]?.resolved = true
         case .incidentRetracted(let e): incidents[e.incident]?.retracted = true
-        case .exposureResponseRecorded, .deploymentUpdated: break
-        case .deploymentSwitched(let e): deployments[e.deployment]?.model = e.model
+        case .exposureResponseRecorded: break
+        case .deploymentUpdated(let e): deployments[e.deployment]?.changed(at: time)
+        case .deploymentSwitched(let e):
+            deployments[e.deployment]?.model = e.model
+            deployments[e.deployment]?.changed(at: time)
         case .supplyLinkRetracted(let e):
-            activeSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
+            supplyLinks[Pair(first: e.vendor, second: e.provider)] = nil
             recordedSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
         }
     }
 
+    /// Applies a stored fact at its own time.
+    public mutating func apply(_ recorded: RecordedEvent) { apply(recorded.event, at: recorded.occurredAt) }
+
     public func isSupplying(vendor: Slug, provider: Slug) -> Bool {
-        activeSupplyLinks.contains(Pair(first: vendor, second: provider))
+        supplyLinks[Pair(first: vendor, second: provider)].map { $0.to == nil } ?? false
     }
 
     public func wasRecorded(vendor: Slug, provider: Slug) -> Bool {
@@ -83,6 +115,6 @@ public struct Registry: Sendable, Equatable {
     }
 
     public func isPaused(provider: Slug, vendor: Slug) -> Bool {
-        activePauses.contains(Pair(first: provider, second: vendor))
+        pauses[Pair(first: provider, second: vendor)]?.last.map { $0.to == nil } ?? false
     }
 }

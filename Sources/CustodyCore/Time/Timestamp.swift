@@ -68,7 +68,7 @@ extension Timestamp {
         }
         var micros = CivilDate.days(year: year, month: month, day: day) * 86_400_000_000
         if scanner.atEnd {
-            self.init(microseconds: micros)
+            try self.init(checking: micros, text, what: what)
             return
         }
         guard scanner.take("T") || scanner.take("t") || scanner.take(" "), let hour = scanner.number(2),
@@ -101,7 +101,18 @@ extension Timestamp {
             throw invalid
         }
         guard scanner.atEnd else { throw invalid }
+        try self.init(checking: micros, text, what: what)
+    }
+
+    /// The times the log can hold: years 1 to 9999, what PostgreSQL stores and prints back as it was given.
+    public static let representable = Timestamp(microseconds: CivilDate.days(year: 1, month: 1, day: 1) * 86_400_000_000)
+        ... Timestamp(microseconds: CivilDate.days(year: 10_000, month: 1, day: 1) * 86_400_000_000 - 1)
+
+    private init(checking micros: Int64, _ text: String, what: String) throws(CustodyError) {
         self.init(microseconds: micros)
+        guard Self.representable.contains(self) else {
+            throw .invalidValue(what: what, value: text, accepted: "a time in the years 1 to 9999 (UTC)")
+        }
     }
 
     private static func power(_ exponent: Int) -> Int64 { (0..<exponent).reduce(1) { acc, _ in acc * 10 } }

@@ -29,7 +29,7 @@ public struct TokenStore: Sendable {
     public func create(_ scope: AccessScope, label: String, expiresAt: Timestamp?) async throws -> (Token, AccessToken) {
         if let organization = scope.organization {
             let (registry, _, _) = try await EventStore(database).registry(for: [.organization(organization)], including: UUID())
-            guard registry.organizations.contains(organization) else {
+            guard registry.organizations[organization] != nil else {
                 throw CustodyError.unknown(what: "organization", id: organization.rawValue)
             }
         }

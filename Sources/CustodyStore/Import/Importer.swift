@@ -74,12 +74,15 @@ public struct Importer: Sendable {
             if futureIds { throw StoreError.restoredIntoNewCluster }
             var lines = Lines(reader: try LineReader(path: path), now: now)
             var heads = Heads()
+            var rules = Rules()
             let recordedAt = Timestamp(microseconds: transactionTime)
             var summary = Summary(lines: 0, imported: 0, alreadyStored: 0, restored: false)
             if empty, let first = try lines.next() {
                 summary.restored = restoreIfEmpty && first.event.stored != nil
                 do {
-                    try await stream(first: first, from: &lines, restore: summary.restored, recordedAt: recordedAt, heads: &heads, connection)
+                    try await stream(
+                        first: first, from: &lines, restore: summary.restored, recordedAt: recordedAt, heads: &heads, rules: &rules,
+                        connection)
                 } catch NotARestore.signal {
                     return nil
                 }
@@ -93,7 +96,7 @@ public struct Importer: Sendable {
                 }
                 summary.imported = lines.events
             } else if !empty {
-                try await batches(from: &lines, recordedAt: recordedAt, heads: &heads, summary: &summary, connection)
+                try await batches(from: &lines, recordedAt: recordedAt, heads: &heads, rules: &rules, summary: &summary, connection)
             }
             summary.lines = lines.reader.lineNumber
             try await heads.save(connection, logger: logger)
@@ -103,13 +106,15 @@ public struct Importer: Sendable {
         /// Into an empty log: every line becomes a row, streamed through one COPY.
         private func stream(
             first: Lines.Numbered, from lines: inout Lines, restore: Bool, recordedAt: Timestamp, heads: inout Heads,
-            _ connection: PostgresConnection
+            rules: inout Rules, _ connection: PostgresConnection
         ) async throws {
             let columns = (restore ? ["position"] : []) + CopyRow.columns
             try await connection.copyFrom(table: "custody_events", columns: columns, logger: logger) { writer in
                 var rows = CopyStream(writer)
                 var next: Lines.Numbered? = first
                 while let line = next {
+                    // The file's history must be consistent with itself: each line is checked against the ones before.
+                    try rules.admit(line)
                     let texts = texts(of: line.event)
                     if restore {
                         guard let stored = line.event.stored else { throw NotARestore.signal }
@@ -129,7 +134,7 @@ public struct Importer: Sendable {
 
         /// Into a log that holds events: batches that skip ids already stored with the same content.
         private func batches(
-            from lines: inout Lines, recordedAt: Timestamp, heads: inout Heads, summary: inout Summary,
+            from lines: inout Lines, recordedAt: Timestamp, heads: inout Heads, rules: inout Rules, summary: inout Summary,
             _ connection: PostgresConnection
         ) async throws {
             var batch: [Lines.Numbered] = []
@@ -140,6 +145,7 @@ public struct Importer: Sendable {
                 guard batch.count >= Importer.batchSize || (finished && !batch.isEmpty) else { continue }
                 let existing = try await storedEvents(ids: batch.map(\.event.id), connection)
                 try await heads.load(Set(batch.map(\.event.stream.description)), connection, logger: logger)
+                try await rules.load(batch, connection, logger: logger)
                 for line in batch {
                     if let stored = existing[line.event.id] {
                         guard stored == line.event.fingerprint else {
@@ -150,6 +156,7 @@ public struct Importer: Sendable {
                         summary.alreadyStored += 1
                         continue
                     }
+                    try rules.admit(line)
                     let texts = texts(of: line.event)
                     let recorded = heads.link(line.event, metadata: defaultMetadata, texts: texts, at: recordedAt)
                     rows.append(CopyRow.fields(recorded, texts: texts, position: nil))
@@ -241,6 +248,36 @@ private struct Lines {
             }
         }
         chains[key] = (recorded.version, recorded.hash)
+    }
+}
+
+/// The rules every new fact meets on every path (`Registry.check`), applied to each line in file order against
+/// the streams the import touches, as the log holds them in this transaction (which holds the global lock, so they
+/// cannot change underneath). The first refused line names its number, and nothing is written.
+private struct Rules {
+    var registry = Registry()
+    var loaded = Set<String>()
+
+    /// Folds the streams these lines touch (their own and those they name) that are not folded yet.
+    mutating func load(_ lines: [Lines.Numbered], _ connection: PostgresConnection, logger: Logger) async throws {
+        var wanted: [String] = []
+        for line in lines {
+            for stream in [line.event.stream] + line.event.event.references where loaded.insert(stream.description).inserted {
+                wanted.append(stream.description)
+            }
+        }
+        guard !wanted.isEmpty else { return }
+        let rows = try await connection.query(
+            "\(unescaped: EventRow.select) WHERE stream_id = ANY(\(wanted)) ORDER BY stream_id, stream_version", logger: logger)
+        for try await row in rows { registry.apply(try EventRow.decode(row).0) }
+    }
+
+    /// Checks a line against everything before it, then adds it.
+    mutating func admit(_ line: Lines.Numbered) throws(StoreError) {
+        do { try registry.check(line.event.event, at: line.event.occurredAt) } catch {
+            throw .importRefused(line: line.number, reason: error.message)
+        }
+        registry.apply(line.event.event, at: line.event.occurredAt)
     }
 }
 
