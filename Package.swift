@@ -49,6 +49,7 @@ let package = Package(
                 .embedInCode("007_fold_snapshots.sql"),
                 .embedInCode("008_read_model_swap.sql"),
                 .embedInCode("009_deployment_registry.sql"),
+                .embedInCode("010_consistent_appends.sql"),
             ],
             swiftSettings: strict
         ),

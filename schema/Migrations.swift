@@ -24,5 +24,8 @@ public enum Migrations {
         Migration(
             version: 9, name: "deployment_registry",
             sql: String(decoding: PackageResources._09_deployment_registry_sql, as: UTF8.self)),
+        Migration(
+            version: 10, name: "consistent_appends",
+            sql: String(decoding: PackageResources._10_consistent_appends_sql, as: UTF8.self)),
     ]
 }

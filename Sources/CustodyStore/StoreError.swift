@@ -5,6 +5,10 @@ import Foundation
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The stream moved on since the writer looked: retry after re-reading.
     case wrongExpectedVersion(stream: String, expected: ExpectedVersion, actual: Int64)
+    /// A stream the decision was made on moved on before the append (another writer changed it): check again.
+    case readStreamMoved(stream: String, expected: Int64, actual: Int64)
+    /// The caller's transaction already appended: a transaction appends once, all its events in one call.
+    case appendedTwiceInOneTransaction
     /// An event id is already stored with other content (ids are idempotency keys, not reusable).
     case conflictingEventId(UUID)
     /// The database has not been migrated to what this binary needs.
@@ -28,6 +32,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .wrongExpectedVersion(let stream, let expected, let actual):
             return "stream \(stream) is at version \(actual), not the expected \(expected): re-read it and retry"
+        case .readStreamMoved(let stream, let expected, let actual):
+            return "stream \(stream) moved on to version \(actual) while this fact was being checked against version \(expected): "
+                + "run the command again to check it against the new state"
+        case .appendedTwiceInOneTransaction:
+            return "this transaction has already appended to the log: append every event of a transaction in one call"
         case .conflictingEventId(let id):
             return "event id \(id.uuidString.lowercased()) is already stored with different content (a retry must repeat the same fact)"
         case .schemaBehind(let current, let required):

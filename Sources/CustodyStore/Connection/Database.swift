@@ -112,7 +112,7 @@ public struct Database: Sendable {
         }
     }
 
-    /// Maps what PostgresNIO throws to the store's errors; SQLSTATEs CU001..CU004 come from schema/001.
+    /// Maps what PostgresNIO throws to the store's errors; SQLSTATEs CU001..CU006 come from schema/001 and 010.
     static func translate(_ error: any Error) -> any Error {
         if error is StoreError || error is CustodyError { return error }
         if error is ChannelError || error is IOError || error is NIOConnectionError || error is ConnectionPoolError {
@@ -149,6 +149,16 @@ public struct Database: Sendable {
             return StoreError.database(message)
         case "CU004":
             return StoreError.restoredIntoNewCluster
+        case "CU005":
+            if let detail = info[.detail], let fields = try? EventCoding.value(ofJSON: detail),
+                case .object(let members) = fields, case .string(let stream)? = members["stream"],
+                case .integer(let expected)? = members["expected"], case .integer(let actual)? = members["actual"]
+            {
+                return StoreError.readStreamMoved(stream: stream, expected: expected, actual: actual)
+            }
+            return StoreError.database(message)
+        case "CU006":
+            return StoreError.appendedTwiceInOneTransaction
         case "57P01", "57P02", "57P03", "08000", "08003", "08006":
             return StoreError.unavailable(message)
         case "3D000", "28000", "28P01":

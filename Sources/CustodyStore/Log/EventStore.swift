@@ -20,8 +20,10 @@ public struct EventStore: Sendable {
 
     /// Appends events in one transaction: every stream they touch is checked against `expecting` (default
     /// `.any`), events get consecutive versions, and re-appending stored event ids returns the stored result.
+    /// `read` names the other streams the decision to append was made on, with the versions they were read at:
+    /// they must not have moved on (`StoreError.readStreamMoved`), and writers to them wait until this commits.
     public func append(
-        _ events: [ProposedEvent], expecting: [StreamName: ExpectedVersion] = [:]
+        _ events: [ProposedEvent], expecting: [StreamName: ExpectedVersion] = [:], read: [StreamName: Int64] = [:]
     ) async throws -> [Appended] {
         guard !events.isEmpty else { return [] }
         var streams: [StreamName] = []
@@ -35,11 +37,14 @@ public struct EventStore: Sendable {
         let data = events.map(\.event.data.jsonbText)
         let metadata = events.map(\.metadata.json.jsonbText)
         let occurred = events.map(\.occurredAt.microseconds)
+        let reads = read.filter { !streams.contains($0.key) }.sorted { $0.key.description < $1.key.description }
+        let readStreams = reads.map(\.key.description)
+        let readVersions = reads.map(\.value)
         let rows = try await database.query(
             """
             SELECT event_id, stream_version, position, recorded_at, hash, duplicate
             FROM custody_append(\(streamIds), \(expected), \(ids), \(eventStreams), \(types), \(schemaVersions),
-                                \(data), \(metadata), \(occurred))
+                                \(data), \(metadata), \(occurred), \(readStreams), \(readVersions))
             """)
         var appended: [Appended] = []
         do {
@@ -158,7 +163,7 @@ public struct EventStore: Sendable {
         var registry = Registry()
         var versions: [StreamName: Int64] = [:]
         for event in events {
-            registry.apply(event.event)
+            registry.apply(event)
             versions[event.stream] = max(versions[event.stream] ?? 0, event.version)
         }
         return (registry, versions, events.first { $0.id == eventId })
@@ -172,20 +177,30 @@ public struct EventStore: Sendable {
     public func record(
         _ proposed: ProposedEvent, expecting: ExpectedVersion? = nil, timeGiven: Bool = true
     ) async throws -> Appended {
-        var proposed = proposed
-        let stream = proposed.event.stream
-        let (registry, versions, stored) = try await registry(
-            for: [stream] + proposed.event.references, including: proposed.id)
-        if let stored {
-            if !timeGiven { proposed.occurredAt = stored.occurredAt }
-        } else {
-            try registry.check(proposed.event)
+        // A stream read for the check that moves on before the append (a retraction racing an investigation's
+        // opening) refuses the append; the fact is then checked again on the new state, a few times at most.
+        for attempt in 1...3 {
+            var proposed = proposed
+            let stream = proposed.event.stream
+            let references = proposed.event.references
+            let (registry, versions, stored) = try await registry(for: [stream] + references, including: proposed.id)
+            if let stored {
+                if !timeGiven { proposed.occurredAt = stored.occurredAt }
+            } else {
+                try registry.check(proposed.event, at: proposed.occurredAt)
+            }
+            let current = versions[stream] ?? 0
+            let expectation = expecting ?? (current == 0 ? .noStream : .exact(current))
+            let read = Dictionary(references.map { ($0, versions[$0] ?? 0) }, uniquingKeysWith: { first, _ in first })
+            do {
+                let appended = try await append([proposed], expecting: [stream: expectation], read: read)
+                guard let first = appended.first else { throw StoreError.database("the append returned no event") }
+                return first
+            } catch StoreError.readStreamMoved where attempt < 3 {
+                continue
+            }
         }
-        let current = versions[stream] ?? 0
-        let expectation = expecting ?? (current == 0 ? .noStream : .exact(current))
-        let appended = try await append([proposed], expecting: [stream: expectation])
-        guard let first = appended.first else { throw StoreError.database("the append returned no event") }
-        return first
+        throw StoreError.database("unreachable: the last attempt returns or throws")
     }
 
     private func collect(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {

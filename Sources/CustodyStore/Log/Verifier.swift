@@ -1,7 +1,8 @@
 import CustodyCore
 import PostgresNIO
 
-/// Recomputes every stream's hash chain and checks versions are contiguous and stream heads agree with events.
+/// Recomputes every stream's hash chain and checks versions are contiguous, record times never go back along a
+/// stream, and stream heads agree with events.
 public struct Verifier: Sendable {
     let database: Database
 
@@ -35,6 +36,9 @@ public struct Verifier: Sendable {
                             WHEN hash <> custody_event_hash(lag(hash) OVER w, event_id, stream_id, stream_version, type,
                                                             schema_version, data, metadata, occurred_at, recorded_at)
                                 THEN 'hash does not match the event and the previous link (the row was altered)'
+                            WHEN recorded_at < lag(recorded_at) OVER w
+                                THEN 'recorded at ' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                                     || ', before version ' || (stream_version - 1) || ' (record times never go back along a stream)'
                        END AS reason
                 FROM custody_events
                 WINDOW w AS (PARTITION BY stream_id ORDER BY stream_version)

@@ -46,16 +46,19 @@ struct InventoryCommand: AsyncParsableCommand {
                 }
                 var (registry, versions, _) = try await store.registry(for: streams, including: UUID())
                 for event in plan.events {
-                    try registry.check(event)
-                    registry.apply(event)
+                    try registry.check(event, at: now)
+                    registry.apply(event, at: now)
                 }
                 var expecting: [StreamName: ExpectedVersion] = [:]
                 for event in plan.events where expecting[event.stream] == nil {
                     let version = versions[event.stream] ?? 0
                     expecting[event.stream] = version == 0 ? .noStream : .exact(version)
                 }
+                // The streams only read (the organization, the models) must not move on before the append either.
+                let read = Dictionary(streams.map { ($0, versions[$0] ?? 0) }, uniquingKeysWith: { first, _ in first })
                 _ = try await store.append(
-                    plan.events.map { ProposedEvent(event: $0, metadata: metadata, occurredAt: now) }, expecting: expecting)
+                    plan.events.map { ProposedEvent(event: $0, metadata: metadata, occurredAt: now) }, expecting: expecting,
+                    read: read)
                 await store.notifyFollowers()
                 return plan
             }
