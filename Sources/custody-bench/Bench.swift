@@ -317,8 +317,9 @@ struct Scenario {
         }
         n -= models
         if n < links {
+            // Vendor k supplies provider k % 10, then (k + 1) % 10: one open link per pair, as the rules demand.
             return (.supplyLinkRecorded(SupplyLinkRecorded(
-                vendor: slug("v\(n % vendors)"), provider: slug("p\(n % providers)"),
+                vendor: slug("v\(n % vendors)"), provider: slug("p\((n + n / vendors) % providers)"),
                 dataKinds: [DataKind.allCases[n % 4]], models: [])), at)
         }
         n -= links
