@@ -68,6 +68,18 @@ import Testing
         #expect(result.stderr.contains("line 2: vendor 'mercor' is already registered"), "\(result.stderr)")
         #expect(try await events(cli) == before)
 
+        // A response where no exposure exists at its time: the deployment is made after it.
+        let response = [
+            #"{"id":"\#(UUID().uuidString)","type":"ModelDeployed","data":{"deployment":"late-d","organization":"state-university","model":"gpt-5","workload":"w","criticality":"low"},"occurredAt":"2026-05-01T00:00:00Z"}"#,
+            #"{"id":"\#(UUID().uuidString)","type":"ExposureResponseRecorded","data":{"organization":"state-university","incident":"mercor-2026-03","deployment":"late-d","state":"acknowledged","owner":"ciso"},"occurredAt":"2026-04-20T00:00:00Z"}"#,
+        ]
+        try (response.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let responding = try cli.run(["import", path])
+        #expect(responding.stderr.contains(
+            "line 2: deployment 'late-d' is not exposed to incident 'mercor-2026-03' at 2026-04-20T00:00:00Z: nothing to respond to"),
+            "\(responding.stderr)")
+        #expect(try await events(cli) == before)
+
         let unknown = #"{"id":"\#(UUID().uuidString)","type":"InvestigationClosed","data":{"investigation":"nobody","outcome":"cleared"},"occurredAt":"2026-04-20T00:00:00Z"}"#
         try (unknown + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         let second = try cli.run(["import", path])

@@ -96,6 +96,7 @@ public struct Importer: Sendable {
                 }
                 summary.imported = lines.events
             } else if !empty {
+                rules.logFolded = false
                 try await batches(from: &lines, recordedAt: recordedAt, heads: &heads, rules: &rules, summary: &summary, connection)
             }
             summary.lines = lines.reader.lineNumber
@@ -257,6 +258,11 @@ private struct Lines {
 private struct Rules {
     var registry = Registry()
     var loaded = Set<String>()
+    /// The exposure fold, for the rule on responses: the file's lines as they are admitted, and the log's facts
+    /// once a response needs them (the fold does not care about order).
+    var chain = SupplyChain()
+    var logFolded = true
+    var admitted: Int64 = 0
 
     /// Folds the streams these lines touch (their own and those they name) that are not folded yet.
     mutating func load(_ lines: [Lines.Numbered], _ connection: PostgresConnection, logger: Logger) async throws {
@@ -266,18 +272,37 @@ private struct Rules {
                 wanted.append(stream.description)
             }
         }
-        guard !wanted.isEmpty else { return }
-        let rows = try await connection.query(
-            "\(unescaped: EventRow.select) WHERE stream_id = ANY(\(wanted)) ORDER BY stream_id, stream_version", logger: logger)
-        for try await row in rows { registry.apply(try EventRow.decode(row).0) }
+        if !wanted.isEmpty {
+            let rows = try await connection.query(
+                "\(unescaped: EventRow.select) WHERE stream_id = ANY(\(wanted)) ORDER BY stream_id, stream_version", logger: logger)
+            for try await row in rows { registry.apply(try EventRow.decode(row).0) }
+        }
+        let responds = lines.contains { if case .exposureResponseRecorded = $0.event.event { true } else { false } }
+        if responds, !logFolded {
+            let rows = try await connection.query(
+                "\(unescaped: EventRow.select) WHERE type <> 'InvestigationFindingRecorded' ORDER BY position", logger: logger)
+            for try await row in rows { chain.apply(try EventRow.decode(row).0) }
+            logFolded = true
+        }
     }
 
     /// Checks a line against everything before it, then adds it.
     mutating func admit(_ line: Lines.Numbered) throws(StoreError) {
-        do { try registry.check(line.event.event, at: line.event.occurredAt) } catch {
+        let (event, time) = (line.event.event, line.event.occurredAt)
+        do {
+            try registry.check(event, at: time)
+            if case .exposureResponseRecorded(let response) = event { try chain.check(response, at: time) }
+        } catch {
             throw .importRefused(line: line.number, reason: error.message)
         }
-        registry.apply(line.event.event, at: line.event.occurredAt)
+        registry.apply(event, at: time)
+        guard SupplyChain.folds(event) else { return }
+        // Stamped after everything the log holds, in file order, as the import will record them.
+        admitted += 1
+        chain.apply(RecordedEvent(
+            id: line.event.id, stream: line.event.stream, version: 0, position: Int64.max / 2 + admitted, event: event,
+            metadata: line.event.metadata ?? EventMetadata(actor: "import", source: "import"), occurredAt: time,
+            recordedAt: .now, hash: []))
     }
 }
 

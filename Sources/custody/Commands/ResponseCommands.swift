@@ -51,11 +51,7 @@ struct Respond: AsyncParsableCommand {
         try await Runner.record(recording, connection) { database, time in
             // Whether the exposure exists at that time is the fold's answer, so the log is read as of now.
             let chain = try await EventStore(database).supplyChain()
-            guard chain.hasDeployment(deploymentId) else { throw CustodyError.unknown(what: "deployment", id: deploymentId.rawValue) }
-            guard let exposure = chain.exposures(toIncident: incidentId, at: time).first(where: { $0.deployment == deploymentId }) else {
-                throw CustodyError.conflict(
-                    "deployment '\(deploymentId)' is not exposed to incident '\(incidentId)' at \(time): nothing to respond to")
-            }
+            let exposure = try chain.exposureToAnswer(deployment: deploymentId, incident: incidentId, at: time)
             return ExposureResponseRecorded(
                 organization: exposure.organization, incident: incidentId, deployment: byProvider ? nil : deploymentId,
                 provider: byProvider ? exposure.provider : nil, state: state, owner: owner, note: note,
