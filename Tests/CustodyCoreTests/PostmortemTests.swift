@@ -1,4 +1,5 @@
 @testable import CustodyCore
+import CustodyTestSupport
 import Testing
 
 @Suite struct PostmortemTests {
@@ -58,5 +59,45 @@ import Testing
 
     @Test func anUnknownIncidentHasNoPostmortem() {
         #expect(Postmortem.of(slug("nope"), events: log().events) == nil)
+    }
+
+    /// Random histories as the rules accept them (each fact checked against those before it, in log order, at its
+    /// own time): every one folds into postmortems with no negative interval, whose open windows are exactly the
+    /// deployments `exposure --incident` shows exposed now.
+    @Test(arguments: 0..<40) func anAcceptedHistorysPostmortemMissesNobody(seed: UInt64) throws {
+        var workload = RandomWorkload(seed: seed)
+        var registry = Registry()
+        var accepted: [RecordedEvent] = []
+        let recordedAt = workload.start.adding(seconds: workload.span + 86_400)
+        var proposed = (0..<3).flatMap { index in
+            [VendorRegistered(vendor: slug("v\(index)"), name: "V").event, ProviderRegistered(provider: slug("p\(index)"), name: "P").event]
+        }.map { ProposedEvent(event: $0, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start.adding(seconds: -86_400)) }
+        proposed += workload.proposed(count: 200 + Int(seed) * 40)
+        for event in proposed {
+            do { try registry.check(event.event, at: event.occurredAt) } catch { continue }
+            registry.apply(event.event, at: event.occurredAt)
+            accepted.append(RecordedEvent(
+                id: event.id, stream: event.event.stream, version: 1, position: Int64(accepted.count + 1), event: event.event,
+                metadata: event.metadata, occurredAt: event.occurredAt, recordedAt: recordedAt, hash: []))
+        }
+        var chain = SupplyChain()
+        chain.apply(accepted)
+        let now = recordedAt.adding(seconds: 86_400)
+        var windows = 0
+        for incident in chain.incidentIds {
+            let postmortem = try #require(Postmortem.of(incident, events: accepted))
+            #expect(postmortem.timeToDetectSeconds >= 0)
+            for window in postmortem.windows { #expect(window.to.map { $0 >= window.from } ?? true, "\(incident): \(window)") }
+            for item in postmortem.investigations {
+                #expect(item.toOpenSeconds >= 0 && (item.toCloseSeconds ?? 0) >= 0, "\(incident): \(item)")
+            }
+            for pause in postmortem.pauses { #expect(pause.afterBreachSeconds >= 0, "\(incident): \(pause)") }
+            let exposed = Set(chain.exposure(ofIncident: incident, at: now)?.exposures.filter(\.isCurrent).map(\.deployment) ?? [])
+            let open = Set(postmortem.windows.filter { $0.to == nil }.map(\.deployment))
+            #expect(open == exposed, "seed \(seed), \(incident)")
+            windows += postmortem.windows.count
+        }
+        #expect(accepted.count > 40, "the rules accepted only \(accepted.count) facts")
+        if seed == 0 { #expect(windows > 0, "no history exposed anything") }
     }
 }

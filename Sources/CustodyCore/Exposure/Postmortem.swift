@@ -103,6 +103,10 @@ extension Postmortem {
             case .modelDeployed(let e): return candidates.contains(e.deployment) && event.occurredAt >= breachTime
             case .deploymentSwitched(let e): return candidates.contains(e.deployment) && event.occurredAt >= breachTime
             case .deploymentRetired(let e): return candidates.contains(e.deployment) && event.occurredAt >= breachTime
+            // A link of the vendor's begun, ended or retracted after the breach widens or narrows its reach.
+            case .supplyLinkRecorded(let e): return e.vendor == report.vendor && event.occurredAt >= breachTime
+            case .supplyLinkEnded(let e): return e.vendor == report.vendor && event.occurredAt >= breachTime
+            case .supplyLinkRetracted(let e): return e.vendor == report.vendor && event.occurredAt >= breachTime
             default: return false
             }
         }.sorted { Stamp($0) < Stamp($1) }
@@ -150,7 +154,9 @@ extension Postmortem {
                 if before.paused != after.paused { notes.append("\(id): \(after.paused ? "provider paused the vendor" : "provider resumed")") }
                 return notes
             }
-            for id in entered { opened[id] = now[id]?.since ?? event.occurredAt }
+            // A window opens at the step where its deployment entered (the rule the Markdown states), not at the
+            // row's `since`: a correction dates that from the breach, while the timeline shows it when it was made.
+            for id in entered { opened[id] = event.occurredAt }
             for id in left {
                 if let row = previous[id], let from = opened.removeValue(forKey: id) {
                     windows.append(Window(deployment: id, organization: row.organization, model: row.model, provider: row.provider, from: from, to: event.occurredAt))
@@ -188,7 +194,8 @@ extension Postmortem {
         return Postmortem(
             incident: incident, vendor: report.vendor, summary: report.summary, severity: known?.severity ?? report.severity,
             occurredAt: breachTime, disclosedAt: report.disclosedAt, retracted: known == nil,
-            timeToDetectSeconds: seconds(breachTime, reportEvent.recordedAt),
+            // A breach may be stamped up to a minute ahead of its recording (clock skew): detection never precedes it.
+            timeToDetectSeconds: max(0, seconds(breachTime, reportEvent.recordedAt)),
             timeToDiscloseSeconds: report.disclosedAt.map { seconds(breachTime, $0) }, timeline: steps, pauses: pauses,
             investigations: investigations, windows: windows.sorted { ($0.from, $0.deployment) < ($1.from, $1.deployment) })
     }
@@ -242,6 +249,9 @@ extension Postmortem {
         case .incidentRetracted(let e): return "report retracted: \(e.reason)"
         case .modelDeployed(let e): return "\(e.organization) deployed \(e.deployment) on model \(e.model)"
         case .deploymentSwitched(let e): return "deployment \(e.deployment) switched to model \(e.model)"
+        case .supplyLinkRecorded(let e): return "\(e.vendor) began supplying \(e.provider)"
+        case .supplyLinkEnded(let e): return "\(e.vendor) stopped supplying \(e.provider)"
+        case .supplyLinkRetracted(let e): return "the link from \(e.vendor) to \(e.provider) was recorded by mistake: \(e.reason)"
         case .deploymentRetired(let e): return "deployment \(e.deployment) retired"
         case .exposureResponseRecorded(let e):
             let subject = e.deployment.map { "deployment \($0)" } ?? "every deployment on \(e.provider?.rawValue ?? "?")"
@@ -254,6 +264,14 @@ extension Postmortem {
 
 extension Postmortem {
     /// The report as Markdown.
+    /// How the timeline and the windows read corrections, stated in the report itself.
+    static let rule = """
+        Each step shows what the log, as known now, says was true at that moment, with one exception: a correction \
+        (a scope revision, a retraction, a supply link recorded by mistake) shows at the step that made it, because \
+        that is when it was believed. A window opens at the step where its deployment entered and closes at the step \
+        where it left, so both tables give the same dates (`custody exposure` dates a corrected row from the breach).
+        """
+
     public var markdown: String {
         var lines = [
             "# Postmortem: \(incident)", "",
@@ -272,7 +290,7 @@ extension Postmortem {
                 lines.append("| investigation \(item.investigation): closed \(outcome.rawValue) after | \(Self.duration(toClose)) |")
             }
         }
-        lines += ["", "## Timeline", "", "| occurred | recorded | by | event | exposure |", "|---|---|---|---|---|"]
+        lines += ["", "## Timeline", "", Self.rule, "", "| occurred | recorded | by | event | exposure |", "|---|---|---|---|---|"]
         for step in timeline {
             let effects = (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
                 + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")]) + step.changed
