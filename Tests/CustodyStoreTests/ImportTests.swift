@@ -120,6 +120,26 @@ import Testing
         }
     }
 
+    /// A restore's history must be consistent with itself: a log written around the rules (appended directly)
+    /// whose finding comes before its investigation was opened is refused at that line, and nothing is written.
+    @Test func aRestoreOfAnInconsistentHistoryIsRefused() async throws {
+        let lines = try await TestDatabase.with { database in
+            let store = EventStore(database)
+            _ = try await store.append([Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations(["inv"]))
+            _ = try await store.append([Fixture.proposed(InvestigationFindingRecorded(investigation: Fixture.slug("inv"), finding: "early"), at: "2025-12-10")])
+            return try await export(store, count: 5)
+        }
+        let path = try temporaryFile(lines)
+        try await TestDatabase.with { database in
+            await #expect(throws: StoreError.importRefused(
+                line: 5, reason: "investigation 'inv' was opened at 2025-12-15T00:00:00Z; a finding in it cannot be recorded at 2025-12-10T00:00:00Z")) {
+                try await Importer(database).importFile(at: path, metadata: metadata)
+            }
+            let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
+            #expect(written.isEmpty)
+        }
+    }
+
     @Test func anAlteredExportIsRefusedAsARestore() async throws {
         var lines = try await seededExport()
         lines[5] = lines[5].replacingOccurrences(of: "finding", with: "fiction")
