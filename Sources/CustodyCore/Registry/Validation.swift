@@ -48,6 +48,11 @@ extension Registry {
             try Self.notBefore(link.from, "the supply link from vendor '\(e.vendor)' to provider '\(e.provider)' began", time, "it cannot end")
         case .organizationRegistered(let e):
             try absent(organizations[e.organization] != nil, "organization", e.organization)
+            guard e.organization.rawValue != AccessScope.admin.description else {
+                throw .invalidValue(
+                    what: "organization id", value: e.organization.rawValue,
+                    accepted: "another id: 'admin' names the admin scope in token listings and the access log")
+            }
         case .modelDeployed(let e):
             try absent(deployments[e.deployment] != nil, "deployment", e.deployment)
             guard let registered = organizations[e.organization] else {

@@ -12,8 +12,12 @@ public struct TokenStore: Sendable {
     /// A stored token as listings show it: never its secret or hash.
     public struct Token: Sendable, Equatable, Codable {
         public var id: String
-        /// `admin`, or the organization's id.
+        /// `admin`, or the organization's id, as listings show it; `admin` and `organization` say which.
         public var scope: String
+        /// The scope, structured: an admin token has no organization, an organization's token is never admin,
+        /// whatever the organization's id.
+        public var admin: Bool
+        public var organization: String?
         public var label: String
         public var createdAt: Timestamp
         public var expiresAt: Timestamp?
@@ -21,7 +25,8 @@ public struct TokenStore: Sendable {
 
         /// Nil only for a row whose organization is not a valid id (never written by `create`).
         public var access: AccessScope? {
-            scope == "admin" ? .admin : (try? Slug(scope, what: "organization id")).map(AccessScope.organization)
+            if admin { return organization == nil ? .admin : nil }
+            return organization.flatMap { try? Slug($0, what: "organization id") }.map(AccessScope.organization)
         }
     }
 
@@ -66,9 +71,9 @@ public struct TokenStore: Sendable {
         let rows = try await database.query(
             "SELECT \(unescaped: Self.columns), secret_hash FROM custody_tokens WHERE id = \(token.id)")
         for try await row in rows {
-            let (id, scope, label, created, expires, revoked, hash) = try row.decode(
-                (String, String, String, Int64, Int64?, Int64?, ByteBuffer).self)
-            let stored = Self.token(id, scope, label, created, expires, revoked)
+            let (id, admin, organization, label, created, expires, revoked, hash) = try row.decode(
+                (String, Bool, String?, String, Int64, Int64?, Int64?, ByteBuffer).self)
+            let stored = Self.token(id, admin, organization, label, created, expires, revoked)
             guard token.matches(Array(buffer: hash)), stored.revokedAt == nil,
                 stored.expiresAt.map({ $0 > now }) ?? true, let access = stored.access
             else { return nil }
@@ -78,21 +83,23 @@ public struct TokenStore: Sendable {
     }
 
     private static let columns = """
-        id, COALESCE(organization, 'admin'), label, custody_micros(created_at), custody_micros(expires_at),
+        id, admin, organization, label, custody_micros(created_at), custody_micros(expires_at),
         custody_micros(revoked_at)
         """
 
     private static func decode(_ row: PostgresRow) throws -> Token {
-        let (id, scope, label, created, expires, revoked) = try row.decode(
-            (String, String, String, Int64, Int64?, Int64?).self)
-        return token(id, scope, label, created, expires, revoked)
+        let (id, admin, organization, label, created, expires, revoked) = try row.decode(
+            (String, Bool, String?, String, Int64, Int64?, Int64?).self)
+        return token(id, admin, organization, label, created, expires, revoked)
     }
 
     private static func token(
-        _ id: String, _ scope: String, _ label: String, _ created: Int64, _ expires: Int64?, _ revoked: Int64?
+        _ id: String, _ admin: Bool, _ organization: String?, _ label: String, _ created: Int64, _ expires: Int64?,
+        _ revoked: Int64?
     ) -> Token {
         Token(
-            id: id, scope: scope, label: label, createdAt: Timestamp(microseconds: created),
+            id: id, scope: admin ? "admin" : organization ?? "", admin: admin, organization: organization, label: label,
+            createdAt: Timestamp(microseconds: created),
             expiresAt: expires.map(Timestamp.init(microseconds:)), revokedAt: revoked.map(Timestamp.init(microseconds:)))
     }
 }
