@@ -50,6 +50,7 @@ let package = Package(
                 .embedInCode("008_read_model_swap.sql"),
                 .embedInCode("009_deployment_registry.sql"),
                 .embedInCode("010_consistent_appends.sql"),
+                .embedInCode("011_roles.sql"),
             ],
             swiftSettings: strict
         ),

@@ -27,5 +27,6 @@ public enum Migrations {
         Migration(
             version: 10, name: "consistent_appends",
             sql: String(decoding: PackageResources._10_consistent_appends_sql, as: UTF8.self)),
+        Migration(version: 11, name: "roles", sql: String(decoding: PackageResources._11_roles_sql, as: UTF8.self)),
     ]
 }
