@@ -1,0 +1,33 @@
+import CustodyCore
+import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// Each process runs with its own role, end to end through the binary (README, "Roles").
+@Suite struct RoleProcessTests {
+    func cli(_ owner: CLI, as role: String) throws -> CLI {
+        guard let url = owner.databaseURL else { throw ExampleScenario.Failed(description: "no database") }
+        return CLI(databaseURL: try DatabaseURL(url.text.replacingOccurrences(of: "://custody@", with: "://\(role)@")))
+    }
+
+    @Test func everyProcessWorksWithItsOwnRoleAndNoMore() async throws {
+        let owner = try await ExampleScenario.registry()
+        let writer = try cli(owner, as: "custody_writer")
+        try ExampleScenario.breach(writer)
+        let reader = try cli(owner, as: "custody_reader")
+        // The reader cannot record, the writer cannot keep the read models.
+        let refused = try reader.run(["vendor", "add", "x", "--name", "X"])
+        #expect(refused.status != 0 && refused.stderr.contains("permission denied"), "\(refused.stderr)")
+        let projector = try cli(owner, as: "custody_projector")
+        #expect(try projector.run(["projections", "rebuild"]).status != 0, "a rebuild swaps tables: the owner's work")
+        #expect(try owner.run(["projections", "rebuild"]).status == 0)
+        let answer = try reader.run(["exposure", "--org", "mercy-hospital", "--json"])
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(answer.stdout.contains("mh-triage"))
+        #expect(try reader.run(["verify"]).status == 0)
+        #expect(try reader.run(["postmortem", "mercor-2026-03"]).status == 0)
+        let recorded = try writer.run(["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+    }
+}
