@@ -51,6 +51,7 @@ let package = Package(
                 .embedInCode("009_deployment_registry.sql"),
                 .embedInCode("010_consistent_appends.sql"),
                 .embedInCode("011_roles.sql"),
+                .embedInCode("012_known_events.sql"),
             ],
             swiftSettings: strict
         ),

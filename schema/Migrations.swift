@@ -28,5 +28,6 @@ public enum Migrations {
             version: 10, name: "consistent_appends",
             sql: String(decoding: PackageResources._10_consistent_appends_sql, as: UTF8.self)),
         Migration(version: 11, name: "roles", sql: String(decoding: PackageResources._11_roles_sql, as: UTF8.self)),
+        Migration(version: 12, name: "known_events", sql: String(decoding: PackageResources._12_known_events_sql, as: UTF8.self)),
     ]
 }

@@ -42,7 +42,7 @@ import Testing
     func refuses(_ database: Database, _ statements: [String], role: String) async {
         for statement in statements {
             do {
-                try await database.query(PostgresQuery(unsafeSQL: statement))
+                for try await _ in try await database.query(PostgresQuery(unsafeSQL: statement)) {}
                 Issue.record("\(role) was allowed: \(statement)")
             } catch {
                 #expect("\(error)".contains("permission denied") || "\(error)".contains("must be owner"), "\(role): \(statement): \(error)")

@@ -159,6 +159,9 @@ public struct Database: Sendable {
             return StoreError.database(message)
         case "CU006":
             return StoreError.appendedTwiceInOneTransaction
+        case "23514" where info[.constraintName] == "custody_events_readable":
+            return StoreError.database(
+                "the log accepts only event types and schema versions this custody reads, with object data and metadata")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006":
             return StoreError.unavailable(message)
         case "3D000", "28000", "28P01":

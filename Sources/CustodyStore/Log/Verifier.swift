@@ -36,6 +36,9 @@ public struct Verifier: Sendable {
                             WHEN hash <> custody_event_hash(lag(hash) OVER w, event_id, stream_id, stream_version, type,
                                                             schema_version, data, metadata, occurred_at, recorded_at)
                                 THEN 'hash does not match the event and the previous link (the row was altered)'
+                            WHEN NOT custody_known_event(type, schema_version) OR jsonb_typeof(data) <> 'object'
+                                THEN 'a ' || type || ' of schema version ' || schema_version
+                                     || ' that no reader can read (unknown type or version, or data not an object)'
                             WHEN recorded_at < lag(recorded_at) OVER w
                                 THEN 'recorded at ' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                                      || ', before version ' || (stream_version - 1) || ' (record times never go back along a stream)'
