@@ -37,6 +37,12 @@ import Testing
             (["investigation", "open", "early-inv", "--incident", "mercor-2026-03", "--provider", "openai", "--at", "2026-03-01"],
              "breach 'mercor-2026-03' happened at 2026-03-27T00:00:00Z; investigation 'early-inv' cannot be opened at 2026-03-01T00:00:00Z"),
             (["vendor", "add", "ancient", "--name", "Ancient", "--at", "0000-01-01"], "a time in the years 1 to 9999"),
+            (["supply", "add", "--vendor", "mercor", "--provider", "meta", "--data", "rlhf", "--at", "2022-01-01"],
+             "vendor 'mercor' was registered at 2023-01-01T00:00:00Z; a supply link from vendor 'mercor' to provider 'meta' cannot begin at 2022-01-01T00:00:00Z"),
+            (["investigation", "finding", "openai-inv", "early", "--at", "2026-03-30"],
+             "investigation 'openai-inv' was opened at 2026-04-01T00:00:00Z; a finding in it cannot be recorded at 2026-03-30T00:00:00Z"),
+            (["deploy", "switch", "su-advising", "--model", "llama-4", "--at", "2025-08-15"],
+             "deployment 'su-advising' was made at 2025-09-01T00:00:00Z; it cannot be switched at 2025-08-15T00:00:00Z"),
         ]
         let before = try await events(cli)
         for (arguments, message) in refusals {

@@ -76,3 +76,19 @@ import Testing
         #expect(try JSONParser.parse(Array(value.jsonbText.utf8)) == value)
     }
 }
+
+/// What the parser refuses although some JSON parsers accept it (issue 14): each would be stored differently
+/// from what was written, or fail inside PostgreSQL without naming the line.
+@Suite struct HostileJSONTests {
+    @Test(arguments: [
+        #"{"id": 1, "id": 2}"#, #"{"a": 01}"#, #"{"a": -007}"#, #"{"a": "\u0000"}"#, #"{"\u0000": 1}"#,
+    ])
+    func isRefused(text: String) {
+        #expect(throws: CustodyError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test(arguments: [#"{"a": 0}"#, #"{"a": -0.5}"#, #"{"a": 10}"#, #"{"a": "\u0001"}"#])
+    func isAccepted(text: String) throws {
+        _ = try JSONParser.parse(Array(text.utf8))
+    }
+}

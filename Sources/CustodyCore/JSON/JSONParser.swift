@@ -69,7 +69,11 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try value(depth: depth + 1)
+            // Duplicate names are legal JSON with no agreed meaning ("last one wins" hides a forged `id` or
+            // `occurredAt` behind the first), so they are refused.
+            guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else {
+                throw failure("duplicate member name '\(CustodyError.printable(key))'")
+            }
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -113,6 +117,7 @@ public struct JSONParser {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         let digits = skipDigits()
         guard digits > 0 else { throw failure("expected a digit") }
+        guard digits == 1 || bytes[index - digits] != UInt8(ascii: "0") else { throw failure("a number with a leading zero") }
         var whole = true
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
@@ -186,6 +191,8 @@ public struct JSONParser {
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw failure("invalid \\u escape") }
+                // PostgreSQL's jsonb cannot hold NUL anywhere (a key, a value, metadata): refused here, with the line.
+                guard code != 0 else { throw failure("\\u0000 (NUL) cannot be stored") }
                 scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
             default:
                 throw failure("invalid escape")

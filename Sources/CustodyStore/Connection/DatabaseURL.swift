@@ -48,8 +48,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             }
         }
         self.text = text
-        username = user.removingPercentEncoding ?? user
-        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        // `user` and `password` are already percent-decoded: decoding again would turn `p%2541` into `pA`.
+        username = user
+        password = components.password
         self.database = database
         if let socketDirectory, socketDirectory.hasPrefix("/") {
             endpoint = .socket(path: socketDirectory + "/.s.PGSQL.\(port)")
@@ -59,11 +60,16 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.tls = tls
     }
 
-    /// The URL without its password, safe to print.
+    /// The URL without its password, safe to print: the password is masked as it is written in the URL
+    /// (percent-encoded), not as it is sent.
     public var description: String {
-        guard let password, !password.isEmpty else { return text }
-        return text.replacingOccurrences(of: ":" + password + "@", with: ":***@")
+        guard let components = URLComponents(string: text), let written = components.percentEncodedPassword, !written.isEmpty
+        else { return text }
+        return text.replacingOccurrences(of: ":" + written + "@", with: ":***@")
     }
+
+    /// The password as it is sent to the server (percent-decoded once); for tests.
+    var decodedPassword: String? { password }
 
     /// The same server with another database: tests make one database per suite.
     public func with(database name: String) throws(StoreError) -> DatabaseURL {

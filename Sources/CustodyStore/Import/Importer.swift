@@ -65,7 +65,10 @@ public struct Importer: Sendable {
             var futureIds = false
             for try await (isEmpty, nowMicros, future) in try await connection.query(
                 """
-                SELECT NOT EXISTS (SELECT 1 FROM custody_events), custody_micros(now()),
+                SELECT NOT EXISTS (SELECT 1 FROM custody_events),
+                       -- Taken after the lock, never before a time the log already holds: record times never go
+                       -- back along a stream, even when appends committed while this import waited for the lock.
+                       custody_micros(greatest(clock_timestamp(), (SELECT max(recorded_at) FROM custody_events))),
                        coalesce((SELECT xid FROM custody_events ORDER BY xid DESC LIMIT 1) >= pg_current_xact_id(), false)
                 """, logger: logger
             ).decode((Bool, Int64, Bool).self) {
