@@ -37,10 +37,10 @@ public enum APIServer {
         try await Database.with(url, logger: storeLogger, maximumConnections: configuration.poolSize) { database in
             let live = LiveState()
             let gate = DatabaseGate(deadline: configuration.databaseDeadline, telemetry: telemetry)
+            let authenticator = Authenticator(tokens: TokenStore(database), enabled: configuration.authenticate, database: gate)
             let endpoints = Endpoints(
                 database: database, live: live, cache: AnswerCache(), gate: gate, telemetry: telemetry,
-                replays: ReplayLimit(2), readyLag: configuration.readyLag)
-            let authenticator = Authenticator(tokens: TokenStore(database), enabled: configuration.authenticate, database: gate)
+                replays: ReplayLimit(2), readyLag: configuration.readyLag, authenticator: authenticator)
             if !configuration.authenticate {
                 logger.warning("authentication is OFF (--no-auth): every caller sees everything; use only for local demos")
             }
@@ -71,6 +71,8 @@ public enum APIServer {
         let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
         // Middleware first: Hummingbird wraps each route with the middleware added before it.
         router.add(middleware: MetricsMiddleware())
+        // Before the request logger: a refused token in the URL is never written to any log.
+        router.add(middleware: CredentialsInURLMiddleware(recorder: recorder))
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LimitsMiddleware())

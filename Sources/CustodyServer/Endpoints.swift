@@ -15,6 +15,8 @@ struct Endpoints: Sendable {
     let replays: ReplayLimit
     /// /ready fails when the read models are more than this many events behind.
     let readyLag: Int64
+    /// /ready is open, but names another session's transaction (pid, database, application) to admins only.
+    let authenticator: Authenticator
 
     // MARK: - Open routes
 
@@ -43,7 +45,13 @@ struct Endpoints: Sendable {
         let snapshot = live.snapshot
         if snapshot == nil { reasons.append("the log has not been folded yet" + (live.failure.map { ": \($0)" } ?? "")) }
         if let behind, behind > readyLag { reasons.append("the read models are \(behind) events behind (bound \(readyLag))") }
-        if let stall { reasons.append("\(heldBack) committed event(s) are held back by the \(stall)") }
+        // Who holds the horizon back (a pid, another database, an application) is for admins: /ready is open.
+        let caller = try? await authenticator.authenticate(request, .admin)
+        let admin = !authenticator.enabled || caller?.scope == .admin
+        if let stall {
+            reasons.append("\(heldBack) committed event(s) are held back by the "
+                + (admin ? "\(stall)" : "transaction open longest in the cluster (an admin token, or `custody projections status`, names it)"))
+        }
         if let behind { telemetry.projectionBehind.set(behind) }
         let document = JSONValue.object([
             "ready": .bool(reasons.isEmpty),
@@ -54,11 +62,15 @@ struct Endpoints: Sendable {
                 "behind": behind.map(JSONValue.integer) ?? .null,
                 "bound": .integer(readyLag),
                 "heldBack": .integer(heldBack),
-                "stalledBy": (try? stall.map { try EventCoding.value(of: $0) }) ?? .null,
+                "stalledBy": admin ? (try? stall.map { try EventCoding.value(of: $0) }) ?? .null : .null,
             ]),
             "reasons": .array(reasons.map(JSONValue.string)),
         ])
-        return try json(document.jsonbText, status: reasons.isEmpty ? .ok : .serviceUnavailable)
+        guard !reasons.isEmpty else { return try json(document.jsonbText) }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.retryAfter] = "5"
+        return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document.jsonbText + "\n")))
     }
 
     func metrics(_ request: Request, _ context: APIContext) async throws -> Response {

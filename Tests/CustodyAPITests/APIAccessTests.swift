@@ -82,6 +82,11 @@ import Testing
         #expect(listed.stdout.contains(id) && !listed.stdout.contains(token))
 
         #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: token).status == 200)
+        // A token in the URL is refused before anything logs the URL, and recorded without its query.
+        let inURL = try await api.get("/v1/organizations/mercy-hospital/exposure?access_token=\(token)")
+        #expect(inURL.status == 400)
+        #expect(inURL.problem?.detail.contains("Authorization header") == true, "\(inURL.text)")
+        #expect(try await api.get("/v1/organizations?x=\(token)").status == 400)
         #expect(try api.cli.run(["token", "revoke", id]).status == 0)
         let refused = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: token) { $0.status == 401 }
         #expect(refused.status == 401)
@@ -102,6 +107,10 @@ import Testing
             #expect(!api.server.log.contains(leak))
         }
         #expect(!created.stderr.contains(token) && !created.stderr.contains(expectedHash))
+        let accessLog = try api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout
+        let records = try EventCoding.decoder.decode([AccessRecord].self, from: Data(accessLog.utf8))
+        #expect(records.contains { $0.status == 400 && $0.path == "/v1/organizations/mercy-hospital/exposure" }, "\(accessLog)")
+        #expect(!accessLog.contains(secret))
     }
 
     @Test func everyErrorIsAProblemDocument() async throws {
@@ -149,6 +158,7 @@ import Testing
         #expect(try await http.get("/health").status == 200)
         let ready = try await http.get("/ready")
         #expect(ready.status == 503)
+        #expect(ready.header("retry-after") == "5")
         #expect(ready.text.contains("\"ready\": false"))
         let token = "custody_0123456789abcdef_" + String(repeating: "A", count: 43)
         let answer = try await http.get("/v1/organizations", headers: ["Authorization": "Bearer \(token)"])
