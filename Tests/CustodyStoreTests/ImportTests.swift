@@ -140,6 +140,38 @@ import Testing
         }
     }
 
+    /// A restore keeps only what this database could have written itself.
+    @Test func aRestoreRefusesPositionsAndRecordTimesNoLogCouldHold() async throws {
+        let lines = try await seededExport()
+        let last = lines.count - 1
+        let cases: [(Int, String, String)] = [
+            (last, #""position":\d+"#, #""position":9223372036854775807"#),
+            (last, #""position":\d+"#, #""position":1"#),
+            (last, #""recordedAt":"[^"]+""#, #""recordedAt":"2099-01-01T00:00:00Z""#),
+            (last, #""recordedAt":"[^"]+""#, #""recordedAt":"2020-01-01T00:00:00Z""#),
+        ]
+        for (index, pattern, replacement) in cases {
+            var altered = lines
+            altered[index] = altered[index].replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+            #expect(altered[index] != lines[index], "\(pattern) did not match")
+            let path = try temporaryFile(altered)
+            try await TestDatabase.with { database in
+                do {
+                    _ = try await Importer(database).importFile(at: path, metadata: metadata)
+                    Issue.record("restored: \(replacement)")
+                } catch let error as StoreError {
+                    if case .importRefused(let line, _) = error {
+                        #expect(line == index + 1, "\(error)")
+                    } else {
+                        Issue.record("\(error)")
+                    }
+                }
+                let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
+                #expect(written.isEmpty)
+            }
+        }
+    }
+
     @Test func anAlteredExportIsRefusedAsARestore() async throws {
         var lines = try await seededExport()
         lines[5] = lines[5].replacingOccurrences(of: "finding", with: "fiction")

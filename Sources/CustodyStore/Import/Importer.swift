@@ -123,6 +123,7 @@ public struct Importer: Sendable {
                     if restore {
                         guard let stored = line.event.stored else { throw NotARestore.signal }
                         let recorded = line.event.recorded(stored, metadata: line.event.metadata ?? defaultMetadata)
+                        try lines.checkRestored(recorded, number: line.number)
                         lines.checkChain(recorded, texts: texts, number: line.number)
                         try await rows.row(CopyRow.fields(recorded, texts: texts, position: stored.position))
                         heads.streams[recorded.stream.description] = (stored.version, stored.hash)
@@ -238,6 +239,32 @@ private struct Lines {
             return Numbered(number: number, event: parsed)
         }
         return nil
+    }
+
+    /// The highest position a restore may keep: far below the sequence's limit, so appends have room after it.
+    static let maximumPosition: Int64 = 1 << 53
+    private var lastPosition: Int64 = 0
+    private var lastRecorded: [String: Timestamp] = [:]
+
+    /// What a restore keeps must be a log this database could have written: positions increasing through the file
+    /// and leaving room for appends, record times not in the future and never going back along a stream.
+    mutating func checkRestored(_ recorded: RecordedEvent, number: Int) throws(StoreError) {
+        guard recorded.position > lastPosition else {
+            throw .importRefused(line: number, reason: "position \(recorded.position) does not follow position \(lastPosition) (positions increase through an export)")
+        }
+        guard recorded.position <= Self.maximumPosition else {
+            throw .importRefused(line: number, reason: "position \(recorded.position) is beyond \(Self.maximumPosition), leaving no room for appends")
+        }
+        guard recorded.recordedAt <= now.adding(seconds: 60) else {
+            throw .importRefused(line: number, reason: "recordedAt \(recorded.recordedAt) lies in the future")
+        }
+        let key = recorded.stream.description
+        if let previous = lastRecorded[key], recorded.recordedAt < previous {
+            throw .importRefused(
+                line: number, reason: "recordedAt \(recorded.recordedAt) is before \(previous), the time of the stream's version before (record times never go back along a stream)")
+        }
+        lastPosition = recorded.position
+        lastRecorded[key] = recorded.recordedAt
     }
 
     /// Checks an exported line against the chain of the lines before it.

@@ -39,6 +39,9 @@ public struct Verifier: Sendable {
                             WHEN NOT custody_known_event(type, schema_version) OR jsonb_typeof(data) <> 'object'
                                 THEN 'a ' || type || ' of schema version ' || schema_version
                                      || ' that no reader can read (unknown type or version, or data not an object)'
+                            WHEN position < lag(position) OVER w
+                                THEN 'at position ' || position || ', before version ' || (stream_version - 1)
+                                     || ' (positions must follow versions)'
                             WHEN recorded_at < lag(recorded_at) OVER w
                                 THEN 'recorded at ' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                                      || ', before version ' || (stream_version - 1) || ' (record times never go back along a stream)'
