@@ -57,4 +57,43 @@ import Testing
         #expect(refusedBinary.status == 1 && refusedBinary.stderr.contains("UTF-8"), "\(refusedBinary.stderr)")
         #expect(try cli.run(["events", "--json"]).lines.count == before + 1)
     }
+
+    /// `import -` spools standard input in a private file that is gone on every way out, a signal included; a
+    /// directory is refused by name.
+    @Test func standardInputIsSpooledAndAlwaysRemoved() async throws {
+        var cli = CLI(databaseURL: try await TestDatabase.create())
+        let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-spool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: spoolDirectory, withIntermediateDirectories: true)
+        cli.environment["TMPDIR"] = spoolDirectory.path
+        let directory = try cli.run(["import", spoolDirectory.path])
+        #expect(directory.status == 1 && directory.stderr.contains("is a directory"), "\(directory.stderr)")
+        let refused = try cli.run(["import", "-"], stdin: "{not json\n")
+        #expect(refused.status == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory.path).isEmpty, "the spool survived an error")
+
+        // Killed while standard input is still open: the spool is removed, the exit status says which signal.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["import", "-"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUSTODY_DATABASE_URL"] = cli.databaseURL?.text
+        environment["TMPDIR"] = spoolDirectory.path
+        process.environment = environment
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("{\"partial\": true}\n".utf8))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try FileManager.default.contentsOfDirectory(atPath: spoolDirectory.path).isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: spoolDirectory.path).isEmpty, "no spool was made")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + SIGTERM)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDirectory.path).isEmpty, "the spool survived SIGTERM")
+        try? input.fileHandleForWriting.close()
+    }
 }

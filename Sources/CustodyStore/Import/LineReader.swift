@@ -13,6 +13,10 @@ struct LineReader {
     static let maximumLineLength = 4 << 20
 
     init(path: String) throws(StoreError) {
+        var directory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &directory), directory.boolValue {
+            throw .configuration("\(path) is a directory: give a JSON Lines file (as `custody events --json` writes)")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .configuration("cannot read \(path): no such file, or not readable")
         }

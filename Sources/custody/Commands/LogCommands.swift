@@ -125,8 +125,10 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let path = try file == "-" ? spoolStandardInput() : file
-        defer { if file == "-" { try? FileManager.default.removeItem(atPath: path) } }
+        let spool = file == "-" ? try Spool() : nil
+        defer { spool?.remove() }
+        if let spool { try spool.fill(limit: Self.standardInputLimit) }
+        let path = spool?.path ?? file
         let who = actor ?? ProcessInfo.processInfo.environment["CUSTODY_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         let started = ContinuousClock.now
         let summary = try await Runner.run(connection) { database in
@@ -145,16 +147,54 @@ struct Import: AsyncParsableCommand {
         }
     }
 
-    /// Standard input is read twice (validate, then write), so it is spooled to a temporary file first.
-    private func spoolStandardInput() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl").path
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CommandFailure(message: "cannot write \(path)")
+    /// The most standard input is spooled: beyond it, give the file's path (nothing is buffered without bound).
+    static let standardInputLimit = 2 << 30
+}
+
+/// Standard input is read twice (validate, then write), so it is spooled to a temporary file first: bounded in
+/// size, and removed on every way out — a return, an error, or SIGINT, SIGTERM or SIGHUP.
+final class Spool: @unchecked Sendable {
+    let path: String
+    private var signals: [any DispatchSourceSignal] = []
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl").path
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure(message: "cannot create the spool file \(path) for standard input")
         }
+        let path = self.path
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                unlink(path)
+                exit(128 + number)
+            }
+            source.resume()
+            signals.append(source)
+        }
+    }
+
+    /// Copies standard input in, refusing more than `limit` bytes and a write the disk cannot take.
+    func fill(limit: Int) throws {
         guard let out = FileHandle(forWritingAtPath: path) else { throw CommandFailure(message: "cannot write \(path)") }
         defer { try? out.close() }
-        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
-        return path
+        var written = 0
+        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
+            written += chunk.count
+            guard written <= limit else {
+                throw CommandFailure(
+                    message: "standard input exceeds \(limit >> 30) GiB: give the file's path instead of -; nothing was imported")
+            }
+            do { try out.write(contentsOf: chunk) } catch {
+                throw CommandFailure(message: "cannot spool standard input to \(path) (\(error.localizedDescription)); nothing was imported")
+            }
+        }
+    }
+
+    func remove() {
+        for source in signals { source.cancel() }
+        unlink(path)
     }
 }
 
