@@ -22,6 +22,20 @@ import Testing
         let checked = try cli.run(["verify", "--seal", sealFile, "--trust", publicKey])
         #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
         #expect(checked.stdout.contains("log matches the seal: 19 event(s)"))
+        #expect(!checked.stdout.contains("NOT checked"))
+        let untrusted = try cli.run(["verify", "--seal", sealFile])
+        #expect(untrusted.status == 0 && untrusted.stdout.contains("the signer was NOT checked"), "\(untrusted.stdout)")
+
+        // The seal holds for an exact restore of the log into another database (positions, streams and content
+        // are kept; transaction ids are not).
+        let export = try cli.run(["events", "--json"])
+        #expect(export.status == 0)
+        let restoredCLI = CLI(databaseURL: try await TestDatabase.create())
+        let restore = try restoredCLI.run(["import", "-"], stdin: export.stdout)
+        #expect(restore.status == 0 && restore.stdout.contains("restored"), "\(restore.stdout) \(restore.stderr)")
+        let onRestore = try restoredCLI.run(["verify", "--seal", sealFile, "--trust", publicKey])
+        #expect(onRestore.status == 0 && onRestore.stdout.contains("log matches the seal: 19 event(s)"), "\(onRestore.stdout) \(onRestore.stderr)")
+
         let foreign = try cli.run(["verify", "--seal", sealFile, "--trust", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="])
         #expect(foreign.status == 1 && foreign.stderr.contains("signed by another key"))
         let text = try String(contentsOfFile: sealFile, encoding: .utf8)

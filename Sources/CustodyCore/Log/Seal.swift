@@ -1,15 +1,20 @@
 import Crypto
 import Foundation
 
-/// A signed digest of the whole log up to a cursor, which an auditor keeps outside the database.
+/// A signed digest of the whole log up to a position, which an auditor keeps outside the database.
 ///
 /// Per-stream hash chains cannot notice a whole stream deleted or a tail cut off (what is gone leaves no broken
-/// link). A seal can: it holds the number of events, a rolling SHA-256 over every event in log order (each
+/// link). A seal can: it holds the number of events, a rolling SHA-256 over every event in position order (each
 /// event's hash recomputed from its content, its position, stream and version), the rolling digest at the end
 /// of every block of 256 events (to say where the log first differs), and each stream's head. It is signed
 /// with Ed25519, so a seal cannot be forged by whoever can alter the database.
+///
+/// Everything it covers is what an exact restore (`events --json` | `import`) keeps, so a seal verifies against
+/// the restored log too. Format 1 (`custody-seal-1`) had a cursor of transaction ids, which a restore does not
+/// keep; such seals are still read and checked against the log they were made on.
 public struct Seal: Sendable, Equatable {
-    public static let format = "custody-seal-1"
+    public static let format = "custody-seal-2"
+    public static let formats = ["custody-seal-1", "custody-seal-2"]
     public static let blockSize = 256
 
     public struct Head: Sendable, Equatable {
@@ -17,6 +22,8 @@ public struct Seal: Sendable, Equatable {
         public var hash: [UInt8]
     }
 
+    public var format = Seal.format
+    /// Format 2: the newest position sealed. Format 1: a log cursor (transaction id and position).
     public var cursor: String
     public var events: Int64
     public var digest: [UInt8]
@@ -31,6 +38,9 @@ public struct Seal: Sendable, Equatable {
         var events: Int64 = 0
         var digest = [UInt8](repeating: 0, count: 32)
         var blocks: [[UInt8]] = []
+        /// The first and last position of each block, to name where a difference lies.
+        var blockPositions: [(first: Int64, last: Int64)] = []
+        var blockStart: Int64 = 0
         var streams: [String: Head] = [:]
 
         public init() {}
@@ -46,14 +56,18 @@ public struct Seal: Sendable, Equatable {
             withUnsafeBytes(of: event.version.bigEndian) { input += $0 }
             digest = Array(SHA256.hash(data: input))
             streams[event.stream.description] = Head(version: event.version, hash: hash)
+            if events % Int64(Seal.blockSize) == 0 { blockStart = event.position }
             events += 1
-            if events % Int64(Seal.blockSize) == 0 { blocks.append(digest) }
+            if events % Int64(Seal.blockSize) == 0 {
+                blocks.append(digest)
+                blockPositions.append((blockStart, event.position))
+            }
         }
 
         /// The seal of what was added, up to `cursor`, signed with `key`.
         public func seal(cursor: String, at time: Timestamp, key: Curve25519.Signing.PrivateKey) throws -> Seal {
             var seal = Seal(
-                cursor: cursor, events: events, digest: digest, blocks: blocks, streams: streams, sealedAt: time,
+                format: Seal.format, cursor: cursor, events: events, digest: digest, blocks: blocks, streams: streams, sealedAt: time,
                 publicKey: Array(key.publicKey.rawRepresentation), signature: [])
             seal.signature = Array(try key.signature(for: Data(seal.signedText.utf8)))
             return seal
@@ -84,9 +98,12 @@ public struct Seal: Sendable, Equatable {
             if digest != seal.digest {
                 let block = Array(zip(blocks, seal.blocks)).firstIndex { $0 != $1 } ?? min(blocks.count, seal.blocks.count)
                 let first = block * Seal.blockSize + 1
+                let positions = block < blockPositions.count
+                    ? "positions \(blockPositions[block].first) to \(blockPositions[block].last)"
+                    : "positions from \(blockStart) on"
                 found.append(
-                    "the log differs from the seal from event #\(first) to #\(first + Seal.blockSize - 1) in log order "
-                        + "(content, order or positions)")
+                    "the log differs from the seal from event #\(first) to #\(first + Seal.blockSize - 1) in position order, "
+                        + "\(positions) (content, order or positions)")
             }
             return found
         }
@@ -100,7 +117,7 @@ public struct Seal: Sendable, Equatable {
 
     func document(signature: Bool) -> JSONValue {
         var members: [String: JSONValue] = [
-            "format": .string(Self.format), "cursor": .string(cursor), "events": .integer(events),
+            "format": .string(format), "cursor": .string(cursor), "events": .integer(events),
             "digest": .string(ChainHash.hex(digest)), "blocks": .array(blocks.map { .string(ChainHash.hex($0)) }),
             "streams": .object(streams.mapValues { .object(["version": .integer($0.version), "hash": .string(ChainHash.hex($0.hash))]) }),
             "sealedAt": .string(sealedAt.description), "publicKey": .string(Data(publicKey).base64EncodedString()),
@@ -111,9 +128,9 @@ public struct Seal: Sendable, Equatable {
 
     /// Reads a seal file and checks its signature (and, when given, that it was signed by `trusted`).
     public init(parsing text: String, trusting trusted: [UInt8]? = nil) throws(CustodyError) {
-        guard case .object(let m) = try JSONParser.parse(Array(text.utf8)), case .string(Self.format)? = m["format"] else {
-            throw .malformedEvent("not a Custody seal (format \(Self.format))")
-        }
+        guard case .object(let m) = try JSONParser.parse(Array(text.utf8)), case .string(let format)? = m["format"],
+            Self.formats.contains(format)
+        else { throw .malformedEvent("not a Custody seal (formats \(Self.formats.joined(separator: ", ")))") }
         func string(_ key: String) throws(CustodyError) -> String {
             guard case .string(let value)? = m[key] else { throw .malformedEvent("seal: missing '\(key)'") }
             return value
@@ -137,7 +154,7 @@ public struct Seal: Sendable, Equatable {
             throw .malformedEvent("seal: the public key or signature is not base64")
         }
         self.init(
-            cursor: try string("cursor"), events: events, digest: try hex(try string("digest")), blocks: blocks, streams: streams,
+            format: format, cursor: try string("cursor"), events: events, digest: try hex(try string("digest")), blocks: blocks, streams: streams,
             sealedAt: try Timestamp(parsing: try string("sealedAt"), what: "sealedAt"), publicKey: Array(key), signature: Array(signature))
         if let trusted, trusted != publicKey { throw .conflict("the seal was signed by another key than the one trusted") }
         guard let verifier = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
@@ -146,10 +163,10 @@ public struct Seal: Sendable, Equatable {
     }
 
     init(
-        cursor: String, events: Int64, digest: [UInt8], blocks: [[UInt8]], streams: [String: Head], sealedAt: Timestamp,
-        publicKey: [UInt8], signature: [UInt8]
+        format: String, cursor: String, events: Int64, digest: [UInt8], blocks: [[UInt8]], streams: [String: Head],
+        sealedAt: Timestamp, publicKey: [UInt8], signature: [UInt8]
     ) {
-        (self.cursor, self.events, self.digest, self.blocks, self.streams) = (cursor, events, digest, blocks, streams)
+        (self.format, self.cursor, self.events, self.digest, self.blocks, self.streams) = (format, cursor, events, digest, blocks, streams)
         (self.sealedAt, self.publicKey, self.signature) = (sealedAt, publicKey, signature)
     }
 }

@@ -24,15 +24,15 @@ struct SealCommand: AsyncParsableCommand {
 
         func run() async throws {
             let privateKey = try SealKeys.read(key)
-            let (builder, cursor) = try await Runner.run(connection) { database in
+            let (builder, position) = try await Runner.run(connection) { database in
                 let store = EventStore(database)
                 try await store.waitForHorizon()
                 return try await store.sealBuilder()
             }
-            let seal = try builder.seal(cursor: cursor.description, at: .now, key: privateKey)
+            let seal = try builder.seal(cursor: String(position), at: .now, key: privateKey)
             if let out {
                 try Data((seal.json + "\n").utf8).write(to: URL(fileURLWithPath: out))
-                Runner.warn("sealed \(seal.events) event(s) up to \(cursor) into \(out); public key \(Data(seal.publicKey).base64EncodedString())")
+                Runner.warn("sealed \(seal.events) event(s) up to position \(position) into \(out); public key \(Data(seal.publicKey).base64EncodedString())")
             } else {
                 print(seal.json)
             }
@@ -71,7 +71,8 @@ enum SealCheck {
             throw CommandFailure(message: "cannot read the seal file \(file)")
         }
         let seal: Seal
-        let cursor: LogCursor
+        let cursor: LogCursor?
+        let position: Int64?
         do {
             let trusted = try trust.map { key throws(CustodyError) -> [UInt8] in
                 guard let bytes = Data(base64Encoded: key) else {
@@ -80,23 +81,36 @@ enum SealCheck {
                 return Array(bytes)
             }
             seal = try Seal(parsing: text, trusting: trusted)
-            cursor = try LogCursor(parsing: seal.cursor)
+            if seal.format == Seal.format {
+                guard let sealed = Int64(seal.cursor), sealed >= 0 else {
+                    throw CustodyError.malformedEvent("seal: the cursor is not a position")
+                }
+                (cursor, position) = (nil, sealed)
+            } else {
+                (cursor, position) = (try LogCursor(parsing: seal.cursor), nil)
+            }
         } catch let error as CustodyError {
             throw CommandFailure(message: "\(file): \(error.message)")
         }
         let builder = try await Runner.run(connection) { database in
             let store = EventStore(database)
             try await store.waitForHorizon()
-            return try await store.sealBuilder(upTo: cursor).0
+            if let position { return try await store.sealBuilder(through: position) }
+            return try await store.sealBuilder(upTo: cursor ?? .start)
         }
         let differences = builder.differences(from: seal)
         if connection.json {
             print(JSONValue.object([
                 "seal": .string(file), "cursor": .string(seal.cursor), "events": .integer(seal.events),
                 "intact": .bool(differences.isEmpty), "differences": .array(differences.map(JSONValue.string)),
+                "signerChecked": .bool(trust != nil), "publicKey": .string(Data(seal.publicKey).base64EncodedString()),
             ]).jsonbText)
         } else if differences.isEmpty {
-            print("log matches the seal: \(seal.events) event(s) up to \(seal.cursor), signed \(seal.sealedAt)")
+            print("log matches the seal: \(seal.events) event(s) up to \(seal.format == Seal.format ? "position " : "")\(seal.cursor), signed \(seal.sealedAt)")
+            if trust == nil {
+                print("the signer was NOT checked: the seal is signed by key \(Data(seal.publicKey).base64EncodedString()), "
+                    + "which is only its own claim; give --trust with the auditor's public key")
+            }
         } else {
             for difference in differences { print("differs: \(difference)") }
         }
