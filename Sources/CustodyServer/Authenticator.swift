@@ -82,6 +82,13 @@ struct DatabaseGate: Sendable {
             return result
         }
     }
+
+    /// Answers within the deadline whether the database answers at all: a replay (`known_at`, a postmortem) may
+    /// legitimately run longer than the deadline, but must not make a caller wait a minute for a database that
+    /// is down.
+    func reachable(_ database: Database) async throws {
+        try await run { for try await _ in try await database.query("SELECT 1") {} }
+    }
 }
 
 /// Refuses what a read-only API never needs: other methods, request bodies, very long URLs.

@@ -37,6 +37,7 @@ extension Endpoints {
     func chain(for question: Question, _ snapshot: LiveState.Snapshot) async throws -> SupplyChain {
         guard let knownAt = question.knownAt else { return snapshot.chain }
         let store = EventStore(database)
+        try await gate.reachable(database)
         return try await replays.run { try await store.supplyChain(knownAt: knownAt) }
     }
 
@@ -138,6 +139,7 @@ extension Endpoints {
         let scope = context.scope
         let store = EventStore(database)
         return try await answer(request, context, contentType: markdown ? "text/markdown; charset=utf-8" : "application/json") { [self] _ in
+            try await gate.reachable(database)
             let events = try await replays.run { try await store.postmortemEvents(of: id) }
             guard let postmortem = Postmortem.of(id, events: Self.visible(events, to: scope)) else {
                 throw Problem.notFound("incident", id.rawValue)

@@ -70,8 +70,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(error.status, title, detail, headers: error.headers)
         case let error as CustodyError:
             return .badRequest(error.message)
-        case StoreError.unavailable(let reason):
-            return .unavailable("the database is unavailable (\(reason)); try again shortly")
+        case StoreError.unavailable:
+            // The cause (a driver's error, with its internal type names) goes to the server log, not to the caller.
+            return .unavailable("the database is unavailable; try again shortly")
         case let error as StoreError:
             switch error {
             case .schemaBehind, .schemaAhead: return .unavailable(error.description)
