@@ -53,10 +53,15 @@ struct Answer: Sendable {
 
     private static func acceptsGzip(_ request: Request) -> Bool {
         guard let accepted = request.headers[.acceptEncoding] else { return false }
+        // RFC 9110: a coding is acceptable unless its weight is 0 (q=0, q=0.0, q=0.000, any case and spacing).
         return accepted.split(separator: ",").contains { part in
-            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.first == "gzip" else { return false }
-            return !fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let coding = fields.first, coding == "gzip" || coding == "x-gzip" else { return false }
+            let weight = fields.dropFirst().compactMap { field -> Double? in
+                let pair = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                return pair.count == 2 && pair[0] == "q" ? Double(pair[1]) : nil
+            }.first ?? 1
+            return weight > 0
         }
     }
 }

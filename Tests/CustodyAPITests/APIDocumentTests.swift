@@ -115,6 +115,12 @@ import Testing
         #expect(zipped.header("content-encoding") == "gzip")
         #expect(zipped.body.count < plain.body.count)
         #expect(try gunzip(zipped.body) == plain.body)
+        // A weight of zero refuses the coding, however it is written.
+        for refusal in ["gzip;q=0", "gzip; q=0.0", "GZIP;Q=0.000", "identity, gzip;q=0"] {
+            let answer = try await api.get("/v1/incidents/mercor-2026-03", headers: ["Accept-Encoding": refusal])
+            #expect(answer.header("content-encoding") == nil, "\(refusal)")
+        }
+        #expect(try await api.get("/v1/incidents/mercor-2026-03", headers: ["Accept-Encoding": "gzip;q=0.5"]).header("content-encoding") == "gzip")
         #expect(try await api.stop() == 0)
     }
 

@@ -140,6 +140,24 @@ import Testing
         }
     }
 
+    /// Metadata is checked like data and kept small; field names are bounded: each refused with its line.
+    @Test func oversizedMetadataAndBadFieldNamesAreRefusedWithTheirLine() async throws {
+        let actor = String(repeating: "a", count: 70_000)
+        let lines = [
+            #"{"id":"\#(UUID().uuidString)","type":"VendorRegistered","data":{"vendor":"a","name":"A"},"metadata":{"actor":"\#(actor)","source":"s"},"occurredAt":"2026-01-01"}"#,
+            #"{"id":"\#(UUID().uuidString)","type":"VendorRegistered","data":{"vendor":"a","name":"A"},"metadata":{"actor":"x","source":"s","correlationId":"\u0007"},"occurredAt":"2026-01-01"}"#,
+        ]
+        for line in lines {
+            let path = try temporaryFile([line])
+            try await TestDatabase.with { database in
+                await #expect(throws: StoreError.self) { try await Importer(database).importFile(at: path, metadata: metadata) }
+                let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
+                #expect(written.isEmpty)
+            }
+        }
+        #expect(throws: CustodyError.self) { try Registry.checkTexts(in: .object(["bad\u{1}name": .string("x")])) }
+    }
+
     /// A restore keeps only what this database could have written itself.
     @Test func aRestoreRefusesPositionsAndRecordTimesNoLogCouldHold() async throws {
         let lines = try await seededExport()

@@ -4,6 +4,28 @@ import Foundation
 extension Registry {
     /// Longest text a field may hold: long enough for any summary, short enough to keep rows and pages sane.
     public static let maximumTextLength = 1 << 20
+    /// Longest field name, and longest metadata (who recorded a fact, from where, correlation ids) as JSON text.
+    public static let maximumKeyLength = 256
+    public static let maximumMetadataLength = 64 << 10
+
+    /// Metadata is checked like data, and kept small: it says who recorded a fact, not what happened.
+    public static func checkMetadata(_ metadata: EventMetadata) throws(CustodyError) {
+        let json = metadata.json
+        try checkTexts(in: json)
+        // Names and ids are one line each: a control character in them is a forged or broken line in a log viewer.
+        if case .object(let members) = json {
+            for (key, value) in members {
+                guard case .string(let text) = value else { continue }
+                guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                    throw .invalidValue(what: "metadata \(key)", value: String(text.prefix(40)), accepted: "text without control characters")
+                }
+            }
+        }
+        let length = json.jsonbText.utf8.count
+        guard length <= maximumMetadataLength else {
+            throw .invalidValue(what: "metadata", value: String(json.jsonbText.prefix(40)), accepted: "at most \(maximumMetadataLength) bytes (this has \(length))")
+        }
+    }
 
     /// Refuses a fact that names unknown things, contradicts the record, or could not have happened at `time`
     /// given the timelines it depends on (docs/rules.md), with one line naming the bad value, or both facts and
@@ -236,7 +258,14 @@ extension Registry {
             case .array(let values):
                 for value in values { try walk(value, path) }
             case .object(let members):
-                for (key, value) in members { try walk(value, key) }
+                for (key, value) in members {
+                    guard key.utf8.count <= maximumKeyLength, !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                        throw .invalidValue(
+                            what: "field name", value: String(key.prefix(40)),
+                            accepted: "at most \(maximumKeyLength) bytes without control characters")
+                    }
+                    try walk(value, key)
+                }
             case .null, .bool, .integer, .number:
                 break
             }

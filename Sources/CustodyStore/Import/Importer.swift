@@ -226,6 +226,7 @@ private struct Lines {
             do {
                 parsed = try EventLine(parsing: line)
                 try Registry.checkTexts(in: parsed.data)
+                if let metadata = parsed.metadata { try Registry.checkMetadata(metadata) }
             } catch {
                 throw .importRefused(line: number, reason: error.message)
             }

@@ -188,6 +188,7 @@ public struct EventStore: Sendable {
                 if !timeGiven { proposed.occurredAt = stored.occurredAt }
             } else {
                 try registry.check(proposed.event, at: proposed.occurredAt)
+                try Registry.checkMetadata(proposed.metadata)
             }
             let current = versions[stream] ?? 0
             let expectation = expecting ?? (current == 0 ? .noStream : .exact(current))
