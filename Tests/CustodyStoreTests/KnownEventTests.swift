@@ -61,6 +61,13 @@ import Testing
                 """)
             let report = try await Verifier(database).verify()
             #expect(report.problems.first?.reason.contains("a NoSuchEvent of schema version 1 that no reader can read") == true, "\(report.problems)")
+            // A reader that meets it names it instead of failing silently.
+            do {
+                _ = try await EventStore(database).readLog(after: .start, limit: 10)
+                Issue.record("the unreadable event was read")
+            } catch {
+                #expect("\(error)".contains("the event at position 1 (stream vendor-odd, version 1, type NoSuchEvent"), "\(error)")
+            }
         }
     }
 }

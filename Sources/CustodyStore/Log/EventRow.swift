@@ -35,7 +35,13 @@ enum EventRow {
         let (id, streamText, version, position, type, schemaVersion, data, metadata, occurred, recorded, hash, xid) =
             try row.decode(
                 (UUID, String, Int64, Int64, String, Int32, String, String, Micros, Micros, ByteBuffer, Int64).self)
-        let event = try DomainEvent(type: type, schemaVersion: Int(schemaVersion), json: data.utf8)
+        // A reader that meets an event it cannot read names it, so nobody has to search the log for it.
+        let event: DomainEvent
+        do { event = try DomainEvent(type: type, schemaVersion: Int(schemaVersion), json: data.utf8) } catch {
+            throw CustodyError.malformedEvent(
+                "the event at position \(position) (stream \(streamText), version \(version), type \(type.prefix(80)), "
+                    + "schema version \(schemaVersion)) cannot be read: \(error.message); `custody verify` lists every such event")
+        }
         let stream = try StreamName(parsing: streamText)
         let meta: EventMetadata
         do {
