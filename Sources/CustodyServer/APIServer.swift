@@ -75,7 +75,7 @@ public enum APIServer {
         router.add(middleware: CredentialsInURLMiddleware(recorder: recorder))
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: LimitsMiddleware())
+        router.add(middleware: LimitsMiddleware(recorder: recorder))
         for route in APIRoutes.all {
             let handle = route.handle(endpoints)
             let access = route.access

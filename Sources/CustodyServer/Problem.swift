@@ -12,6 +12,15 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var title: String
     var detail: String
     var headers: HTTPFields = [:]
+    /// Thrown before any route ran, so no route recorded it in the access log.
+    var recordedHere = false
+
+    /// The same problem, marked as refused before any route ran.
+    var refusedBeforeRouting: Problem {
+        var marked = self
+        marked.recordedHere = true
+        return marked
+    }
 
     init(_ status: HTTPResponse.Status, _ title: String, _ detail: String, headers: HTTPFields = [:]) {
         (self.status, self.title, self.detail, self.headers) = (status, title, detail, headers)

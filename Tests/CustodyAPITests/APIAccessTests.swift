@@ -149,6 +149,12 @@ import Testing
         #expect(body.status == 413)
         #expect(try await api.get("/health", token: "").status == 200)
         #expect(try await api.stop() == 0)
+        // Refused before any route ran (405, 413, 414, no such route): in the access log all the same.
+        let records = try EventCoding.decoder.decode(
+            [AccessRecord].self, from: Data(try api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout.utf8))
+        for (status, path) in [(405, "/v1/incidents"), (413, "/v1/incidents"), (414, "/v1/incidents"), (404, "/v1/nowhere")] {
+            #expect(records.contains { $0.status == status && $0.path == path }, "\(status) \(path)")
+        }
     }
 
     @Test func aDatabaseThatIsDownGives503AndReadyFails() async throws {
