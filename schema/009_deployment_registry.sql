@@ -19,27 +19,4 @@ DELETE FROM custody_exposures;
 DELETE FROM custody_organization_views;
 DELETE FROM custody_projection_checkpoints;
 
--- The rebuild's swap (schema/008) now moves the three read models together.
-CREATE OR REPLACE FUNCTION custody_swap_read_models() RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    swapped text;
-    index record;
-BEGIN
-    FOREACH swapped IN ARRAY ARRAY['custody_exposures', 'custody_organization_views', 'custody_deployments'] LOOP
-        EXECUTE format('DROP TABLE %I', swapped);
-        EXECUTE format('ALTER TABLE %I RENAME TO %I', swapped || '_rebuild', swapped);
-        FOR index IN
-            SELECT c.relname AS name, a.attname AS first_column, i.indisprimary AS is_primary
-            FROM pg_index i
-            JOIN pg_class c ON c.oid = i.indexrelid
-            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-            WHERE i.indrelid = swapped::regclass
-        LOOP
-            EXECUTE format('ALTER INDEX %I RENAME TO %I', index.name,
-                CASE WHEN index.is_primary THEN swapped || '_pkey' ELSE swapped || '_' || index.first_column END);
-        END LOOP;
-    END LOOP;
-    GRANT SELECT, INSERT, UPDATE, DELETE ON custody_exposures, custody_organization_views, custody_deployments
-        TO custody_app;
-END;
-$$;
+-- The rebuild's swap moves this table with the other two from schema/011 on (which also grants it to each role).

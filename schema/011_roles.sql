@@ -48,7 +48,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON custody_projection_checkpoints, custody_
 GRANT SELECT, INSERT, DELETE ON custody_fold_snapshots TO custody_projector, custody_app;
 GRANT USAGE ON SEQUENCE custody_fold_snapshots_id_seq TO custody_projector, custody_app;
 
--- The rebuild's swap (schema/009) gives the new tables the grants of the old ones, for every role.
+-- The rebuild's swap (schema/008) moves the three read models together (custody_deployments is schema/009's) and
+-- gives the new tables the grants of the old ones, for every role.
 CREATE OR REPLACE FUNCTION custody_swap_read_models() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     swapped text;
