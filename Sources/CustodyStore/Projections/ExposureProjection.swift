@@ -304,6 +304,14 @@ public actor ExposureProjection {
         return nil
     }
 
+    /// Nil when the read models are current (checkpointed and no visible event left to apply); otherwise how many
+    /// events they are behind: whether a question may be answered from them.
+    public static func behind(_ database: Database) async throws -> Int64? {
+        let behind = try await lag(database)
+        guard behind == 0 else { return behind }
+        return try await checkpoint(database) == nil ? behind : nil
+    }
+
     /// How many visible events the projection has not applied yet.
     public static func lag(_ database: Database) async throws -> Int64 {
         let cursor = try await checkpoint(database)?.cursor ?? .start

@@ -39,8 +39,7 @@ struct ExposureCommand: AsyncParsableCommand {
             // Present views come from the read models when they are current; otherwise, and for the two clocks,
             // from the fold of the log, saying why.
             if present {
-                let behind = try await ExposureProjection.lag(database)
-                if behind == 0, try await ExposureProjection.checkpoint(database) != nil {
+                guard let behind = try await ExposureProjection.behind(database) else {
                     return try await Answer.stored(subject, database)
                 }
                 Runner.warn("the read models are \(behind) event(s) behind (is `custody projections run` running?); answering from the log")

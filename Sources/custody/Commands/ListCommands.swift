@@ -101,9 +101,7 @@ struct Deployments: AsyncParsableCommand {
         // From the read model when it is current; otherwise from the fold of the log, which gives the same entries.
         let stored = try await Runner.run(connection) { database -> [DeploymentEntry]?? in
             try await EventStore(database).waitForHorizon()
-            guard try await ExposureProjection.lag(database) == 0, try await ExposureProjection.checkpoint(database) != nil else {
-                return .none
-            }
+            guard try await ExposureProjection.behind(database) == nil else { return .none }
             return .some(try await ExposureProjection.deployments(database, of: organization))
         }
         let entries: [DeploymentEntry]
