@@ -68,9 +68,6 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         return text.replacingOccurrences(of: ":" + written + "@", with: ":***@")
     }
 
-    /// The password as it is sent to the server (percent-decoded once); for tests.
-    var decodedPassword: String? { password }
-
     /// The same server with another database: tests make one database per suite.
     public func with(database name: String) throws(StoreError) -> DatabaseURL {
         guard var components = URLComponents(string: text) else { throw .configuration("invalid database URL") }
