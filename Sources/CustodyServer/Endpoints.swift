@@ -31,11 +31,14 @@ struct Endpoints: Sendable {
         var behind: Int64?
         var stall: Horizon.Holder?
         var heldBack: Int64 = 0
+        var unreadable: String?
         do {
-            (behind, heldBack, stall) = try await gate.run { [self] in
+            (behind, heldBack, stall, unreadable) = try await gate.run { [self] in
                 try await Migrator(self.database).requireCurrent()
                 let horizon = try await EventStore(self.database).horizon()
-                return (try await ExposureProjection.lag(self.database), horizon.heldBack, horizon.isStalled() ? horizon.holder : nil)
+                let lag = try await ExposureProjection.lag(self.database)
+                let unreadable = lag > 0 ? try await ExposureProjection.unreadable(self.database) : nil
+                return (lag, horizon.heldBack, horizon.isStalled() ? horizon.holder : nil, unreadable)
             }
         } catch {
             let problem = ProblemMiddleware.problem(for: error)
@@ -45,6 +48,8 @@ struct Endpoints: Sendable {
         let snapshot = live.snapshot
         if snapshot == nil { reasons.append("the log has not been folded yet" + (live.failure.map { ": \($0)" } ?? "")) }
         if let behind, behind > readyLag { reasons.append("the read models are \(behind) events behind (bound \(readyLag))") }
+        // An event no reader can decode stops the projector for good, however few events it is behind.
+        if let unreadable { reasons.append("the projector cannot go on: \(unreadable)") }
         // Who holds the horizon back (a pid, another database, an application) is for admins: /ready is open.
         let caller = try? await authenticator.authenticate(request, .admin)
         let admin = !authenticator.enabled || caller?.scope == .admin

@@ -1,4 +1,5 @@
 import CustodyCore
+import CustodyStore
 import CustodyTestSupport
 import Foundation
 import Testing
@@ -55,5 +56,29 @@ import Testing
         #expect(text.contains("event: BreachReported"))
         // The response was finished properly (the last chunk), not cut off.
         #expect(text.hasSuffix("0\r\n\r\n"))
+    }
+
+    /// A projector stopped by an event it cannot decode is not "ready", however few events it is behind, and
+    /// `projections status` names the event (an event of a known type whose data lacks a field passes schema/012).
+    @Test func anUnreadableEventMakesTheServerUnreadyAndIsNamed() async throws {
+        let api = try await APIFixture.start()
+        guard let url = api.cli.databaseURL else { throw ExampleScenario.Failed(description: "no database") }
+        try await Database.with(url) { database in
+            try await database.query(
+                """
+                SELECT * FROM custody_append(ARRAY['vendor-odd'], ARRAY[-1::bigint], ARRAY[gen_random_uuid()],
+                    ARRAY['vendor-odd'], ARRAY['VendorRegistered'], ARRAY[1], ARRAY['{"vendor": "odd"}'],
+                    ARRAY['{"actor": "t", "source": "t"}'], ARRAY[custody_micros(now())])
+                """)
+        }
+        let ready = try await api.waitUntil("/ready", token: "") { $0.status == 503 }
+        #expect(ready.status == 503)
+        #expect(ready.text.contains("the projector cannot go on: the event at position"), "\(ready.text)")
+        #expect(ready.text.contains("stream vendor-odd, version 1, type VendorRegistered"), "\(ready.text)")
+        let status = try api.cli.run(["projections", "status"])
+        #expect(status.stdout.contains("stuck: the event at position") && status.stdout.contains("vendor-odd"), "\(status.stdout)")
+        let json = try api.cli.run(["projections", "status", "--json"])
+        #expect(json.stdout.contains(#""unreadable": "the event at position"#), "\(json.stdout)")
+        #expect(try await api.stop() == 0)
     }
 }

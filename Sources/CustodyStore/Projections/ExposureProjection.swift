@@ -312,6 +312,28 @@ public actor ExposureProjection {
         return try await checkpoint(database) == nil ? behind : nil
     }
 
+    /// The first event after the checkpoint that no reader can decode, named (position, stream, version, type),
+    /// or nil. A projector stops at such an event and retries for ever; this is how `/ready` and `projections
+    /// status` say so instead of only counting the events behind it. Reads at most one catch-up page.
+    public static func unreadable(_ database: Database, within events: Int = 5000) async throws -> String? {
+        let cursor = try await checkpoint(database)?.cursor ?? .start
+        let rows = try await database.query(
+            """
+            \(unescaped: EventRow.select)
+            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+              AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
+            ORDER BY xid, position LIMIT \(events)
+            """)
+        do {
+            for try await row in rows {
+                do { _ = try EventRow.decode(row) } catch CustodyError.malformedEvent(let reason) { return reason }
+            }
+        } catch {
+            throw Database.translate(error)
+        }
+        return nil
+    }
+
     /// How many visible events the projection has not applied yet.
     public static func lag(_ database: Database) async throws -> Int64 {
         let cursor = try await checkpoint(database)?.cursor ?? .start

@@ -72,12 +72,14 @@ struct Projections: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let (checkpoint, lag, horizon, leader) = try await Runner.run(connection) { database in
+            let (checkpoint, lag, horizon, leader, unreadable) = try await Runner.run(connection) { database in
                 let store = EventStore(database)
                 try await store.waitForHorizon(timeout: .seconds(1))
+                let lag = try await ExposureProjection.lag(database)
                 return (
-                    try await ExposureProjection.checkpoint(database), try await ExposureProjection.lag(database),
-                    try await store.horizon(), try await ExposureProjection.leader(database)
+                    try await ExposureProjection.checkpoint(database), lag,
+                    try await store.horizon(), try await ExposureProjection.leader(database),
+                    lag > 0 ? try await ExposureProjection.unreadable(database) : nil
                 )
             }
             let stall = horizon.isStalled() ? horizon.holder : nil
@@ -90,6 +92,7 @@ struct Projections: AsyncParsableCommand {
                     "behind": .integer(lag),
                     "heldBack": .integer(horizon.heldBack),
                     "stalledBy": try stall.map { try EventCoding.value(of: $0) } ?? .null,
+                    "unreadable": unreadable.map(JSONValue.string) ?? .null,
                     "leader": leader.map { .object(["pid": .integer(Int64($0.pid)), "since": .string($0.since.description)]) } ?? .null,
                 ])
                 print(document.jsonbText)
@@ -101,6 +104,9 @@ struct Projections: AsyncParsableCommand {
             if !connection.json {
                 print(leader.map { "led by the session of server process \($0.pid) (connected since \($0.since))" }
                     ?? "no process leads it now: run `custody projections run` or `custody serve`")
+            }
+            if let unreadable, !connection.json {
+                print("stuck: \(unreadable)")
             }
             if let stall, !connection.json {
                 print("stalled: \(horizon.heldBack) committed event(s) wait behind the \(stall); end it (pg_terminate_backend(\(stall.pid))) or let it finish")
