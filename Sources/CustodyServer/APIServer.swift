@@ -48,7 +48,7 @@ public enum APIServer {
             let router = router(endpoints, authenticator, recorder: recorder)
             let app = Application(
                 router: router,
-                server: .http1(configuration: .init(idleTimeout: configuration.idleTimeout)),
+                server: HTTP1ClosingChannel.builder(.init(idleTimeout: configuration.idleTimeout)),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody"),
                 onServerRunning: { channel in
                     listening(configuration.host, channel.localAddress?.port ?? configuration.port)

@@ -148,6 +148,14 @@ import Testing
         let body = try await api.server.http.get("/v1/incidents", headers: ["Authorization": "Bearer \(api.admin)"], body: "{}")
         #expect(body.status == 413)
         #expect(try await api.get("/health", token: "").status == 200)
+        // HTTP/1.0 closes after the response unless it asks for keep-alive; HTTP/1.1 stays open unless it asks to close.
+        let http = api.server.http
+        let plain = try await http.raw("GET /health HTTP/1.0\r\n\r\n", timeout: .seconds(5))
+        #expect(plain.closed && plain.text.contains("200 OK"), "\(plain.text)")
+        let kept = try await http.raw("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", timeout: .seconds(1))
+        #expect(!kept.closed && kept.text.contains("200 OK"), "\(kept.text)")
+        let persistent = try await http.raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n", timeout: .seconds(1))
+        #expect(!persistent.closed && persistent.text.contains("200 OK"), "\(persistent.text)")
         #expect(try await api.stop() == 0)
         // Refused before any route ran (405, 413, 414, no such route): in the access log all the same.
         let records = try EventCoding.decoder.decode(

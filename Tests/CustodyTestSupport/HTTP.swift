@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -49,6 +50,28 @@ public struct HTTP: Sendable {
             guard let first = try await group.next(), let text = first else { throw Malformed(description: "stream timed out") }
             return text
         }
+    }
+
+    /// Sends `request` as written (any version, any headers); returns what arrived and whether the server closed
+    /// the connection within `timeout`.
+    public func raw(_ request: String, timeout: Duration) async throws -> (text: String, closed: Bool) {
+        let received = NIOLockedValueBox<[UInt8]>([])
+        let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                _ = try await exchange(request) { bytes in
+                    received.withLockedValue { $0 = bytes }
+                    return false
+                }
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+        return (String(decoding: received.withLockedValue { $0 }, as: UTF8.self), closed)
     }
 
     private func request(_ path: String, headers: [String: String], method: String, body: String?) -> String {
