@@ -223,6 +223,22 @@ struct LogBuilder {
         #expect(!before.summary.singleProvider)
         #expect(chain.exposure(ofOrganization: slug("nobody"), at: now) == nil)
     }
+
+    /// Exact characters, as on every other path: a workload re-spelled in NFD is an update, the same spelling none.
+    @Test func anInventoryComparesWorkloadsByTheirExactCharacters() throws {
+        var log = LogBuilder.chain()
+        log.add(ModelDeployed(deployment: slug("uni-cafe"), organization: slug("uni"), model: slug("gpt-5"), workload: "caf\u{E9}", criticality: .low), at: "2025-10-01")
+        let chain = log.chain()
+        func plan(_ workload: String) throws -> [String] {
+            let inventory = Inventory(organization: slug("uni"), deployments: [
+                .init(id: slug("uni-gpt"), model: slug("gpt-5"), workload: "advising", criticality: .high, line: 1),
+                .init(id: slug("uni-cafe"), model: slug("gpt-5"), workload: workload, criticality: .low, line: 2),
+            ])
+            return try chain.plan(inventory, at: now, file: "f.yaml").changes.map { "\($0.action) \($0.deployment)" }
+        }
+        #expect(try plan("caf\u{E9}") == [])
+        #expect(try plan("cafe\u{301}") == ["update uni-cafe"])
+    }
 }
 
 /// Seeded shuffles: the same set of events, applied in any order, is the same state with the same answers.

@@ -69,6 +69,35 @@ import Testing
         }
     }
 
+    /// One Unicode rule on every path: a fact's text is its exact characters, as PostgreSQL stores them. A retry
+    /// of a stored event id whose text is a canonically equivalent re-spelling (NFD "Café") is a different fact,
+    /// for the importer exactly as for a recording command; only the exact spelling counts as already stored.
+    @Test func aReSpelledFactIsTheSameForImportAndRecord() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            let id = UUID()
+            let composed = "Caf\u{E9}", decomposed = "Cafe\u{301}"
+            #expect(composed == decomposed, "Swift's String equality is canonical equivalence: the trap")
+            _ = try await store.record(Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: composed), id: id))
+            func line(_ name: String) -> String {
+                #"{"id": "\#(id.uuidString.lowercased())", "type": "VendorRegistered", "schemaVersion": 1, "occurredAt": "2026-01-01T00:00:00Z", "#
+                    + #""data": {"vendor": "cafe", "name": "\#(name)"}, "metadata": {"actor": "test", "source": "import"}}"#
+            }
+            do {
+                _ = try await Importer(database).importFile(at: try temporaryFile([line(decomposed)]), metadata: metadata)
+                Issue.record("the import took a re-spelling for the stored fact")
+            } catch {
+                #expect("\(error)".contains("is already stored with different content"), "\(error)")
+            }
+            await #expect(throws: StoreError.conflictingEventId(id)) {
+                try await store.record(Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: decomposed), id: id))
+            }
+            let same = try await Importer(database).importFile(at: try temporaryFile([line(composed)]), metadata: metadata)
+            #expect(same.alreadyStored == 1 && same.imported == 0)
+            _ = try await store.record(Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: composed), id: id))
+        }
+    }
+
     @Test func aBadLineIsNamedAndNothingIsWritten() async throws {
         let good = EventLine.render(
             RecordedEvent(

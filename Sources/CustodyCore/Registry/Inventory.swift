@@ -69,7 +69,7 @@ extension SupplyChain {
                 changes.append(.init(action: "switch", deployment: declared.id, detail: "\(current.model) → \(declared.model)", line: declared.line))
                 events.append(.deploymentSwitched(DeploymentSwitched(deployment: declared.id, model: declared.model)))
             }
-            let workload = current.workload == declared.workload ? nil : declared.workload
+            let workload = current.workload.isSameText(as: declared.workload) ? nil : declared.workload
             let criticality = current.criticality == declared.criticality ? nil : declared.criticality
             if workload != nil || criticality != nil {
                 let detail = [workload.map { "workload '\(current.workload)' → '\($0)'" },

@@ -385,6 +385,12 @@ extension EventLine {
         var type: String
         var data: String
         var occurredAt: Int64
+
+        /// As PostgreSQL compares a recording command's retry of an id: exact text (see `isSameText`).
+        static func == (a: Fingerprint, b: Fingerprint) -> Bool {
+            a.stream.isSameText(as: b.stream) && a.type.isSameText(as: b.type) && a.data.isSameText(as: b.data)
+                && a.occurredAt == b.occurredAt
+        }
     }
 
     var fingerprint: Fingerprint {
