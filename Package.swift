@@ -52,6 +52,7 @@ let package = Package(
                 .embedInCode("010_consistent_appends.sql"),
                 .embedInCode("011_roles.sql"),
                 .embedInCode("012_known_events.sql"),
+                .embedInCode("013_derived_stream_heads.sql"),
             ],
             swiftSettings: strict
         ),

@@ -29,5 +29,6 @@ public enum Migrations {
             sql: String(decoding: PackageResources._10_consistent_appends_sql, as: UTF8.self)),
         Migration(version: 11, name: "roles", sql: String(decoding: PackageResources._11_roles_sql, as: UTF8.self)),
         Migration(version: 12, name: "known_events", sql: String(decoding: PackageResources._12_known_events_sql, as: UTF8.self)),
+        Migration(version: 13, name: "derived_stream_heads", sql: String(decoding: PackageResources._13_derived_stream_heads_sql, as: UTF8.self)),
     ]
 }

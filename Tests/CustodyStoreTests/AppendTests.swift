@@ -117,7 +117,7 @@ import Testing
             }
             for statement in [
                 "DELETE FROM custody_events", "UPDATE custody_events SET data = '{}'", "TRUNCATE custody_events",
-                "DELETE FROM custody_streams", "TRUNCATE custody_streams", "UPDATE custody_tokens SET admin = true",
+                "UPDATE custody_tokens SET admin = true",
                 "DELETE FROM custody_access_log",
             ] {
                 do {

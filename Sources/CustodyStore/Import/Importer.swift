@@ -103,7 +103,6 @@ public struct Importer: Sendable {
                 try await batches(from: &lines, recordedAt: recordedAt, heads: &heads, rules: &rules, summary: &summary, connection)
             }
             summary.lines = lines.reader.lineNumber
-            try await heads.save(connection, logger: logger)
             return summary
         }
 
@@ -126,7 +125,6 @@ public struct Importer: Sendable {
                         try lines.checkRestored(recorded, number: line.number)
                         lines.checkChain(recorded, texts: texts, number: line.number)
                         try await rows.row(CopyRow.fields(recorded, texts: texts, position: stored.position))
-                        heads.streams[recorded.stream.description] = (stored.version, stored.hash)
                     } else {
                         let recorded = heads.link(line.event, metadata: defaultMetadata, texts: texts, at: recordedAt)
                         try await rows.row(CopyRow.fields(recorded, texts: texts, position: nil))
@@ -337,7 +335,7 @@ private struct Rules {
     }
 }
 
-/// Where each stream the import touches stands: its version and last hash, loaded from the log where needed.
+/// Where each stream the import touches stands: its version and last hash, read from its last event where needed.
 private struct Heads {
     var streams: [String: (version: Int64, hash: [UInt8])] = [:]
 
@@ -356,25 +354,12 @@ private struct Heads {
         let missing = wanted.filter { streams[$0] == nil }
         guard !missing.isEmpty else { return }
         let rows = try await connection.query(
-            "SELECT stream_id, version, last_hash FROM custody_streams WHERE stream_id = ANY(\(Array(missing)))", logger: logger)
+            """
+            SELECT DISTINCT ON (stream_id) stream_id, stream_version, hash FROM custody_events
+            WHERE stream_id = ANY(\(Array(missing))) ORDER BY stream_id, stream_version DESC
+            """, logger: logger)
         for try await (stream, version, hash) in rows.decode((String, Int64, ByteBuffer).self) {
             streams[stream] = (version, Array(buffer: hash))
-        }
-    }
-
-    func save(_ connection: PostgresConnection, logger: Logger) async throws {
-        let entries = Array(streams)
-        for start in stride(from: 0, to: entries.count, by: Importer.batchSize) {
-            let slice = entries[start..<min(start + Importer.batchSize, entries.count)]
-            let names = slice.map(\.key)
-            let versions = slice.map(\.value.version)
-            let hashes = slice.map { ChainHash.hex($0.value.hash) }
-            try await connection.query(
-                """
-                INSERT INTO custody_streams (stream_id, version, last_hash)
-                SELECT s, v, decode(h, 'hex') FROM unnest(\(names)::text[], \(versions)::bigint[], \(hashes)::text[]) AS x(s, v, h)
-                ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash
-                """, logger: logger)
         }
     }
 }

@@ -547,7 +547,7 @@ extension ExposureProjection {
         var rows: [Exposure] = []
         for try await text in try await database.query(
             """
-            SELECT NULL::text FROM custody_streams WHERE stream_id = \(stream)
+            (SELECT NULL::text FROM custody_events WHERE stream_id = \(stream) LIMIT 1)
             UNION ALL
             SELECT document::text FROM custody_exposures
             WHERE \(unescaped: subject.rawValue) = \(id.rawValue) AND (is_current OR \(every))
