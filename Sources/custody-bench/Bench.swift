@@ -8,7 +8,7 @@ import Synchronization
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self, Throughput.self])
+        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self, Throughput.self, Parse.self])
 
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -34,7 +34,7 @@ struct Bench: AsyncParsableCommand {
                             while ContinuousClock.now < deadline {
                                 let stream = try Slug("w\(writer)-s\(generator.next() % UInt64(streams))")
                                 let event = ProposedEvent(
-                                    event: .investigationFindingRecorded(InvestigationFindingRecorded(investigation: stream, finding: payload)),
+                                    id: UUID(), event: .investigationFindingRecorded(InvestigationFindingRecorded(investigation: stream, finding: payload)),
                                     metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
                                 _ = try await store.append([event])
                                 count += 1
@@ -64,13 +64,7 @@ struct Bench: AsyncParsableCommand {
             var scenario = Scenario(seed: seed)
             var buffer = ""
             for index in 0..<events {
-                let (event, at) = scenario.next(index)
-                let line = JSONValue.object([
-                    "id": .string(scenario.uuid().uuidString.lowercased()), "type": .string(event.type),
-                    "data": event.data, "occurredAt": .string(at.description),
-                    "metadata": .object(["actor": .string("generator"), "source": .string("bench")]),
-                ]).jsonbText
-                buffer += line + "\n"
+                buffer += scenario.line(index) + "\n"
                 if buffer.utf8.count > 1 << 20 {
                     handle.write(Data(buffer.utf8))
                     buffer = ""
@@ -100,8 +94,7 @@ extension Bench {
             let started = ContinuousClock.now
             var chain = SupplyChain()
             chain.apply(recorded)
-            let elapsed = ContinuousClock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).seconds
             print(String(format: "%.1f", Double(events) / seconds))
         }
     }
@@ -129,7 +122,7 @@ extension Bench {
                 // A running projector has taken the lead and is listening before anyone appends: one fact, not
                 // measured, waits for both.
                 let warm = committed.withLock { $0 }
-                _ = try await store.append([ProposedEvent(event: try world.next(.finding, 0), metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)])
+                _ = try await store.append([ProposedEvent(id: UUID(), event: try world.next(.finding, 0), metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)])
                 while committed.withLock({ $0 }) <= warm { try await Task.sleep(for: .milliseconds(1)) }
                 try await Task.sleep(for: .seconds(1))
                 var report: [String: [String: Double]] = [:]
@@ -139,7 +132,7 @@ extension Bench {
                         let event = try world.next(kind, index)
                         let before = committed.withLock { $0 }
                         let started = ContinuousClock.now
-                        _ = try await store.append([ProposedEvent(event: event, metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)])
+                        _ = try await store.append([ProposedEvent(id: UUID(), event: event, metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)])
                         while committed.withLock({ $0 }) <= before { try await Task.sleep(for: .microseconds(100)) }
                         latencies.append(milliseconds(ContinuousClock.now - started))
                     }
@@ -169,7 +162,7 @@ extension Bench {
                 var batch: [ProposedEvent] = []
                 for index in 0..<count {
                     let kind = LiveWorld.Kind.mix[index % LiveWorld.Kind.mix.count]
-                    batch.append(ProposedEvent(event: try world.next(kind, index), metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now))
+                    batch.append(ProposedEvent(id: UUID(), event: try world.next(kind, index), metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now))
                 }
                 let before = committed.withLock { $0 }
                 // The batch commits as one import would, then the projector (already following) applies it.
@@ -202,7 +195,7 @@ enum LiveProjector {
 }
 
 func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    duration.seconds * 1000
 }
 
 /// New facts about the generated world (`Scenario`), of each kind whose cost the read models feel differently.
@@ -303,6 +296,16 @@ struct Scenario {
     func slug(_ text: String) -> Slug { (try? Slug(text)) ?? Slug.fallback }
 
     mutating func pick(_ count: Int) -> Int { Int(random.next() % UInt64(count)) }
+
+    /// The `index`th event as a line of `custody import`'s input.
+    mutating func line(_ index: Int) -> String {
+        let (event, at) = next(index)
+        return JSONValue.object([
+            "id": .string(uuid().uuidString.lowercased()), "type": .string(event.type),
+            "data": event.data, "occurredAt": .string(at.description),
+            "metadata": .object(["actor": .string("generator"), "source": .string("bench")]),
+        ]).jsonbText
+    }
 
     mutating func next(_ index: Int) -> (DomainEvent, Timestamp) {
         let at = start.adding(seconds: Int64(index) * 30)

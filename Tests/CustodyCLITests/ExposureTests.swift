@@ -13,7 +13,7 @@ import Testing
     func organization(_ cli: CLI, _ id: String, _ extra: [String] = []) throws -> OrganizationExposure {
         let result = try cli.run(["exposure", "--org", id, "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
-        return try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
+        return try EventCoding.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
     }
 
     func rows(_ document: OrganizationExposure) -> [String] {
@@ -48,7 +48,7 @@ import Testing
         ])
         #expect(rows(try organization(cli, "state-university")) == ["su-advising/openai/mercor/confirmed/paused:false"])
         let blast = try cli.run(["exposure", "--incident", "mercor-2026-03", "--json"])
-        let radius = try EventCoding.decoder.decode(ExposureList.self, from: Data(blast.stdout.utf8))
+        let radius = try EventCoding.decode(ExposureList.self, from: Data(blast.stdout.utf8))
         #expect(radius.exposures.map(\.deployment.rawValue) == ["mh-triage", "su-advising", "ca-records", "su-research"])
         #expect(radius.exposures.last?.status == .cleared)
     }
@@ -61,7 +61,7 @@ import Testing
         #expect(markdown.stdout.hasPrefix("# Postmortem: mercor-2026-03"))
         #expect(markdown.stdout.contains("| time to pause: meta | 5d 0h |"))
         let json = try cli.run(["postmortem", "mercor-2026-03", "--json"])
-        let postmortem = try EventCoding.decoder.decode(Postmortem.self, from: Data(json.stdout.utf8))
+        let postmortem = try EventCoding.decode(Postmortem.self, from: Data(json.stdout.utf8))
         #expect(postmortem.timeline.count == 3)
         #expect(postmortem.windows.count == 4)
         let unknown = try cli.run(["postmortem", "nope"])
@@ -74,10 +74,10 @@ import Testing
         try breach(cli)
         try record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
         let result = try cli.run(["diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json"])
-        let appeared = try EventCoding.decoder.decode(ExposureDiff.self, from: Data(result.stdout.utf8))
+        let appeared = try EventCoding.decode(ExposureDiff.self, from: Data(result.stdout.utf8))
         #expect(appeared.appeared.map(\.deployment.rawValue).sorted() == ["su-advising", "su-research"])
         let later = try cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21", "--json"])
-        let closed = try EventCoding.decoder.decode(ExposureDiff.self, from: Data(later.stdout.utf8))
+        let closed = try EventCoding.decode(ExposureDiff.self, from: Data(later.stdout.utf8))
         #expect(closed.disappeared.map(\.deployment.rawValue).sorted() == ["mh-triage", "su-advising"])
         #expect(closed.appeared.isEmpty)
         let human = try cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21"])
@@ -114,7 +114,7 @@ import Testing
         let cli = try await scenario()
         try breach(cli)
         let model = try cli.run(["exposure", "--model", "gpt-5", "--json"])
-        let document = try EventCoding.decoder.decode(ExposureList.self, from: Data(model.stdout.utf8))
+        let document = try EventCoding.decode(ExposureList.self, from: Data(model.stdout.utf8))
         #expect(Set(document.exposures.map(\.organization.rawValue)) == ["mercy-hospital", "state-university"])
         let human = try cli.run(["exposure", "--deployment", "ca-records"])
         #expect(human.status == 0)

@@ -9,7 +9,7 @@ import Testing
     func organization(_ cli: CLI, _ id: String, _ extra: [String] = []) throws -> OrganizationExposure {
         let result = try cli.run(["exposure", "--org", id, "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
-        return try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
+        return try EventCoding.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
     }
 
     func row(_ document: OrganizationExposure, _ deployment: String) -> Exposure? {
@@ -93,7 +93,7 @@ import Testing
         #expect(try respond(cli, "su-advising", "acknowledged", ["--at", "2026-04-03"]).status == 0)
         #expect(try respond(cli, "su-advising", "mitigated", ["--at", "2026-04-10"]).status == 0)
         let result = try cli.run(["postmortem", "mercor-2026-03", "--json"])
-        let postmortem = try EventCoding.decoder.decode(Postmortem.self, from: Data(result.stdout.utf8))
+        let postmortem = try EventCoding.decode(Postmortem.self, from: Data(result.stdout.utf8))
         let window = try #require(postmortem.windows.first { $0.deployment.rawValue == "su-advising" })
         #expect(window.acknowledgedAfterSeconds == Int64(7 * 86_400))
         #expect(window.mitigatedAfterSeconds == Int64(14 * 86_400))
@@ -117,7 +117,7 @@ import Testing
         try ExampleScenario.record(cli, [["deploy", "switch", "su-research", "--model", "gpt-5", "--at", "2026-04-07"]])
         let back = try #require(row(try organization(cli, "state-university"), "su-research"))
         #expect(back.model.rawValue == "gpt-5" && back.since.description == "2026-04-07T00:00:00Z")
-        let postmortem = try EventCoding.decoder.decode(
+        let postmortem = try EventCoding.decode(
             Postmortem.self, from: Data(try cli.run(["postmortem", "mercor-2026-03", "--json"]).stdout.utf8))
         let windows = postmortem.windows.filter { $0.deployment.rawValue == "su-research" }
         #expect(windows.first?.to?.description == "2026-04-05T00:00:00Z")
@@ -162,17 +162,17 @@ import Testing
         let before = try cli.run(["events", "--json"]).lines.count
         let asked = try cli.run(["whatif", "--vendor", "mercor", "--data", "rlhf", "--json"])
         #expect(asked.status == 0, "\(asked.stderr)")
-        let hypothetical = try EventCoding.decoder.decode(ExposureList.self, from: Data(asked.stdout.utf8))
+        let hypothetical = try EventCoding.decode(ExposureList.self, from: Data(asked.stdout.utf8))
         #expect(try cli.run(["events", "--json"]).lines.count == before, "what-if wrote to the log")
         #expect(!hypothetical.exposures.isEmpty)
         try ExampleScenario.record(cli, [["breach", "report", "real", "--vendor", "mercor", "--data", "rlhf", "--severity", "high", "--summary", "s"]])
-        let recorded = try EventCoding.decoder.decode(
+        let recorded = try EventCoding.decode(
             ExposureList.self, from: Data(try cli.run(["exposure", "--incident", "real", "--json"]).stdout.utf8))
         func shape(_ rows: [Exposure]) -> [String] {
             rows.map { "\($0.organization)/\($0.deployment)/\($0.model)/\($0.provider)/\($0.vendor)/\($0.status)/\($0.severity)/\($0.dataKinds)" }
         }
         #expect(shape(hypothetical.exposures) == shape(recorded.exposures))
-        let scoped = try EventCoding.decoder.decode(
+        let scoped = try EventCoding.decode(
             ExposureList.self, from: Data(try cli.run(["whatif", "--vendor", "mercor", "--org", "civic-agency", "--json"]).stdout.utf8))
         #expect(scoped.exposures.map(\.deployment.rawValue) == ["ca-records"])
         let unknown = try cli.run(["whatif", "--vendor", "nobody"])
@@ -182,12 +182,12 @@ import Testing
     @Test func concentrationRanksSystemicVendorsFirst() async throws {
         let cli = try await ExampleScenario.registry()
         let result = try cli.run(["concentration", "--json"])
-        let document = try EventCoding.decoder.decode(Concentration.self, from: Data(result.stdout.utf8))
+        let document = try EventCoding.decode(Concentration.self, from: Data(result.stdout.utf8))
         #expect(document.vendors.map { "\($0.id):\($0.organizations):\($0.deployments)" } == ["mercor:3:4", "scale-ai:2:2"])
         #expect(document.providers.first.map { "\($0.id):\($0.organizations)" } == "openai:2")
         #expect(document.organizations.first { $0.id.rawValue == "mercy-hospital" }?.singleProvider == true)
         #expect(document.organizations.first { $0.id.rawValue == "state-university" }?.providers.count == 2)
-        let one = try EventCoding.decoder.decode(
+        let one = try EventCoding.decode(
             Concentration.self, from: Data(try cli.run(["concentration", "--org", "civic-agency", "--json"]).stdout.utf8))
         #expect(one.organizations.map(\.id.rawValue) == ["civic-agency"])
         #expect(one.vendors.map(\.id.rawValue) == ["mercor"])

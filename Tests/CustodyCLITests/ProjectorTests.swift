@@ -113,8 +113,8 @@ import Testing
         #expect(status.stdout.contains("\"behind\": 0"))
         let current = try cli.run(["exposure", "--org", "org-1", "--json"])
         #expect(current.stderr.isEmpty)
-        let fromTables = try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(current.stdout.utf8))
-        let fromLog = try EventCoding.decoder.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))
+        let fromTables = try EventCoding.decode(OrganizationExposure.self, from: Data(current.stdout.utf8))
+        let fromLog = try EventCoding.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))
         #expect(fromTables.exposures == fromLog.exposures)
         #expect(fromTables.summary == fromLog.summary)
     }
@@ -132,14 +132,14 @@ import Testing
         for question in questions {
             let answer = try cli.run(["exposure"] + question + ["--json"])
             #expect(answer.stderr.contains("event(s) behind"))
-            fromLog.append(try EventCoding.decoder.decode(ExposureList.self, from: Data(answer.stdout.utf8)))
+            fromLog.append(try EventCoding.decode(ExposureList.self, from: Data(answer.stdout.utf8)))
         }
         #expect(fromLog.map(\.exposures.count).reduce(0, +) > 5)
         #expect(try cli.run(["projections", "rebuild"]).status == 0)
         for (question, folded) in zip(questions, fromLog) {
             let answer = try cli.run(["exposure"] + question + ["--json"])
             #expect(answer.stderr.isEmpty, "\(question) was not answered from the read models")
-            let stored = try EventCoding.decoder.decode(ExposureList.self, from: Data(answer.stdout.utf8))
+            let stored = try EventCoding.decode(ExposureList.self, from: Data(answer.stdout.utf8))
             #expect(stored.exposures == folded.exposures, "\(question)")
             #expect(stored.subject == folded.subject)
         }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import CustodyCore
 import CustodyTestSupport
 import Testing
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func intervalsAreMeasuredFromTheBreach() throws {
-        let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events))
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events, now: .now))
         #expect(postmortem.timeToDetectSeconds == 2 * 86_400 + 12 * 3600)
         #expect(postmortem.timeToDiscloseSeconds == Int64(4 * 86_400))
         #expect(postmortem.pauses.map(\.provider) == [slug("meta")])
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func eachStepSaysWhoEnteredOrLeftExposure() throws {
-        let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events))
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events, now: .now))
         #expect(postmortem.timeline.map(\.type) == ["BreachReported", "VendorPaused", "InvestigationOpened", "InvestigationClosed"])
         #expect(postmortem.timeline[0].entered == [slug("h-llama4"), slug("uni-gpt")])
         #expect(postmortem.timeline[1].changed == ["h-llama4: provider paused the vendor"])
@@ -48,17 +49,17 @@ import Testing
         log.add(ModelRegistered(model: slug("small"), name: "Small", provider: slug("mistral"), openWeights: true), at: "2025-01-01")
         log.add(ModelDeployed(deployment: slug("h-small"), organization: slug("hospital"), model: slug("small"), workload: "w", criticality: .low), at: "2026-05-02")
         log.add(DeploymentRetired(deployment: slug("h-small")), at: "2026-05-03")
-        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events))
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events, now: .now))
         let step = try #require(postmortem.timeline.first { $0.type == "ModelDeployed" })
         #expect(step.entered == [slug("h-late")])
         #expect(postmortem.timeline.filter { $0.type == "ModelDeployed" || $0.type == "DeploymentRetired" }.count == 1)
         let window = try #require(postmortem.windows.first { $0.deployment == slug("h-late") })
         #expect(window.from == LogBuilder.time("2026-05-01") && window.to == nil)
-        #expect(Postmortem.of(slug("b1"), events: log.events, everyStep: true) == postmortem)
+        #expect(Postmortem.of(slug("b1"), events: log.events, now: .now, everyStep: true) == postmortem)
     }
 
     @Test func anUnknownIncidentHasNoPostmortem() {
-        #expect(Postmortem.of(slug("nope"), events: log().events) == nil)
+        #expect(Postmortem.of(slug("nope"), events: log().events, now: .now) == nil)
     }
 
     /// Random histories as the rules accept them (each fact checked against those before it, in log order, at its
@@ -71,7 +72,7 @@ import Testing
         let recordedAt = workload.start.adding(seconds: workload.span + 86_400)
         var proposed = (0..<3).flatMap { index in
             [VendorRegistered(vendor: slug("v\(index)"), name: "V").event, ProviderRegistered(provider: slug("p\(index)"), name: "P").event]
-        }.map { ProposedEvent(event: $0, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start.adding(seconds: -86_400)) }
+        }.map { ProposedEvent(id: UUID(), event: $0, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start.adding(seconds: -86_400)) }
         proposed += workload.proposed(count: 200 + Int(seed) * 40)
         for event in proposed {
             do { try registry.check(event.event, at: event.occurredAt) } catch { continue }
@@ -85,7 +86,7 @@ import Testing
         let now = recordedAt.adding(seconds: 86_400)
         var windows = 0
         for incident in chain.incidentIds {
-            let postmortem = try #require(Postmortem.of(incident, events: accepted))
+            let postmortem = try #require(Postmortem.of(incident, events: accepted, now: .now))
             #expect(postmortem.timeToDetectSeconds >= 0)
             for window in postmortem.windows { #expect(window.to.map { $0 >= window.from } ?? true, "\(incident): \(window)") }
             for item in postmortem.investigations {

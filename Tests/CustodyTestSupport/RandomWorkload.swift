@@ -87,7 +87,7 @@ public struct RandomWorkload {
                 if chance(80) { occurredAt = start.adding(seconds: Int64(random.next() % UInt64(span / 4))) }
             default: break
             }
-            return ProposedEvent(event: event, metadata: EventMetadata(actor: "test", source: "test"), occurredAt: occurredAt)
+            return ProposedEvent(id: UUID(), event: event, metadata: EventMetadata(actor: "test", source: "test"), occurredAt: occurredAt)
         }
     }
 

@@ -30,11 +30,12 @@ public struct AccessToken: Sendable, Equatable {
     public let id: String
     public let text: String
 
-    /// A new token from the system's secure random source.
-    public static func generate() -> AccessToken {
-        let id = SymmetricKey(size: SymmetricKeySize(bitCount: 64)).withUnsafeBytes { ChainHash.hex(Array($0)) }
-        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { base64URL(Array($0)) }
-        return AccessToken(id: id, text: "custody_\(id)_\(secret)")
+    /// A new token from 8 random bytes (its id) and 32 (its secret). The caller draws them from a secure random
+    /// source (`TokenStore` does); the core only shapes them, as it reads no clock and draws no randomness.
+    public init?(idBytes: [UInt8], secretBytes: [UInt8]) {
+        guard idBytes.count == 8, secretBytes.count == 32 else { return nil }
+        let id = ChainHash.hex(idBytes)
+        self.init(id: id, text: "custody_\(id)_\(Self.base64URL(secretBytes))")
     }
 
     /// The token in an `Authorization: Bearer` value; nil when it is not shaped like one of ours.

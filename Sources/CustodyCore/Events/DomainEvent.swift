@@ -121,16 +121,22 @@ extension DomainEvent {
 
 /// JSON coding of payloads, shared by the log, the CLI and the import.
 public enum EventCoding {
-    public static let decoder = JSONDecoder()
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// Reads a document this program wrote (a read-model row, an API answer) with the one JSON stack: the strict
+    /// parser and the tree decoder (Foundation's coders are not used; docs/benchmarks.md, "JSON").
+    public static func decode<T: Decodable>(_ type: T.Type, from json: some Collection<UInt8>) throws -> T {
+        try JSONTreeDecoder.decode(T.self, from: JSONParser.parse(json))
+    }
 
     /// A value as a JSON tree.
     public static func value(of encodable: some Encodable) throws -> JSONValue {
         try JSONTreeEncoder.encode(encodable)
+    }
+
+    /// A value as the CLI prints it and the API serves it: the one JSON form of this program, PostgreSQL's
+    /// `jsonb` text (`JSONValue.jsonbText`), which the read models also serve straight from their rows and the
+    /// hash chain is defined over; so a script that reads one document reads them all alike.
+    public static func document(_ encodable: some Encodable) throws -> String {
+        try JSONTreeEncoder.encode(encodable).jsonbText
     }
 
     static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> (T, canonical: JSONValue) {

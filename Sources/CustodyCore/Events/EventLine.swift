@@ -60,8 +60,7 @@ public struct EventLine: Hashable, Sendable {
             "hash": .string(ChainHash.hex(recorded.hash)),
         ]
         if let cursor { members["cursor"] = .string(cursor) }
-        let data = (try? EventCoding.encoder.encode(JSONValue.object(members))) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return JSONValue.object(members).jsonbText
     }
 
     private static let knownKeys: Set<String> = [

@@ -43,7 +43,7 @@ public struct ProposedEvent: Hashable, Sendable {
     public var metadata: EventMetadata
     public var occurredAt: Timestamp
 
-    public init(id: UUID = UUID(), event: DomainEvent, metadata: EventMetadata, occurredAt: Timestamp) {
+    public init(id: UUID, event: DomainEvent, metadata: EventMetadata, occurredAt: Timestamp) {
         (self.id, self.event, self.metadata, self.occurredAt) = (id, event, metadata, occurredAt)
     }
 }

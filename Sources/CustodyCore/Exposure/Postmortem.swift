@@ -69,11 +69,14 @@ public struct Postmortem: Hashable, Sendable, Codable {
 }
 
 extension Postmortem {
-    /// Builds the postmortem of `incident` from every recorded event (as known now). Nil for an unknown incident.
-    public static func of(_ incident: Slug, events: [RecordedEvent]) -> Postmortem? { of(incident, events: events, everyStep: false) }
+    /// Builds the postmortem of `incident` from every recorded event, with its severity and retraction as they
+    /// stand at `now` (the caller's clock: the core reads none). Nil for an unknown incident.
+    public static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp) -> Postmortem? {
+        of(incident, events: events, now: now, everyStep: false)
+    }
 
     /// `everyStep` evaluates the rows at every step, skipping none: what tests compare the skipping with.
-    static func of(_ incident: Slug, events: [RecordedEvent], everyStep: Bool) -> Postmortem? {
+    static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp, everyStep: Bool) -> Postmortem? {
         var chain = SupplyChain()
         chain.apply(events)
         guard let reportEvent = events.filter({ if case .breachReported(let e) = $0.event { e.incident == incident } else { false } })
@@ -190,7 +193,7 @@ extension Postmortem {
                 outcome: outcome, toOpenSeconds: seconds(breachTime, event.occurredAt),
                 toCloseSeconds: closing.map { seconds(event.occurredAt, $0.occurredAt) }))
         }
-        let known = chain.breach(incident, at: .now)
+        let known = chain.breach(incident, at: now)
         return Postmortem(
             incident: incident, vendor: report.vendor, summary: report.summary, severity: known?.severity ?? report.severity,
             occurredAt: breachTime, disclosedAt: report.disclosedAt, retracted: known == nil,

@@ -2,6 +2,9 @@ import Foundation
 
 /// Read-only questions about the supply chain's shape: what a breach would cause, and who rests on whom.
 extension SupplyChain {
+    /// The id of the hypothetical breach event: fixed, as nothing stores it and the core draws no randomness.
+    static let hypotheticalEventId = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
     /// The exposure a breach at `vendor` would cause at `time`: the same fold, on one hypothetical event that is
     /// never recorded. The rows are those `custody exposure --incident` would show had the breach been reported.
     public func whatIf(
@@ -14,7 +17,7 @@ extension SupplyChain {
             dataKinds: dataKinds, providers: providers, sources: [], disclosedAt: nil)
         var hypothetical = self
         hypothetical.apply(RecordedEvent(
-            id: UUID(), stream: breach.stream, version: 1, position: Int64.max, event: breach.event,
+            id: Self.hypotheticalEventId, stream: breach.stream, version: 1, position: Int64.max, event: breach.event,
             metadata: EventMetadata(actor: "what-if", source: "what-if"), occurredAt: time, recordedAt: time, hash: []))
         return ExposureList(subject: "what-if", id: vendor, asOf: time, exposures: hypothetical.exposures(toIncident: id, at: time))
     }

@@ -54,7 +54,7 @@ struct DiffCommand: AsyncParsableCommand {
         let diff = ExposureDiff(
             from: start, to: end, clock: record ? "record" : "world", before: before.filter(keep), after: after.filter(keep))
         if connection.json {
-            print(String(decoding: try EventCoding.encoder.encode(diff), as: UTF8.self))
+            print(try EventCoding.document(diff))
             return
         }
         print("exposure changes from \(start) to \(end) (\(diff.clock) clock)" + (organization.map { " for \($0)" } ?? ""))

@@ -111,7 +111,7 @@ struct ExposureCommand: AsyncParsableCommand {
     }
 
     private func printJSON(_ value: some Encodable) throws {
-        print(String(decoding: try EventCoding.encoder.encode(value), as: UTF8.self))
+        print(try EventCoding.document(value))
     }
 
     enum Subject {

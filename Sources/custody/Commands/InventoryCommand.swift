@@ -57,7 +57,7 @@ struct InventoryCommand: AsyncParsableCommand {
                 // The streams only read (the organization, the models) must not move on before the append either.
                 let read = Dictionary(streams.map { ($0, versions[$0] ?? 0) }, uniquingKeysWith: { first, _ in first })
                 _ = try await store.append(
-                    plan.events.map { ProposedEvent(event: $0, metadata: metadata, occurredAt: now) }, expecting: expecting,
+                    plan.events.map { ProposedEvent(id: UUID(), event: $0, metadata: metadata, occurredAt: now) }, expecting: expecting,
                     read: read)
                 await store.notifyFollowers()
                 return plan

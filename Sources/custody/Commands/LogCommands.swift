@@ -15,7 +15,9 @@ struct Migrate: AsyncParsableCommand {
             try await Migrator(database).migrate()
         }
         if connection.json {
-            print("{\"applied\":[\(applied.map(String.init).joined(separator: ","))],\"version\":\(Migrator.latestVersion)}")
+            print(JSONValue.object([
+                "applied": .array(applied.map { .integer(Int64($0)) }), "version": .integer(Int64(Migrator.latestVersion)),
+            ]).jsonbText)
         } else if applied.isEmpty {
             print("schema is current (version \(Migrator.latestVersion))")
         } else {
@@ -136,8 +138,7 @@ struct Import: AsyncParsableCommand {
         }
         let seconds = (ContinuousClock.now - started).seconds
         if connection.json {
-            let data = try EventCoding.encoder.encode(summary)
-            print(String(decoding: data, as: UTF8.self))
+            print(try EventCoding.document(summary))
         } else {
             let rate = seconds > 0 ? Int(Double(summary.imported) / seconds) : 0
             print(
@@ -225,7 +226,7 @@ struct Verify: AsyncParsableCommand {
                 "events": .integer(report.events), "streams": .integer(report.streams), "intact": .bool(report.intact),
                 "problems": .array(problems),
             ])
-            print(String(decoding: try EventCoding.encoder.encode(document), as: UTF8.self))
+            print(try EventCoding.document(document))
         } else if report.intact {
             print("log intact: \(report.events) event(s) in \(report.streams) stream(s), every hash chain verified")
         } else {
@@ -235,8 +236,4 @@ struct Verify: AsyncParsableCommand {
             throw CommandFailure(message: "\(report.problems.count) stream(s) have broken links (listed above)")
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -23,11 +23,11 @@ struct PostmortemCommand: AsyncParsableCommand {
             try await store.waitForHorizon()
             return try await store.postmortemEvents(of: id)
         }
-        guard let postmortem = Postmortem.of(id, events: events) else {
+        guard let postmortem = Postmortem.of(id, events: events, now: .now) else {
             throw CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
         }
         if connection.json {
-            print(String(decoding: try EventCoding.encoder.encode(postmortem), as: UTF8.self))
+            print(try EventCoding.document(postmortem))
         } else {
             print(postmortem.markdown, terminator: "")
         }

@@ -57,7 +57,10 @@ struct Projections: AsyncParsableCommand {
             let seconds = (ContinuousClock.now - started).seconds
             let rate = seconds > 0 ? Int(Double(checkpoint.events) / seconds) : 0
             if connection.json {
-                print("{\"events\":\(checkpoint.events),\"cursor\":\"\(checkpoint.cursor)\",\"seconds\":\(String(format: "%.3f", seconds))}")
+                print(JSONValue.object([
+                    "events": .integer(checkpoint.events), "cursor": .string(checkpoint.cursor.description),
+                    "seconds": .number(String(format: "%.3f", seconds)),
+                ]).jsonbText)
             } else {
                 print("rebuilt from \(checkpoint.events) event(s) in \(String(format: "%.2f", seconds))s (\(rate) events/s); checkpoint \(checkpoint.cursor)")
             }

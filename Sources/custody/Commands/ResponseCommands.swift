@@ -95,7 +95,7 @@ struct WhatIf: AsyncParsableCommand {
         let document = chain.whatIf(vendor: vendorId, dataKinds: kinds, providers: providerIds, severity: severity, at: now)
             .filtered { organization == nil || $0.organization == organization }
         if connection.json {
-            print(String(decoding: try EventCoding.encoder.encode(document), as: UTF8.self))
+            print(try EventCoding.document(document))
         } else {
             print(ExposureReport.list(document, knownAt: nil))
         }
@@ -118,7 +118,7 @@ struct ConcentrationCommand: AsyncParsableCommand {
         let (chain, organization) = try await Listing.chain(connection, organization: org)
         let document = chain.concentration(at: .now) { organization == nil || $0 == organization }
         if connection.json {
-            print(String(decoding: try EventCoding.encoder.encode(document), as: UTF8.self))
+            print(try EventCoding.document(document))
             return
         }
         for (title, rows) in [("VENDOR", document.vendors), ("PROVIDER", document.providers)] {

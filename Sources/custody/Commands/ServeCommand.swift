@@ -54,7 +54,8 @@ struct Serve: AsyncParsableCommand {
         do {
             let url = try Runner.locate(connection)
             try await APIServer.run(url, configuration, logger: logger) { host, port in
-                let line = json ? "{\"listening\":\"http://\(host):\(port)\"}" : "custody: serving on http://\(host):\(port)"
+                let line = json
+                    ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText : "custody: serving on http://\(host):\(port)"
                 // Unbuffered: scripts and tests read the chosen port from this line.
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }

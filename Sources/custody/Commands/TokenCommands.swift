@@ -64,7 +64,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let tokens = try await Runner.run(connection) { database in try await TokenStore(database).list() }
             if connection.json {
-                print(String(decoding: try EventCoding.encoder.encode(tokens), as: UTF8.self))
+                print(try EventCoding.document(tokens))
                 return
             }
             var table = Table(headers: ["ID", "SCOPE", "LABEL", "CREATED", "EXPIRES", "STATE"])
@@ -91,7 +91,7 @@ struct TokenCommand: AsyncParsableCommand {
             let id = self.id
             let revoked = try await Runner.run(connection) { database in try await TokenStore(database).revoke(id: id) }
             guard revoked else { throw CommandFailure(message: "no active token with id '\(id)'") }
-            print(connection.json ? "{\"revoked\":\"\(id)\"}" : "revoked token \(id)")
+            print(connection.json ? JSONValue.object(["revoked": .string(id)]).jsonbText : "revoked token \(id)")
         }
     }
 }
@@ -128,7 +128,7 @@ struct AccessLogCommand: AsyncParsableCommand {
             try await AccessLog(database).records(organization: organization, since: from, limit: limit)
         }
         if connection.json {
-            print(String(decoding: try EventCoding.encoder.encode(records), as: UTF8.self))
+            print(try EventCoding.document(records))
             return
         }
         guard !records.isEmpty else { return print("no API reads recorded" + (organization.map { " by or about \($0)" } ?? "")) }
