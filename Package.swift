@@ -53,6 +53,7 @@ let package = Package(
                 .embedInCode("011_roles.sql"),
                 .embedInCode("012_known_events.sql"),
                 .embedInCode("013_derived_stream_heads.sql"),
+                .embedInCode("014_exact_micros.sql"),
             ],
             swiftSettings: strict
         ),
@@ -63,7 +64,6 @@ let package = Package(
                 "CustodySchema",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -30,5 +30,6 @@ public enum Migrations {
         Migration(version: 11, name: "roles", sql: String(decoding: PackageResources._11_roles_sql, as: UTF8.self)),
         Migration(version: 12, name: "known_events", sql: String(decoding: PackageResources._12_known_events_sql, as: UTF8.self)),
         Migration(version: 13, name: "derived_stream_heads", sql: String(decoding: PackageResources._13_derived_stream_heads_sql, as: UTF8.self)),
+        Migration(version: 14, name: "exact_micros", sql: String(decoding: PackageResources._14_exact_micros_sql, as: UTF8.self)),
     ]
 }

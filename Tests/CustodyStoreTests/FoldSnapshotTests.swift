@@ -71,7 +71,7 @@ import Testing
             try await database.query(
                 """
                 UPDATE custody_fold_snapshots
-                SET body = convert_to(replace(convert_from(body, 'UTF8'), '"severity":"high"', '"severity":"low"'), 'UTF8')
+                SET body = convert_to(replace(convert_from(body, 'UTF8'), '"severity": "high"', '"severity": "low"'), 'UTF8')
                 """)
             #expect(try await FoldSnapshot.newest(database) == nil)
             #expect(try await store.supplyChain() == whole)

@@ -41,7 +41,7 @@ import Testing
             let restored = try await export(EventStore(database))
             #expect(restored.count == lines.count)
             // Cursors hold cluster-local transaction ids; everything else must be identical.
-            func withoutCursor(_ line: String) -> String { line.replacingOccurrences(of: #""cursor":"[0-9-]+","#, with: "", options: .regularExpression) }
+            func withoutCursor(_ line: String) -> String { line.replacingOccurrences(of: #""cursor": "[0-9-]+", "#, with: "", options: .regularExpression) }
             #expect(restored.map(withoutCursor) == lines.map(withoutCursor))
             #expect(try await Verifier(database).verify().intact)
             // The sequence continues after the restored positions.
@@ -111,7 +111,7 @@ import Testing
             "{truncated",
         ]
         for bad in badLines {
-            let path = try temporaryFile([good.replacingOccurrences(of: #""hash":"","#, with: ""), bad])
+            let path = try temporaryFile([good.replacingOccurrences(of: #""hash": "", "#, with: ""), bad])
             try await TestDatabase.with { database in
                 do {
                     _ = try await Importer(database).importFile(at: path, metadata: metadata)
@@ -133,7 +133,7 @@ import Testing
     @Test func anExportWithANewLineIsImportedNotRestored() async throws {
         var lines = try await seededExport()
         // An edited value breaks the exported chain, which matters only to a restore.
-        lines[5] = lines[5].replacingOccurrences(of: #":"finding"#, with: #":"fiction"#)
+        lines[5] = lines[5].replacingOccurrences(of: #": "finding"#, with: #": "fiction"#)
         #expect(lines[5].contains("fiction"))
         lines.append(#"{"id": "\#(UUID().uuidString)", "type": "InvestigationFindingRecorded", "data": {"investigation": "inv", "finding": "new"}, "occurredAt": "2026-01-01T00:00:00Z"}"#)
         let path = try temporaryFile(lines)
@@ -192,10 +192,10 @@ import Testing
         let lines = try await seededExport()
         let last = lines.count - 1
         let cases: [(Int, String, String)] = [
-            (last, #""position":\d+"#, #""position":9223372036854775807"#),
-            (last, #""position":\d+"#, #""position":1"#),
-            (last, #""recordedAt":"[^"]+""#, #""recordedAt":"2099-01-01T00:00:00Z""#),
-            (last, #""recordedAt":"[^"]+""#, #""recordedAt":"2020-01-01T00:00:00Z""#),
+            (last, #""position": \d+"#, #""position": 9223372036854775807"#),
+            (last, #""position": \d+"#, #""position": 1"#),
+            (last, #""recordedAt": "[^"]+""#, #""recordedAt": "2099-01-01T00:00:00Z""#),
+            (last, #""recordedAt": "[^"]+""#, #""recordedAt": "2020-01-01T00:00:00Z""#),
         ]
         for (index, pattern, replacement) in cases {
             var altered = lines

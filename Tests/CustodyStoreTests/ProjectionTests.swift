@@ -112,7 +112,7 @@ import Testing
             let breach = BreachReported(
                 incident: Fixture.slug("soon"), vendor: Fixture.slug("mercor"), severity: .critical, summary: "s",
                 dataKinds: [], providers: [], sources: [], disclosedAt: nil)
-            _ = try await store.append([ProposedEvent(event: breach.event, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: due)])
+            _ = try await store.append([ProposedEvent(id: UUID(), event: breach.event, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: due)])
             func rows() async throws -> Int {
                 for try await count in try await database.query(
                     "SELECT count(*) FROM custody_exposures WHERE incident = 'soon'"

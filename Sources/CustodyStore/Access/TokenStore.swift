@@ -1,4 +1,5 @@
 import CustodyCore
+import Crypto
 import Foundation
 import NIOCore
 import PostgresNIO
@@ -38,7 +39,11 @@ public struct TokenStore: Sendable {
                 throw CustodyError.unknown(what: "organization", id: organization.rawValue)
             }
         }
-        let token = AccessToken.generate()
+        // The system's secure random source, through swift-crypto.
+        func random(_ bits: Int) -> [UInt8] { SymmetricKey(size: SymmetricKeySize(bitCount: bits)).withUnsafeBytes { Array($0) } }
+        guard let token = AccessToken(idBytes: random(64), secretBytes: random(256)) else {
+            throw StoreError.database("a token could not be made from the random bytes")
+        }
         let rows = try await database.query(
             """
             INSERT INTO custody_tokens (id, secret_hash, organization, admin, label, expires_at)

@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
-import _ConnectionPoolModule
 
 /// A pooled connection to the Custody database: the one way the store talks to PostgreSQL.
 public struct Database: Sendable {
@@ -67,8 +66,39 @@ public struct Database: Sendable {
         let result: Result<R, any Error>
         do { result = .success(try await body(database)) } catch { result = .failure(error) }
         await database.wakeup.drain()
-        try? await connection.close()
+        await firstOf(within: .seconds(2)) { try? await connection.close() }
         return try result.get()
+    }
+
+    /// Whether a single-connection database still answers, within `deadline`. A query on a connection whose
+    /// server died mid-session can wait for ever and ignore cancellation (seen with PostgreSQL stopped
+    /// `-m immediate`): this never waits on it longer than `deadline`, nor past the caller's cancellation.
+    public func answers(within deadline: Duration) async -> Bool {
+        guard case .connection(let connection) = backend else { return true }
+        let logger = self.logger
+        return await Self.firstOf(within: deadline) {
+            do {
+                for try await _ in try await connection.query("SELECT 1", logger: logger) {}
+                return true
+            } catch {
+                return false
+            }
+        } ?? false
+    }
+
+    /// The value of `work`, or nil when `deadline` passes or the caller is cancelled first. `work` runs
+    /// unstructured, so a call that never returns is left behind instead of holding its caller.
+    @discardableResult
+    static func firstOf<T: Sendable>(within deadline: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
+        let (outcome, finish) = AsyncStream.makeStream(of: T?.self, bufferingPolicy: .bufferingNewest(1))
+        let worker = Task { finish.yield(await work()) }
+        let timer = Task {
+            try? await Task.sleep(for: deadline)
+            finish.yield(nil)
+        }
+        defer { timer.cancel(); worker.cancel() }
+        for await value in outcome { return value }
+        return nil
     }
 
     /// Runs one statement, mapping server and connection errors to `StoreError`.
@@ -115,7 +145,10 @@ public struct Database: Sendable {
     /// Maps what PostgresNIO throws to the store's errors; SQLSTATEs CU001..CU006 come from schema/001 and 010.
     static func translate(_ error: any Error) -> any Error {
         if error is StoreError || error is CustodyError { return error }
-        if error is ChannelError || error is IOError || error is NIOConnectionError || error is ConnectionPoolError {
+        // The pool's own errors (circuit breaker tripped, pool shut down) are of a type in an underscored module
+        // with no stability promise; its name is matched instead of importing that module.
+        let poolError = String(describing: type(of: error)) == "ConnectionPoolError"
+        if error is ChannelError || error is IOError || error is NIOConnectionError || poolError {
             return StoreError.unavailable("\(error)")
         }
         guard let error = error as? PSQLError else { return StoreError.database("\(error)") }

@@ -207,7 +207,9 @@ public actor ExposureProjection {
                     group.addTask {
                         while true {
                             try await Task.sleep(for: .seconds(1))
-                            try await session.query("SELECT 1")
+                            guard await session.answers(within: .seconds(5)) else {
+                                throw StoreError.unavailable("the projector's session stopped answering")
+                            }
                             try await self.checkNotRebuilt()
                         }
                     }
@@ -310,6 +312,18 @@ public actor ExposureProjection {
         let behind = try await lag(database)
         guard behind == 0 else { return behind }
         return try await checkpoint(database) == nil ? behind : nil
+    }
+
+    /// Every organization's summary view as stored (`jsonb` text, ordered by organization), or only `only`'s.
+    public static func organizationViews(_ database: Database, only: Slug?) async throws -> [String] {
+        var rows: [String] = []
+        for try await text in try await database.query(
+            """
+            SELECT document::text FROM custody_organization_views
+            WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue) ORDER BY organization
+            """
+        ).decode(String.self) { rows.append(text) }
+        return rows
     }
 
     /// The first event after the checkpoint that no reader can decode, named (position, stream, version, type),
@@ -490,9 +504,9 @@ extension ExposureProjection {
             """
         ).decode((Bool, String).self) {
             if isView {
-                stored = try EventCoding.decoder.decode(StoredOrganization.self, from: Data(text.utf8))
+                stored = try EventCoding.decode(StoredOrganization.self, from: Data(text.utf8))
             } else {
-                rows.append(try EventCoding.decoder.decode(Exposure.self, from: Data(text.utf8)))
+                rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8)))
             }
         }
         guard let stored else { return nil }
@@ -516,7 +530,7 @@ extension ExposureProjection {
             WHERE \(organization?.rawValue)::text IS NULL OR organization = \(organization?.rawValue)
             """
         ).decode(String?.self) {
-            if let text { entries.append(try EventCoding.decoder.decode(DeploymentEntry.self, from: Data(text.utf8))) } else { known = true }
+            if let text { entries.append(try EventCoding.decode(DeploymentEntry.self, from: Data(text.utf8))) } else { known = true }
         }
         return known ? entries.sorted { $0.id < $1.id } : nil
     }
@@ -553,7 +567,7 @@ extension ExposureProjection {
             WHERE \(unescaped: subject.rawValue) = \(id.rawValue) AND (is_current OR \(every))
             """
         ).decode(String?.self) {
-            if let text { rows.append(try EventCoding.decoder.decode(Exposure.self, from: Data(text.utf8))) } else { known = true }
+            if let text { rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8))) } else { known = true }
         }
         guard known else { return nil }
         return ExposureList(subject: subject.rawValue, id: id, asOf: .now, exposures: rows.sorted(by: <))
