@@ -1,11 +1,20 @@
 import CustodyCore
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// The request context: Hummingbird's core storage plus who is calling, set once the token is checked.
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Who is calling, once `AuthenticationMiddleware` checked the token: shared by every middleware and the
+    /// handler of one request (the context is copied down the chain, and access recording, which runs outside
+    /// authentication, must see what it found).
+    private let callerNote = CallerNote()
+
     /// The caller's token id and scope; nil on open routes and under `--no-auth` (which acts as admin).
-    var caller: Caller?
+    var caller: Caller? {
+        get { callerNote.value.withLockedValue { $0 } }
+        nonmutating set { callerNote.value.withLockedValue { $0 = newValue } }
+    }
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -21,4 +30,8 @@ public struct APIContext: RequestContext {
 struct Caller: Sendable {
     var tokenId: String
     var scope: AccessScope
+}
+
+final class CallerNote: Sendable {
+    let value = NIOLockedValueBox<Caller?>(nil)
 }

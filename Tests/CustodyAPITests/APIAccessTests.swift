@@ -45,12 +45,12 @@ import Testing
         let adminId = String(api.admin.split(separator: "_")[1])
         let result = try api.cli.run(["access-log", "--org", "state-university", "--json", "--limit", "1000"])
         #expect(result.status == 0, "\(result.stderr)")
-        let records = try EventCoding.decoder.decode([AccessRecord].self, from: Data(result.stdout.utf8))
+        let records = try EventCoding.decode([AccessRecord].self, from: Data(result.stdout.utf8))
         #expect(records.contains { $0.tokenId == universityId && $0.status == 403 && $0.route == "/v1/events" })
         #expect(records.contains { $0.tokenId == adminId && $0.subject == "state-university" && $0.status == 200 })
         #expect(records.allSatisfy { $0.scope == "state-university" || $0.subject == "state-university" })
         #expect(!result.stdout.contains(university) && !result.stdout.contains(api.admin))
-        let hospital = try EventCoding.decoder.decode(
+        let hospital = try EventCoding.decode(
             [AccessRecord].self, from: Data(try api.cli.run(["access-log", "--org", "mercy-hospital", "--json"]).stdout.utf8))
         #expect(hospital.contains { $0.tokenId == universityId && $0.status == 404 }, "the refused look at the hospital is the hospital's to know")
     }
@@ -108,7 +108,7 @@ import Testing
         }
         #expect(!created.stderr.contains(token) && !created.stderr.contains(expectedHash))
         let accessLog = try api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout
-        let records = try EventCoding.decoder.decode([AccessRecord].self, from: Data(accessLog.utf8))
+        let records = try EventCoding.decode([AccessRecord].self, from: Data(accessLog.utf8))
         #expect(records.contains { $0.status == 400 && $0.path == "/v1/organizations/mercy-hospital/exposure" }, "\(accessLog)")
         #expect(!accessLog.contains(secret))
     }
@@ -158,7 +158,7 @@ import Testing
         #expect(!persistent.closed && persistent.text.contains("200 OK"), "\(persistent.text)")
         #expect(try await api.stop() == 0)
         // Refused before any route ran (405, 413, 414, no such route): in the access log all the same.
-        let records = try EventCoding.decoder.decode(
+        let records = try EventCoding.decode(
             [AccessRecord].self, from: Data(try api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout.utf8))
         for (status, path) in [(405, "/v1/incidents"), (413, "/v1/incidents"), (414, "/v1/incidents"), (404, "/v1/nowhere")] {
             #expect(records.contains { $0.status == status && $0.path == path }, "\(status) \(path)")

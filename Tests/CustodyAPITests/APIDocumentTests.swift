@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct APIDocumentTests {
     @Test func exposureEndpointsAnswerWhatTheCLIAnswers() async throws {
         let api = try await APIFixture.start()
-        let viaCLI = try EventCoding.decoder.decode(
+        let viaCLI = try EventCoding.decode(
             OrganizationExposure.self, from: Data(try api.cli.run(["exposure", "--org", "state-university", "--json"]).stdout.utf8))
         let organization = try await api.get("/v1/organizations/state-university/exposure")
         #expect(organization.status == 200)
@@ -30,7 +30,7 @@ import Testing
         #expect(incidents.incidents.first?.exposedDeployments == 4)
         #expect(incidents.incidents.first?.organizations == 3)
         let incident = try api.decode(IncidentReport.self, try await api.get("/v1/incidents/mercor-2026-03"))
-        let radius = try EventCoding.decoder.decode(
+        let radius = try EventCoding.decode(
             ExposureList.self, from: Data(try api.cli.run(["exposure", "--incident", "mercor-2026-03", "--json"]).stdout.utf8))
         #expect(incident.exposures == radius.exposures)
 

@@ -62,7 +62,7 @@ struct APIFixture {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTP.Response) throws -> T {
-        try EventCoding.decoder.decode(type, from: Data(response.body))
+        try EventCoding.decode(type, from: Data(response.body))
     }
 
     func stop() async throws -> Int32 { try await server.stop() }
@@ -87,6 +87,6 @@ struct ProblemDocument: Decodable {
 extension HTTP.Response {
     var problem: ProblemDocument? {
         guard header("content-type") == "application/problem+json" else { return nil }
-        return try? JSONDecoder().decode(ProblemDocument.self, from: Data(body))
+        return try? EventCoding.decode(ProblemDocument.self, from: body)
     }
 }

@@ -1,5 +1,6 @@
 import CustodyCore
 import CustodyStore
+import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 
@@ -48,5 +49,35 @@ final class AccessRecorder: Sendable {
                 state.dropped += records.count - min(records.count, room)
             }
         }
+    }
+}
+
+/// Records every request of the group it is added to (`/v1`), refused ones too: who asked (as authentication
+/// found them), about whom, on which route (the matched endpoint, `/v1/organizations/{id}/exposure`), and the
+/// answer's status. Runs outside authentication, so a 401 is recorded like a 200.
+struct AccessRecordingMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let recorder: AccessRecorder
+    /// Off under `--no-auth`, where every caller acts as admin.
+    let authenticating: Bool
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            record(request, context, response.status)
+            return response
+        } catch {
+            record(request, context, ProblemMiddleware.problem(for: error).status)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, _ context: APIContext, _ status: HTTPResponse.Status) {
+        let route = context.endpointPath ?? request.uri.path
+        let caller = context.caller
+        recorder.record(AccessRecord(
+            at: .now, tokenId: caller?.tokenId, scope: caller.map { "\($0.scope)" } ?? (authenticating ? "none" : "admin (no auth)"),
+            subject: route.hasPrefix("/v1/organizations/{id}") ? context.parameters.get("id") : nil, route: route,
+            path: request.uri.string, status: Int(status.code), requestId: context.id))
     }
 }

@@ -61,78 +61,42 @@ struct Authenticator: Sendable {
     }
 }
 
-/// Every database call of a request goes through here: bounded in time (a request never hangs on a dead
-/// database; it gets a 503) and counted for /metrics.
-struct DatabaseGate: Sendable {
-    let deadline: Duration
-    let telemetry: Telemetry
+/// Who may call a route: decided by where it is mounted (`APIServer.router`), and by nothing else.
+public enum RouteAccess: String, Sendable {
+    /// No token: liveness, readiness, metrics, the API document (outside `/v1`).
+    case open
+    /// Any valid token (`/v1`); answers are limited to the token's organization when it has one.
+    case token
+    /// An admin token only (`/v1/events`): the global event feed.
+    case admin
 
-    func run<R: Sendable>(_ body: @escaping @Sendable () async throws -> R) async throws -> R {
-        telemetry.databaseRequest(started: true)
-        defer { telemetry.databaseRequest(started: false) }
-        let deadline = self.deadline
-        return try await withThrowingTaskGroup(of: R?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else { throw DatabaseDeadline() }
-            return result
-        }
-    }
+    /// The groups the router mounts routes in, outermost first; `of(path:)` reads the same table.
+    static let groups: [(prefix: String, access: RouteAccess)] = [("/v1/events", .admin), ("/v1", .token)]
 
-    /// Answers within the deadline whether the database answers at all: a replay (`known_at`, a postmortem) may
-    /// legitimately run longer than the deadline, but must not make a caller wait a minute for a database that
-    /// is down.
-    func reachable(_ database: Database) async throws {
-        try await run { for try await _ in try await database.query("SELECT 1") {} }
+    /// The access of a route at `path` (as OpenAPI writes it).
+    public static func of(path: String) -> RouteAccess {
+        groups.first { path == $0.prefix || path.hasPrefix($0.prefix + "/") }?.access ?? .open
     }
 }
 
-/// Refuses what a read-only API never needs: other methods, request bodies, very long URLs.
-///
-/// A `/v1` request refused here, or by the router (no such route), is recorded in the access log like the ones a
-/// route refuses (which the route records itself), with its path only.
-struct LimitsMiddleware: RouterMiddleware {
+/// Authenticates every route of the group it is added to (`/v1`): the caller comes from the bearer token.
+struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIContext
-    static let maximumURILength = 2048
-    let recorder: AccessRecorder
+    let authenticator: Authenticator
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
-        do {
-            return try await limit(request, context: context, next: next)
-        } catch let error as Problem where request.uri.path.hasPrefix("/v1") && error.recordedHere {
-            record(request, context, status: error.status)
-            throw error
-        } catch let error as HTTPError where request.uri.path.hasPrefix("/v1") && error.status == .notFound {
-            record(request, context, status: error.status)
-            throw error
-        }
+        context.caller = try await authenticator.authenticate(request, .token)
+        return try await next(request, context)
     }
+}
 
-    private func record(_ request: Request, _ context: APIContext, status: HTTPResponse.Status) {
-        recorder.record(AccessRecord(
-            at: .now, tokenId: nil, scope: "none", subject: nil, route: "(refused before routing)", path: request.uri.path,
-            status: Int(status.code), requestId: context.id))
-    }
+/// Lets only admin tokens through (the event feed), after `AuthenticationMiddleware` found the caller.
+struct AdminOnlyMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let authenticator: Authenticator
 
-    private func limit(
-        _ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response
-    ) async throws -> Response {
-        guard request.uri.string.utf8.count <= Self.maximumURILength else {
-            throw Problem(.uriTooLong, "URI too long", "the request URI exceeds \(Self.maximumURILength) bytes").refusedBeforeRouting
-        }
-        guard request.method == .get || request.method == .head else {
-            var headers = HTTPFields()
-            headers[.allow] = "GET, HEAD"
-            throw Problem(.methodNotAllowed, "Method not allowed", "the API is read-only: only GET and HEAD are served", headers: headers)
-                .refusedBeforeRouting
-        }
-        if request.headers[.transferEncoding] != nil || (request.headers[.contentLength].map { $0 != "0" } ?? false) {
-            throw Problem(.contentTooLarge, "Content too large", "request bodies are refused: the API is read-only").refusedBeforeRouting
-        }
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        try authenticator.permit(context.caller, .admin)
         return try await next(request, context)
     }
 }

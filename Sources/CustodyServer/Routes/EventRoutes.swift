@@ -7,6 +7,12 @@ import ServiceLifecycle
 
 /// The log as a feed for other systems: pages behind a cursor, or live as server-sent events.
 extension Endpoints {
+    /// Under `/v1/events`, a group only admin tokens reach.
+    func addEventRoutes(to feed: RouterGroup<APIContext>) {
+        feed.get(use: events)
+        feed.get("stream", use: eventStream)
+    }
+
     static let defaultPage = 100
     static let maximumPage = 1000
 
@@ -26,7 +32,8 @@ extension Endpoints {
         let size = limit
         let page = try await gate.run { try await store.readLog(after: cursor, limit: size) }
         let lines = page.entries.map { EventLine.render($0.event, cursor: $0.cursor.description) }
-        return try json("{\"events\":[" + lines.joined(separator: ",") + "],\"next\":\"\(page.next)\"}")
+        // In the one JSON form (jsonb text: "next" sorts before "events"), around lines already rendered in it.
+        return try json("{\"next\": \"\(page.next)\", \"events\": [" + lines.joined(separator: ", ") + "]}")
     }
 
     /// `GET /v1/events/stream`: every event after `?after=` (or the `Last-Event-ID` a reconnecting client sends),

@@ -1,0 +1,42 @@
+import CustodyCore
+import CustodyStore
+import Foundation
+import Hummingbird
+
+/// The organization resource: the organizations a token may see, and one organization's exposure.
+extension Endpoints {
+    func addOrganizationRoutes(to v1: RouterGroup<APIContext>) {
+        v1.get("organizations", use: organizations)
+        v1.get("organizations/:id/exposure", use: organizationExposure)
+    }
+
+    func organizations(_ request: Request, _ context: APIContext) async throws -> Response {
+        _ = try Question(request, allowing: [])
+        let only = context.scope.organization
+        return try await answer(request, context) { [self] _ in
+            let rows = try await gate.run { [database] in try await ExposureProjection.organizationViews(database, only: only) }
+            // The rows are PostgreSQL's jsonb text already: wrapped in the same form, not parsed and rendered again.
+            return "{\"organizations\": [" + rows.joined(separator: ", ") + "]}"
+        }
+    }
+
+    func organizationExposure(_ request: Request, _ context: APIContext) async throws -> Response {
+        let id = try id(context, "organization")
+        let question = try Question(request)
+        guard context.scope.permits(id) else { throw Problem.notFound("organization", id.rawValue) }
+        return try await answer(request, context) { [self] snapshot in
+            let document: OrganizationExposure?
+            if question.present {
+                // The read models hold the present view, precomputed by the projector.
+                guard snapshot.checkpoint != nil else {
+                    throw Problem.unavailable("the exposure read models have not been built yet (is a projector running?)")
+                }
+                document = try await gate.run { [database] in try await ExposureProjection.organizationView(database, id) }
+            } else {
+                document = try await chain(for: question, snapshot).exposure(ofOrganization: id, at: question.asOf)
+            }
+            guard let document else { throw Problem.notFound("organization", id.rawValue) }
+            return try Self.encode(document)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import CustodyCore
+import CustodyStore
+import Foundation
+import Hummingbird
+
+/// The two clocks of a question, from `?as_of=` and `?known_at=`, exactly as the CLI's `--as-of` and `--known-at`.
+struct Question: Sendable {
+    var asOf: Timestamp
+    var knownAt: Timestamp?
+    var present: Bool
+
+    init(_ request: Request, allowing allowed: Set<String> = ["as_of", "known_at"]) throws {
+        let query = request.uri.queryParameters
+        for (name, _) in query where !allowed.contains(String(name)) {
+            let accepted = allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ", ")
+            throw Problem.badRequest("unknown query parameter '\(name)' (accepted: \(accepted))")
+        }
+        let now = Timestamp.now
+        do {
+            knownAt = try query["known_at"].map { text throws(CustodyError) in try Timestamp(asking: String(text), what: "known_at", now: now) }
+            asOf = try query["as_of"].map { text throws(CustodyError) in try Timestamp(asking: String(text), what: "as_of", now: now) } ?? knownAt ?? now
+        } catch {
+            throw Problem.badRequest(error.message)
+        }
+        present = query["as_of"] == nil && query["known_at"] == nil
+    }
+}
+
+extension Endpoints {
+    /// The id in the path, refused with a 400 when it cannot be an id at all.
+    func id(_ context: APIContext, _ what: String) throws -> Slug {
+        let text = context.parameters.get("id") ?? ""
+        do { return try Slug(text, what: "\(what) id") } catch { throw Problem.badRequest(error.message) }
+    }
+
+    /// The fold that answers `question`: the live one, or a replay of what was recorded by `known_at`.
+    func chain(for question: Question, _ snapshot: LiveState.Snapshot) async throws -> SupplyChain {
+        guard let knownAt = question.knownAt else { return snapshot.chain }
+        let store = EventStore(database)
+        try await gate.reachable(database)
+        return try await replays.run { try await store.supplyChain(knownAt: knownAt) }
+    }
+}
