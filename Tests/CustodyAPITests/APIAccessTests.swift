@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct APIAccessTests {
     @Test func aScopedTokenSeesOnlyItsOrganization() async throws {
         let api = try await APIFixture.start()
-        let university = try api.token(org: "state-university")
+        let university = await try api.token(org: "state-university")
         let list = try await api.get("/v1/organizations", token: university)
         #expect(list.text.contains("state-university") && !list.text.contains("mercy-hospital"))
         #expect(try await api.get("/v1/organizations/state-university/exposure", token: university).status == 200)
@@ -43,7 +43,7 @@ import Testing
         // token, and the admin, refused reads included.
         let universityId = String(university.split(separator: "_")[1])
         let adminId = String(api.admin.split(separator: "_")[1])
-        let result = try api.cli.run(["access-log", "--org", "state-university", "--json", "--limit", "1000"])
+        let result = try await api.cli.run(["access-log", "--org", "state-university", "--json", "--limit", "1000"])
         #expect(result.status == 0, "\(result.stderr)")
         let records = try EventCoding.decode([AccessRecord].self, from: Data(result.stdout.utf8))
         #expect(records.contains { $0.tokenId == universityId && $0.status == 403 && $0.route == "/v1/events" })
@@ -51,14 +51,14 @@ import Testing
         #expect(records.allSatisfy { $0.scope == "state-university" || $0.subject == "state-university" })
         #expect(!result.stdout.contains(university) && !result.stdout.contains(api.admin))
         let hospital = try EventCoding.decode(
-            [AccessRecord].self, from: Data(try api.cli.run(["access-log", "--org", "mercy-hospital", "--json"]).stdout.utf8))
+            [AccessRecord].self, from: Data(try await api.cli.run(["access-log", "--org", "mercy-hospital", "--json"]).stdout.utf8))
         #expect(hospital.contains { $0.tokenId == universityId && $0.status == 404 }, "the refused look at the hospital is the hospital's to know")
     }
 
     @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {
         // At debug level the server logs the most it ever does; neither the token nor its stored hash may be in it.
         let api = try await APIFixture.start(breach: false, serve: ["--log-level", "debug"])
-        let created = try api.cli.run(["token", "create", "--org", "mercy-hospital", "--label", "soc", "--json"])
+        let created = try await api.cli.run(["token", "create", "--org", "mercy-hospital", "--label", "soc", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
         let token = try #require(document["token"] as? String)
         let id = try #require(document["id"] as? String)
@@ -78,7 +78,7 @@ import Testing
         let secret = String(token.dropFirst("custody_\(id)_".count))
         #expect(secret.count == 43)
         #expect(stored.first?.contains(secret) == false)
-        let listed = try api.cli.run(["token", "list"])
+        let listed = try await api.cli.run(["token", "list"])
         #expect(listed.stdout.contains(id) && !listed.stdout.contains(token))
 
         #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: token).status == 200)
@@ -87,16 +87,16 @@ import Testing
         #expect(inURL.status == 400)
         #expect(inURL.problem?.detail.contains("Authorization header") == true, "\(inURL.text)")
         #expect(try await api.get("/v1/organizations?x=\(token)").status == 400)
-        #expect(try api.cli.run(["token", "revoke", id]).status == 0)
+        #expect(try await api.cli.run(["token", "revoke", id]).status == 0)
         let refused = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: token) { $0.status == 401 }
         #expect(refused.status == 401)
         #expect(refused.problem?.detail.contains("revoked") == true)
-        #expect(try api.cli.run(["token", "revoke", id]).status == 1)
-        #expect(try api.cli.run(["token", "create", "--org", "nobody"]).stderr.contains("unknown organization 'nobody'"))
-        #expect(try api.cli.run(["token", "create", "--admin", "--expires", "2020-01-01"]).status == 1)
+        #expect(try await api.cli.run(["token", "revoke", id]).status == 1)
+        #expect(try await api.cli.run(["token", "create", "--org", "nobody"]).stderr.contains("unknown organization 'nobody'"))
+        #expect(try await api.cli.run(["token", "create", "--admin", "--expires", "2020-01-01"]).status == 1)
         // An expiring token works until its time, then is refused like a revoked one.
         let soon = Timestamp.now.adding(seconds: 3)
-        let expiring = try APIFixture.token(api.cli, ["--org", "mercy-hospital", "--expires", soon.description])
+        let expiring = await try APIFixture.token(api.cli, ["--org", "mercy-hospital", "--expires", soon.description])
         #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: expiring).status == 200)
         let expired = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: expiring) { $0.status == 401 }
         #expect(expired.status == 401)
@@ -107,7 +107,7 @@ import Testing
             #expect(!api.server.log.contains(leak))
         }
         #expect(!created.stderr.contains(token) && !created.stderr.contains(expectedHash))
-        let accessLog = try api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout
+        let accessLog = try await api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout
         let records = try EventCoding.decode([AccessRecord].self, from: Data(accessLog.utf8))
         #expect(records.contains { $0.status == 400 && $0.path == "/v1/organizations/mercy-hospital/exposure" }, "\(accessLog)")
         #expect(!accessLog.contains(secret))
@@ -159,7 +159,7 @@ import Testing
         #expect(try await api.stop() == 0)
         // Refused before any route ran (405, 413, 414, no such route): in the access log all the same.
         let records = try EventCoding.decode(
-            [AccessRecord].self, from: Data(try api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout.utf8))
+            [AccessRecord].self, from: Data(try await api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout.utf8))
         for (status, path) in [(405, "/v1/incidents"), (413, "/v1/incidents"), (414, "/v1/incidents"), (404, "/v1/nowhere")] {
             #expect(records.contains { $0.status == status && $0.path == path }, "\(status) \(path)")
         }

@@ -8,7 +8,7 @@ import Testing
     @Test func exposureEndpointsAnswerWhatTheCLIAnswers() async throws {
         let api = try await APIFixture.start()
         let viaCLI = try EventCoding.decode(
-            OrganizationExposure.self, from: Data(try api.cli.run(["exposure", "--org", "state-university", "--json"]).stdout.utf8))
+            OrganizationExposure.self, from: Data(try await api.cli.run(["exposure", "--org", "state-university", "--json"]).stdout.utf8))
         let organization = try await api.get("/v1/organizations/state-university/exposure")
         #expect(organization.status == 200)
         #expect(organization.header("content-type") == "application/json")
@@ -31,7 +31,7 @@ import Testing
         #expect(incidents.incidents.first?.organizations == 3)
         let incident = try api.decode(IncidentReport.self, try await api.get("/v1/incidents/mercor-2026-03"))
         let radius = try EventCoding.decode(
-            ExposureList.self, from: Data(try api.cli.run(["exposure", "--incident", "mercor-2026-03", "--json"]).stdout.utf8))
+            ExposureList.self, from: Data(try await api.cli.run(["exposure", "--incident", "mercor-2026-03", "--json"]).stdout.utf8))
         #expect(incident.exposures == radius.exposures)
 
         // Both clocks, as in the CLI: before the breach nothing; known before it was recorded, nothing either.
@@ -46,13 +46,13 @@ import Testing
         #expect(postmortem.timeline.count == 3)
         let markdown = try await api.get("/v1/incidents/mercor-2026-03/postmortem", headers: ["Accept": "text/markdown"])
         #expect(markdown.header("content-type")?.hasPrefix("text/markdown") == true)
-        #expect(markdown.text == (try api.cli.run(["postmortem", "mercor-2026-03"])).stdout)
+        #expect(markdown.text == (try await api.cli.run(["postmortem", "mercor-2026-03"])).stdout)
         #expect(try await api.stop() == 0)
     }
 
     @Test func theEventFeedPagesThroughTheWholeLog() async throws {
         let api = try await APIFixture.start()
-        let all = try api.cli.run(["events", "--json"]).lines
+        let all = try await api.cli.run(["events", "--json"]).lines
         var cursor = ""
         var seen: [String] = []
         for _ in 0..<20 {
@@ -74,12 +74,12 @@ import Testing
     @Test func serverSentEventsDeliverAFreshAppend() async throws {
         let api = try await APIFixture.start()
         let headers = ["Authorization": "Bearer \(api.admin)"]
-        let last = try #require(try api.cli.run(["events", "--json"]).lines.last)
+        let last = try #require(try await api.cli.run(["events", "--json"]).lines.last)
         let cursor = try #require((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])?["cursor"] as? String)
         let http = api.server.http
         async let received = http.stream("/v1/events/stream?after=\(cursor)", headers: headers) { $0.contains("acme-labels") }
         try await Task.sleep(for: .milliseconds(500))
-        let appended = try api.cli.run(["vendor", "add", "acme-labels", "--name", "Acme Labels"])
+        let appended = try await api.cli.run(["vendor", "add", "acme-labels", "--name", "Acme Labels"])
         #expect(appended.status == 0)
         let text = try await received
         #expect(text.contains("content-type: text/event-stream") || text.contains("Content-Type: text/event-stream"))
@@ -102,7 +102,7 @@ import Testing
         // Another caller's view of the same URL is another representation.
         let scoped = try await api.get(path, token: try api.token(org: "state-university"))
         #expect(scoped.header("etag") != etag)
-        try ExampleScenario.record(api.cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
+        try await ExampleScenario.record(api.cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
         let changed = try await api.waitUntil(path) { $0.header("etag") != etag }
         #expect(changed.header("etag") != etag)
         #expect(try await api.get(path, headers: ["If-None-Match": etag]).status == 200)
@@ -144,7 +144,7 @@ import Testing
         let api = try await APIFixture.start(breach: false)
         let all = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor&data=rlhf"))
         #expect(Set(all.exposures.map(\.organization.rawValue)) == ["state-university", "mercy-hospital", "civic-agency"])
-        let agency = try api.token(org: "civic-agency")
+        let agency = await try api.token(org: "civic-agency")
         let scoped = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor", token: agency))
         #expect(scoped.exposures.map(\.deployment.rawValue) == ["ca-records"])
         #expect(try await api.get("/v1/whatif?vendor=nobody").status == 404)

@@ -11,8 +11,8 @@ struct APIFixture {
 
     static func start(breach: Bool = true, serve arguments: [String] = [], waitForReady: Bool = true) async throws -> APIFixture {
         let cli = try await ExampleScenario.registry()
-        if breach { try ExampleScenario.breach(cli) }
-        let admin = try token(cli, ["--admin"])
+        if breach { try await ExampleScenario.breach(cli) }
+        let admin = await try token(cli, ["--admin"])
         let server = try await ServerProcess(cli, arguments: arguments)
         let fixture = APIFixture(cli: cli, server: server, admin: admin)
         if waitForReady { try await fixture.waitUntilCaughtUp() }
@@ -31,15 +31,15 @@ struct APIFixture {
         }
     }
 
-    static func token(_ cli: CLI, _ arguments: [String]) throws -> String {
-        let result = try cli.run(["token", "create"] + arguments)
+    static func token(_ cli: CLI, _ arguments: [String]) async throws -> String {
+        let result = try await cli.run(["token", "create"] + arguments)
         guard result.status == 0, let token = result.lines.first else {
             throw ExampleScenario.Failed(description: "token create failed: \(result.stderr)")
         }
         return token
     }
 
-    func token(org: String) throws -> String { try Self.token(cli, ["--org", org]) }
+    func token(org: String) async throws -> String { await try Self.token(cli, ["--org", org]) }
 
     /// GET as admin by default; `token: ""` sends no token at all.
     func get(_ path: String, token: String? = nil, headers: [String: String] = [:]) async throws -> HTTP.Response {

@@ -8,15 +8,15 @@ import Testing
 @Suite(.serialized) struct APILifecycleTests {
     @Test func withoutItsProjectorTheServerServesAnotherProcesssReadModels() async throws {
         let cli = try await ExampleScenario.registry()
-        try ExampleScenario.breach(cli)
-        #expect(try cli.run(["projections", "rebuild"]).status == 0)
-        let admin = try APIFixture.token(cli, ["--admin"])
+        try await ExampleScenario.breach(cli)
+        #expect(try await cli.run(["projections", "rebuild"]).status == 0)
+        let admin = await try APIFixture.token(cli, ["--admin"])
         let server = try await ServerProcess(cli, arguments: ["--no-projector", "--ready-lag", "0"])
         let api = APIFixture(cli: cli, server: server, admin: admin)
         #expect(try await api.waitUntil("/ready") { $0.status == 200 }.status == 200)
         #expect(try await api.get("/v1/organizations/civic-agency/exposure").status == 200)
         // Nobody projects the new event: the read models fall behind and /ready says so.
-        try ExampleScenario.record(cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
+        try await ExampleScenario.record(cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
         let behind = try await api.waitUntil("/ready") { $0.status == 503 }
         #expect(behind.status == 503)
         #expect(behind.text.contains("events behind (bound 0)"))
@@ -75,9 +75,9 @@ import Testing
         #expect(ready.status == 503)
         #expect(ready.text.contains("the projector cannot go on: the event at position"), "\(ready.text)")
         #expect(ready.text.contains("stream vendor-odd, version 1, type VendorRegistered"), "\(ready.text)")
-        let status = try api.cli.run(["projections", "status"])
+        let status = try await api.cli.run(["projections", "status"])
         #expect(status.stdout.contains("stuck: the event at position") && status.stdout.contains("vendor-odd"), "\(status.stdout)")
-        let json = try api.cli.run(["projections", "status", "--json"])
+        let json = try await api.cli.run(["projections", "status", "--json"])
         #expect(json.stdout.contains(#""unreadable": "the event at position"#), "\(json.stdout)")
         #expect(try await api.stop() == 0)
     }

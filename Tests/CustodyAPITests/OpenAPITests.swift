@@ -9,7 +9,7 @@ import Yams
 @Suite struct OpenAPITests {
     /// The router's own routes (`Router.routes`), as `GET /v1/organizations/{id}/exposure`; nothing is queried.
     func registered() async throws -> [(route: String, access: RouteAccess)] {
-        try await Database.with(try TestDatabase.clusterURL(), maximumConnections: 1) { database in APIServer.routes(database) }
+        try await Database.with(try TestDatabase.clusterURL(.endToEnd), maximumConnections: 1) { database in APIServer.routes(database) }
     }
 
     func document() throws -> [String: Any] {

@@ -6,12 +6,12 @@ import Testing
 
 /// The example scenario through the binary, checked against expectations worked out by hand.
 @Suite(.serialized) struct ExposureTests {
-    func record(_ cli: CLI, _ commands: [[String]]) throws { try ExampleScenario.record(cli, commands) }
+    func record(_ cli: CLI, _ commands: [[String]]) async throws { try await ExampleScenario.record(cli, commands) }
     func scenario() async throws -> CLI { try await ExampleScenario.registry() }
-    func breach(_ cli: CLI) throws { try ExampleScenario.breach(cli) }
+    func breach(_ cli: CLI) async throws { try await ExampleScenario.breach(cli) }
 
-    func organization(_ cli: CLI, _ id: String, _ extra: [String] = []) throws -> OrganizationExposure {
-        let result = try cli.run(["exposure", "--org", id, "--json"] + extra)
+    func organization(_ cli: CLI, _ id: String, _ extra: [String] = []) async throws -> OrganizationExposure {
+        let result = try await cli.run(["exposure", "--org", id, "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
         return try EventCoding.decode(OrganizationExposure.self, from: Data(result.stdout.utf8))
     }
@@ -22,32 +22,32 @@ import Testing
 
     @Test func theExampleScenarioUnfoldsAsExpected() async throws {
         let cli = try await scenario()
-        try breach(cli)
+        await try breach(cli)
         // Before the breach: nothing.
-        #expect(try organization(cli, "state-university", ["--as-of", "2026-03-20"]).exposures.isEmpty)
+        await #expect(try organization(cli, "state-university", ["--as-of", "2026-03-20"]).exposures.isEmpty)
         // After Meta's pause and OpenAI's investigation.
-        let university = try organization(cli, "state-university", ["--as-of", "2026-04-02"])
+        let university = await try organization(cli, "state-university", ["--as-of", "2026-04-02"])
         #expect(rows(university) == [
             "su-advising/openai/mercor/investigating/paused:false", "su-research/anthropic/mercor/potential/paused:false",
         ])
         #expect(university.summary.providers.map(\.rawValue) == ["anthropic", "openai"])
         #expect(university.summary.vendors.map(\.rawValue) == ["mercor", "scale-ai"])
         #expect(!university.summary.singleProvider)
-        let hospital = try organization(cli, "mercy-hospital")
+        let hospital = await try organization(cli, "mercy-hospital")
         #expect(rows(hospital) == ["mh-triage/openai/mercor/investigating/paused:false"])
         #expect(hospital.summary.singleProvider)
         #expect(hospital.summary.statusCounts["investigating"] == 1)
-        let agency = try organization(cli, "civic-agency")
+        let agency = await try organization(cli, "civic-agency")
         #expect(rows(agency) == ["ca-records/meta/mercor/potential/paused:true"])
         #expect(agency.summary.openWeightShare == 1)
         // HYPOTHETICAL: OpenAI confirms, Anthropic's separate investigation clears.
-        try record(cli, [
+        await try record(cli, [
             ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
             ["investigation", "open", "anthropic-inv", "--incident", "mercor-2026-03", "--provider", "anthropic", "--at", "2026-04-02"],
             ["investigation", "close", "anthropic-inv", "--outcome", "cleared", "--at", "2026-04-15"],
         ])
-        #expect(rows(try organization(cli, "state-university")) == ["su-advising/openai/mercor/confirmed/paused:false"])
-        let blast = try cli.run(["exposure", "--incident", "mercor-2026-03", "--json"])
+        await #expect(rows(try organization(cli, "state-university")) == ["su-advising/openai/mercor/confirmed/paused:false"])
+        let blast = try await cli.run(["exposure", "--incident", "mercor-2026-03", "--json"])
         let radius = try EventCoding.decode(ExposureList.self, from: Data(blast.stdout.utf8))
         #expect(radius.exposures.map(\.deployment.rawValue) == ["mh-triage", "su-advising", "ca-records", "su-research"])
         #expect(radius.exposures.last?.status == .cleared)
@@ -55,34 +55,34 @@ import Testing
 
     @Test func thePostmortemListsTheTimelineAndIntervals() async throws {
         let cli = try await scenario()
-        try breach(cli)
-        let markdown = try cli.run(["postmortem", "mercor-2026-03"])
+        await try breach(cli)
+        let markdown = try await cli.run(["postmortem", "mercor-2026-03"])
         #expect(markdown.status == 0, "\(markdown.stderr)")
         #expect(markdown.stdout.hasPrefix("# Postmortem: mercor-2026-03"))
         #expect(markdown.stdout.contains("| time to pause: meta | 5d 0h |"))
-        let json = try cli.run(["postmortem", "mercor-2026-03", "--json"])
+        let json = try await cli.run(["postmortem", "mercor-2026-03", "--json"])
         let postmortem = try EventCoding.decode(Postmortem.self, from: Data(json.stdout.utf8))
         #expect(postmortem.timeline.count == 3)
         #expect(postmortem.windows.count == 4)
-        let unknown = try cli.run(["postmortem", "nope"])
+        let unknown = try await cli.run(["postmortem", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown incident 'nope'"))
     }
 
     @Test func diffListsWhatAppearedChangedAndDisappeared() async throws {
         let cli = try await scenario()
-        try breach(cli)
-        try record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
-        let result = try cli.run(["diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json"])
+        await try breach(cli)
+        await try record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
+        let result = try await cli.run(["diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json"])
         let appeared = try EventCoding.decode(ExposureDiff.self, from: Data(result.stdout.utf8))
         #expect(appeared.appeared.map(\.deployment.rawValue).sorted() == ["su-advising", "su-research"])
-        let later = try cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21", "--json"])
+        let later = try await cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21", "--json"])
         let closed = try EventCoding.decode(ExposureDiff.self, from: Data(later.stdout.utf8))
         #expect(closed.disappeared.map(\.deployment.rawValue).sorted() == ["mh-triage", "su-advising"])
         #expect(closed.appeared.isEmpty)
-        let human = try cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21"])
+        let human = try await cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21"])
         #expect(human.stdout.contains("- mh-triage no longer exposed to mercor-2026-03"))
-        let backwards = try cli.run(["diff", "--from", "2026-04-21", "--to", "2026-04-02"])
+        let backwards = try await cli.run(["diff", "--from", "2026-04-21", "--to", "2026-04-02"])
         #expect(backwards.status == 1)
     }
 
@@ -91,36 +91,36 @@ import Testing
         let beforeRecording = Timestamp.now
         try await Task.sleep(for: .milliseconds(20))
         // Recorded now, it happened in March: logged late.
-        try breach(cli)
-        let asOf = try organization(cli, "mercy-hospital", ["--as-of", beforeRecording.description])
-        let knownAt = try organization(cli, "mercy-hospital", ["--known-at", beforeRecording.description])
+        await try breach(cli)
+        let asOf = await try organization(cli, "mercy-hospital", ["--as-of", beforeRecording.description])
+        let knownAt = await try organization(cli, "mercy-hospital", ["--known-at", beforeRecording.description])
         #expect(rows(asOf) == ["mh-triage/openai/mercor/investigating/paused:false"])
         #expect(knownAt.exposures.isEmpty)
     }
 
     @Test func unknownIdsAndBadTimesAreRefused() async throws {
         let cli = try await scenario()
-        let unknown = try cli.run(["exposure", "--org", "nobody"])
+        let unknown = try await cli.run(["exposure", "--org", "nobody"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown organization 'nobody'"))
-        let badTime = try cli.run(["exposure", "--org", "mercy-hospital", "--as-of", "2026-02-30"])
+        let badTime = try await cli.run(["exposure", "--org", "mercy-hospital", "--as-of", "2026-02-30"])
         #expect(badTime.status == 1)
         #expect(badTime.stderr.contains("a real calendar date"))
-        let two = try cli.run(["exposure", "--org", "mercy-hospital", "--model", "gpt-5"])
+        let two = try await cli.run(["exposure", "--org", "mercy-hospital", "--model", "gpt-5"])
         #expect(two.status == 64)
     }
 
     @Test func modelAndDeploymentViewsListTheirRows() async throws {
         let cli = try await scenario()
-        try breach(cli)
-        let model = try cli.run(["exposure", "--model", "gpt-5", "--json"])
+        await try breach(cli)
+        let model = try await cli.run(["exposure", "--model", "gpt-5", "--json"])
         let document = try EventCoding.decode(ExposureList.self, from: Data(model.stdout.utf8))
         #expect(Set(document.exposures.map(\.organization.rawValue)) == ["mercy-hospital", "state-university"])
-        let human = try cli.run(["exposure", "--deployment", "ca-records"])
+        let human = try await cli.run(["exposure", "--deployment", "ca-records"])
         #expect(human.status == 0)
         #expect(human.stdout.contains("llama-4  mercor  mercor-2026-03"))
         #expect(human.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 })
-        let organization = try cli.run(["exposure", "--org", "state-university"])
+        let organization = try await cli.run(["exposure", "--org", "state-university"])
         #expect(organization.stdout.contains("exposed: 2 of 2 active deployments"))
         #expect(organization.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, "\(organization.stdout)")
     }

@@ -34,7 +34,7 @@ import Testing
     /// Two projectors: one leads, the other stands by; killed with -9, the leader's lock goes with its session and
     /// the other takes over within seconds, continuing from the checkpoint (tables equal to a rebuild).
     @Test func aStandbyTakesOverWhenTheLeaderIsKilled() async throws {
-        let url = try await TestDatabase.create()
+        let url = try await TestDatabase.create(on: .endToEnd)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-lead-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,7 +54,7 @@ import Testing
             for event in events.prefix(half) { _ = try await store.append([event]) }
             #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(half) })
             #expect(!said(secondLog).contains("leading"), "two processes led at once")
-            let status = try CLI(databaseURL: url).run(["projections", "status", "--json"])
+            let status = try await CLI(databaseURL: url).run(["projections", "status", "--json"])
             #expect(status.stdout.contains("\"leader\": {\"pid\": "), "status names no leader: \(status.stdout)")
 
             kill(first.processIdentifier, SIGKILL)
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func aProjectorKilledMidBatchLosesAndRepeatsNothing() async throws {
-        let url = try await TestDatabase.create()
+        let url = try await TestDatabase.create(on: .endToEnd)
         try await Database.with(url) { database in
             let store = EventStore(database)
             let events = Workload.mixed(organizations: 12)
@@ -101,17 +101,17 @@ import Testing
     }
 
     @Test func exposureSaysWhenTheReadModelsAreBehindAndUsesThemWhenCurrent() async throws {
-        let url = try await TestDatabase.create()
+        let url = try await TestDatabase.create(on: .endToEnd)
         let cli = CLI(databaseURL: url)
         try await Database.with(url) { database in
             for event in Workload.mixed(organizations: 2) { _ = try await EventStore(database).append([event]) }
         }
-        let behind = try cli.run(["exposure", "--org", "org-1", "--json"])
+        let behind = try await cli.run(["exposure", "--org", "org-1", "--json"])
         #expect(behind.stderr.contains("event(s) behind"))
-        #expect(try cli.run(["projections", "rebuild"]).status == 0)
-        let status = try cli.run(["projections", "status", "--json"])
+        #expect(try await cli.run(["projections", "rebuild"]).status == 0)
+        let status = try await cli.run(["projections", "status", "--json"])
         #expect(status.stdout.contains("\"behind\": 0"))
-        let current = try cli.run(["exposure", "--org", "org-1", "--json"])
+        let current = try await cli.run(["exposure", "--org", "org-1", "--json"])
         #expect(current.stderr.isEmpty)
         let fromTables = try EventCoding.decode(OrganizationExposure.self, from: Data(current.stdout.utf8))
         let fromLog = try EventCoding.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))
@@ -122,7 +122,7 @@ import Testing
     /// Models, deployments and incidents are answered from the read models when they are current, with the same
     /// documents a fold of the log gives (the two clocks still fold the log).
     @Test func everyPresentSubjectIsAnsweredFromTheReadModels() async throws {
-        let url = try await TestDatabase.create()
+        let url = try await TestDatabase.create(on: .endToEnd)
         let cli = CLI(databaseURL: url)
         try await Database.with(url) { database in
             for event in Workload.mixed(organizations: 3) { _ = try await EventStore(database).append([event]) }
@@ -130,43 +130,46 @@ import Testing
         let questions = [["--model", "llama-4"], ["--deployment", "d-1-2"], ["--incident", "b1"], ["--incident", "b2"]]
         var fromLog: [ExposureList] = []
         for question in questions {
-            let answer = try cli.run(["exposure"] + question + ["--json"])
+            let answer = try await cli.run(["exposure"] + question + ["--json"])
             #expect(answer.stderr.contains("event(s) behind"))
             fromLog.append(try EventCoding.decode(ExposureList.self, from: Data(answer.stdout.utf8)))
         }
         #expect(fromLog.map(\.exposures.count).reduce(0, +) > 5)
-        #expect(try cli.run(["projections", "rebuild"]).status == 0)
+        #expect(try await cli.run(["projections", "rebuild"]).status == 0)
         for (question, folded) in zip(questions, fromLog) {
-            let answer = try cli.run(["exposure"] + question + ["--json"])
+            let answer = try await cli.run(["exposure"] + question + ["--json"])
             #expect(answer.stderr.isEmpty, "\(question) was not answered from the read models")
             let stored = try EventCoding.decode(ExposureList.self, from: Data(answer.stdout.utf8))
             #expect(stored.exposures == folded.exposures, "\(question)")
             #expect(stored.subject == folded.subject)
         }
-        let unknown = try cli.run(["exposure", "--model", "no-such-model"])
+        let unknown = try await cli.run(["exposure", "--model", "no-such-model"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no-such-model"))
     }
 
     /// `deployments` answers from the read model when it is current, with the entries the fold gives.
     @Test func deploymentsAreListedFromTheReadModel() async throws {
-        let url = try await TestDatabase.create()
+        let url = try await TestDatabase.create(on: .endToEnd)
         let cli = CLI(databaseURL: url)
         try await Database.with(url) { database in
             for event in Workload.mixed(organizations: 3) { _ = try await EventStore(database).append([event]) }
         }
         let questions = [["deployments", "--org", "org-1", "--json"], ["deployments", "--json"]]
-        let folded = try questions.map { try cli.run($0).stdout }
+        var folded: [String] = []
+        for question in questions { folded.append(try await cli.run(question).stdout) }
         #expect(folded[0].contains("d-1-2"))
-        #expect(try cli.run(["projections", "rebuild"]).status == 0)
-        #expect(try questions.map { try cli.run($0).stdout } == folded)
+        #expect(try await cli.run(["projections", "rebuild"]).status == 0)
+        var again: [String] = []
+        for question in questions { again.append(try await cli.run(question).stdout) }
+        #expect(again == folded)
         // A mark only the read model carries shows that the answer came from it.
         try await Database.with(url) { database in
             try await database.query(
                 "UPDATE custody_deployments SET document = jsonb_set(document, '{workload}', '\"marked\"') WHERE deployment = 'd-1-2'")
         }
-        #expect(try cli.run(questions[0]).stdout.contains("marked"))
-        let unknown = try cli.run(["deployments", "--org", "no-such-org"])
+        #expect(try await cli.run(questions[0]).stdout.contains("marked"))
+        let unknown = try await cli.run(["deployments", "--org", "no-such-org"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown organization 'no-such-org'"))
     }

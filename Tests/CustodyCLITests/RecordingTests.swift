@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized) struct RecordingTests {
     /// A fresh migrated database with a small supply chain recorded through the CLI.
     func chain() async throws -> CLI {
-        let cli = CLI(databaseURL: try await TestDatabase.create())
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
         for arguments in [
             ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
             ["provider", "add", "openai", "--name", "OpenAI", "--at", "2015-12-11"],
@@ -22,19 +22,19 @@ import Testing
              "--source", "https://example.org/report"],
             ["investigation", "open", "openai-mercor", "--incident", "mercor-2026-03", "--provider", "openai", "--at", "2026-04-01"],
         ] {
-            let result = try cli.run(arguments)
+            let result = try await cli.run(arguments)
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
         }
         return cli
     }
 
-    func eventCount(_ cli: CLI) throws -> Int {
-        try cli.run(["events", "--json"]).lines.count
+    func eventCount(_ cli: CLI) async throws -> Int {
+        try await cli.run(["events", "--json"]).lines.count
     }
 
     @Test func recordedFactsAreListedAndVerify() async throws {
         let cli = try await chain()
-        let events = try cli.run(["events", "--json"])
+        let events = try await cli.run(["events", "--json"])
         #expect(events.status == 0, "\(events.stderr)")
         #expect(events.lines.count == 8, "\(events.stderr)")
         let parsed = try events.lines.map { try EventLine(parsing: Array($0.utf8)) }
@@ -49,7 +49,7 @@ import Testing
         #expect(breach.disclosedAt?.description == "2026-03-31T12:00:00Z")
         #expect(parsed[6].occurredAt.description == "2026-03-27T00:00:00Z")
         #expect(parsed[6].metadata?.actor == "cli-test")
-        let verify = try cli.run(["verify"])
+        let verify = try await cli.run(["verify"])
         #expect(verify.status == 0)
         #expect(verify.stdout.contains("log intact: 8 event(s)"))
     }
@@ -77,46 +77,46 @@ import Testing
     ])
     func refusedValuesExitOneNamingTheValueAndWriteNothing(arguments: [String], message: String) async throws {
         let cli = try await chain()
-        let before = try eventCount(cli)
-        let result = try cli.run(arguments)
+        let before = await try eventCount(cli)
+        let result = try await cli.run(arguments)
         #expect(result.status == 1, "\(arguments)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "not one line: \(result.stderr)")
-        #expect(try eventCount(cli) == before)
+        await #expect(try eventCount(cli) == before)
     }
 
     @Test func closingAClosedInvestigationIsRefused() async throws {
         let cli = try await chain()
-        #expect(try cli.run(["investigation", "close", "openai-mercor", "--outcome", "cleared"]).status == 0)
-        let again = try cli.run(["investigation", "close", "openai-mercor", "--outcome", "confirmed"])
+        #expect(try await cli.run(["investigation", "close", "openai-mercor", "--outcome", "cleared"]).status == 0)
+        let again = try await cli.run(["investigation", "close", "openai-mercor", "--outcome", "confirmed"])
         #expect(again.status == 1)
         #expect(again.stderr.contains("investigation 'openai-mercor' is not open"))
     }
 
     @Test func malformedSyntaxExitsWithTheUsageCode() async throws {
-        let cli = CLI(databaseURL: try await TestDatabase.create())
-        let result = try cli.run(["vendor", "add", "mercor"])
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
+        let result = try await cli.run(["vendor", "add", "mercor"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("--name"))
     }
 
     @Test func aRetryWithTheSameEventIdRecordsOnce() async throws {
-        let cli = CLI(databaseURL: try await TestDatabase.create())
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
         let id = UUID().uuidString
-        let first = try cli.run(["vendor", "add", "mercor", "--name", "Mercor", "--event-id", id])
-        let second = try cli.run(["vendor", "add", "mercor", "--name", "Mercor", "--event-id", id])
+        let first = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor", "--event-id", id])
+        let second = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor", "--event-id", id])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.hasPrefix("already recorded (same event id)"))
-        #expect(try eventCount(cli) == 1)
+        await #expect(try eventCount(cli) == 1)
     }
 
     @Test func aStaleExpectedVersionIsRefusedWithTheActualVersion() async throws {
         let cli = try await chain()
-        let result = try cli.run(["investigation", "finding", "openai-mercor", "f", "--expect-version", "3"])
+        let result = try await cli.run(["investigation", "finding", "openai-mercor", "f", "--expect-version", "3"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("stream investigation-openai-mercor is at version 1, not the expected 3"))
-        let fine = try cli.run(["investigation", "finding", "openai-mercor", "f", "--expect-version", "1", "--json"])
+        let fine = try await cli.run(["investigation", "finding", "openai-mercor", "f", "--expect-version", "1", "--json"])
         #expect(fine.status == 0)
         #expect(try EventLine(parsing: Array(fine.stdout.utf8.dropLast())).stored?.version == 2)
     }
@@ -126,20 +126,20 @@ import Testing
         let summary = String(repeating: "Contractor workspace exposed; ", count: 4000)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID()).txt").path
         try summary.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try cli.run(["breach", "report", "b3", "--vendor", "mercor", "--severity", "low", "--summary-file", path, "--json"])
+        let result = try await cli.run(["breach", "report", "b3", "--vendor", "mercor", "--severity", "low", "--summary-file", path, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let line = try EventLine(parsing: Array(result.stdout.utf8.dropLast()))
         guard case .breachReported(let breach) = line.event else { return }
         #expect(breach.summary == summary)
         try "bad\u{0}summary".write(toFile: path, atomically: true, encoding: .utf8)
-        let refused = try cli.run(["breach", "report", "b4", "--vendor", "mercor", "--severity", "low", "--summary-file", path])
+        let refused = try await cli.run(["breach", "report", "b4", "--vendor", "mercor", "--severity", "low", "--summary-file", path])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("without NUL"))
     }
 
     @Test func anUnmigratedDatabaseAsksForMigrate() async throws {
-        let cli = CLI(databaseURL: try await TestDatabase.create(migrated: false))
-        let result = try cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
+        let cli = CLI(databaseURL: try await TestDatabase.create(migrated: false, on: .endToEnd))
+        let result = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("run `custody migrate`"))
     }
@@ -149,25 +149,25 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let installed = directory.appendingPathComponent("custody").path
         try FileManager.default.copyItem(atPath: CLI.binary, toPath: installed)
-        var cli = CLI(databaseURL: try await TestDatabase.create(migrated: false))
+        var cli = CLI(databaseURL: try await TestDatabase.create(migrated: false, on: .endToEnd))
         cli.directory = directory.path
-        let migrate = try cli.run(["migrate"], binary: installed)
+        let migrate = try await cli.run(["migrate"], binary: installed)
         #expect(migrate.status == 0, "\(migrate.stderr)")
         #expect(migrate.stdout.contains("applied migration(s) 1, 2"))
-        #expect(try cli.run(["vendor", "add", "mercor", "--name", "Mercor"], binary: installed).status == 0)
+        #expect(try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"], binary: installed).status == 0)
     }
 
-    @Test func withoutADatabaseTheErrorSaysHowToGetOne() throws {
+    @Test func withoutADatabaseTheErrorSaysHowToGetOne() async throws {
         var cli = CLI(databaseURL: nil)
         cli.directory = "/"
-        let result = try cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
+        let result = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("run scripts/db start"))
     }
 
-    @Test func anUnreachableDatabaseIsReportedAfterRetries() throws {
+    @Test func anUnreachableDatabaseIsReportedAfterRetries() async throws {
         let cli = CLI(databaseURL: try DatabaseURL("postgres://custody@localhost/custody?host=/nonexistent-custody-socket"))
-        let result = try cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
+        let result = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("retrying"))
         #expect(result.stderr.contains("cannot reach the database"))
@@ -175,17 +175,17 @@ import Testing
 
     @Test func importIsAllOrNothingThroughTheCLI() async throws {
         let source = try await chain()
-        let export = try source.run(["events", "--json"]).stdout
-        let cli = CLI(databaseURL: try await TestDatabase.create())
+        let export = try await source.run(["events", "--json"]).stdout
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
         let bad = export + #"{"id":"6f1c1a52-0000-4000-8000-000000000009","type":"VendorRegistered","data":{"vendor":"x"},"occurredAt":"2026-01-01"}"# + "\n"
-        let refused = try cli.run(["import", "-"], stdin: bad)
+        let refused = try await cli.run(["import", "-"], stdin: bad)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("line 9"), "\(refused.stderr)")
-        #expect(try eventCount(cli) == 0)
-        let restored = try cli.run(["import", "-"], stdin: export)
+        await #expect(try eventCount(cli) == 0)
+        let restored = try await cli.run(["import", "-"], stdin: export)
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stdout.hasPrefix("restored 8 event(s)"))
-        #expect(try cli.run(["verify"]).status == 0)
+        #expect(try await cli.run(["verify"]).status == 0)
     }
 
     @Test func followPrintsAFreshlyAppendedEvent() async throws {
@@ -203,7 +203,7 @@ import Testing
         try process.run()
         defer { process.terminate() }
         try await Task.sleep(for: .milliseconds(500))
-        #expect(try cli.run(["vendor", "add", "appen", "--name", "Appen"]).status == 0)
+        #expect(try await cli.run(["vendor", "add", "appen", "--name", "Appen"]).status == 0)
         let deadline = ContinuousClock.now + .seconds(15)
         while !received.text.contains("\n"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         let first = try #require(received.text.split(separator: "\n").first)

@@ -14,20 +14,20 @@ import Testing
     @Test func everyProcessWorksWithItsOwnRoleAndNoMore() async throws {
         let owner = try await ExampleScenario.registry()
         let writer = try cli(owner, as: "custody_writer")
-        try ExampleScenario.breach(writer)
+        try await ExampleScenario.breach(writer)
         let reader = try cli(owner, as: "custody_reader")
         // The reader cannot record, the writer cannot keep the read models.
-        let refused = try reader.run(["vendor", "add", "x", "--name", "X"])
+        let refused = try await reader.run(["vendor", "add", "x", "--name", "X"])
         #expect(refused.status != 0 && refused.stderr.contains("permission denied"), "\(refused.stderr)")
         let projector = try cli(owner, as: "custody_projector")
-        #expect(try projector.run(["projections", "rebuild"]).status != 0, "a rebuild swaps tables: the owner's work")
-        #expect(try owner.run(["projections", "rebuild"]).status == 0)
-        let answer = try reader.run(["exposure", "--org", "mercy-hospital", "--json"])
+        #expect(try await projector.run(["projections", "rebuild"]).status != 0, "a rebuild swaps tables: the owner's work")
+        #expect(try await owner.run(["projections", "rebuild"]).status == 0)
+        let answer = try await reader.run(["exposure", "--org", "mercy-hospital", "--json"])
         #expect(answer.status == 0, "\(answer.stderr)")
         #expect(answer.stdout.contains("mh-triage"))
-        #expect(try reader.run(["verify"]).status == 0)
-        #expect(try reader.run(["postmortem", "mercor-2026-03"]).status == 0)
-        let recorded = try writer.run(["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"])
+        #expect(try await reader.run(["verify"]).status == 0)
+        #expect(try await reader.run(["postmortem", "mercor-2026-03"]).status == 0)
+        let recorded = try await writer.run(["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
     }
 }

@@ -18,7 +18,7 @@ import Testing
 
     @Test func everyCommandRefusesWhatCouldNotHaveHappenedAndWritesNothing() async throws {
         let cli = try await ExampleScenario.registry()
-        try ExampleScenario.breach(cli)
+        try await ExampleScenario.breach(cli)
         let refusals: [([String], String)] = [
             (["retire", "mh-triage", "--at", "2025-01-01"],
              "deployment 'mh-triage' was made at 2025-10-01T00:00:00Z; it cannot be retired at 2025-01-01T00:00:00Z"),
@@ -46,22 +46,22 @@ import Testing
         ]
         let before = try await events(cli)
         for (arguments, message) in refusals {
-            let result = try cli.run(arguments)
+            let result = try await cli.run(arguments)
             #expect(result.status != 0, "\(arguments) was accepted")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
         #expect(try await events(cli) == before, "a refused fact was written")
         // The same facts at consistent times, logged late, are accepted.
-        let close = try cli.run(["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"])
+        let close = try await cli.run(["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"])
         #expect(close.status == 0, "\(close.stderr)")
-        #expect(try cli.run(["retire", "mh-triage", "--at", "2026-06-01"]).status == 0)
+        #expect(try await cli.run(["retire", "mh-triage", "--at", "2026-06-01"]).status == 0)
         // What the retirement bug let through: afterwards the deployment is retired, as every command says.
-        #expect(try cli.run(["deployments", "--org", "mercy-hospital"]).stdout.contains("retired"))
+        #expect(try await cli.run(["deployments", "--org", "mercy-hospital"]).stdout.contains("retired"))
     }
 
     @Test func anImportIsCheckedLineByLineAndWritesNothingWhenALineIsRefused() async throws {
         let cli = try await ExampleScenario.registry()
-        try ExampleScenario.breach(cli)
+        try await ExampleScenario.breach(cli)
         let before = try await events(cli)
         let lines = [
             #"{"id":"\#(UUID().uuidString)","type":"InvestigationClosed","data":{"investigation":"openai-inv","outcome":"cleared"},"occurredAt":"2026-04-20T00:00:00Z"}"#,
@@ -69,7 +69,7 @@ import Testing
         ]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-\(UUID().uuidString).jsonl").path
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try cli.run(["import", path])
+        let result = try await cli.run(["import", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("line 2: vendor 'mercor' is already registered"), "\(result.stderr)")
         #expect(try await events(cli) == before)
@@ -80,7 +80,7 @@ import Testing
             #"{"id":"\#(UUID().uuidString)","type":"ExposureResponseRecorded","data":{"organization":"state-university","incident":"mercor-2026-03","deployment":"late-d","state":"acknowledged","owner":"ciso"},"occurredAt":"2026-04-20T00:00:00Z"}"#,
         ]
         try (response.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let responding = try cli.run(["import", path])
+        let responding = try await cli.run(["import", path])
         #expect(responding.stderr.contains(
             "line 2: deployment 'late-d' is not exposed to incident 'mercor-2026-03' at 2026-04-20T00:00:00Z: nothing to respond to"),
             "\(responding.stderr)")
@@ -88,7 +88,7 @@ import Testing
 
         let unknown = #"{"id":"\#(UUID().uuidString)","type":"InvestigationClosed","data":{"investigation":"nobody","outcome":"cleared"},"occurredAt":"2026-04-20T00:00:00Z"}"#
         try (unknown + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let second = try cli.run(["import", path])
+        let second = try await cli.run(["import", path])
         #expect(second.stderr.contains("line 1: unknown investigation 'nobody'"), "\(second.stderr)")
         #expect(try await events(cli) == before)
     }
@@ -98,12 +98,12 @@ import Testing
         // An organization registered a few seconds ahead (facts may be stamped up to 60 s in the future): a
         // deployment recorded now would come before it.
         let soon = Timestamp.now.adding(seconds: 45).description
-        #expect(try cli.run(["org", "add", "late-org", "--name", "Late", "--sector", "education", "--at", soon]).status == 0)
+        #expect(try await cli.run(["org", "add", "late-org", "--name", "Late", "--sector", "education", "--at", soon]).status == 0)
         let before = try await events(cli)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-\(UUID().uuidString).yaml").path
         try "organization: late-org\ndeployments:\n  - {id: late-a, model: gpt-5, workload: w, criticality: low}\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try cli.run(["inventory", "apply", path])
+        let result = try await cli.run(["inventory", "apply", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("late-org"), "\(result.stderr)")
         #expect(try await events(cli) == before)

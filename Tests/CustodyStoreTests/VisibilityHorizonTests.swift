@@ -8,7 +8,7 @@ import Testing
 /// scripts/test runs this suite alone.
 @Suite(.serialized) struct VisibilityHorizonTests {
     @Test func aReaderWaitsForAnEarlierTransactionInsteadOfSkippingIt() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(on: .horizon) { database in
             let store = EventStore(database)
             let opened = AsyncStream.makeStream(of: Void.self)
             let release = AsyncStream.makeStream(of: Void.self)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func aLongOpenTransactionIsReportedAsTheStallsCause() async throws {
-        let url = try await TestDatabase.create()
+        let url = try await TestDatabase.create(on: .horizon)
         try await Database.with(url) { database in
             let store = EventStore(database)
             let opened = AsyncStream.makeStream(of: Int32.self)
@@ -62,9 +62,9 @@ import Testing
             #expect(horizon.heldBack == 1)
             #expect(horizon.holder?.pid == pid && horizon.holder?.state == "idle in transaction")
             #expect(horizon.isStalled())
-            let status = try CLI(databaseURL: url).run(["projections", "status", "--json"])
+            let status = try await CLI(databaseURL: url).run(["projections", "status", "--json"])
             #expect(status.stdout.contains("\"stalledBy\": {") && status.stdout.contains("\"heldBack\": 1"), "\(status.stdout)")
-            let human = try CLI(databaseURL: url).run(["projections", "status"])
+            let human = try await CLI(databaseURL: url).run(["projections", "status"])
             #expect(human.stdout.contains("stalled: 1 committed event(s) wait behind the transaction of pid \(pid ?? 0)"), "\(human.stdout)")
             let server = try await ServerProcess(CLI(databaseURL: url), arguments: ["--no-auth"])
             let ready = try await server.http.get("/ready")

@@ -23,8 +23,19 @@ public struct CLI: Sendable {
         return root.appendingPathComponent(".build/debug/custody").path
     }
 
+    /// Runs the binary and waits for it without holding a thread of the cooperative pool (on a machine of two
+    /// cores, tests that block it while their child runs starve every other test), reading its output and its
+    /// errors at the same time (a child that fills the one not being read would wait for ever).
     @discardableResult
-    public func run(_ arguments: [String], binary: String = CLI.binary, stdin: String? = nil) throws -> Result {
+    public func run(_ arguments: [String], binary: String = CLI.binary, stdin: String? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try self.runBlocking(arguments, binary: binary, stdin: stdin) })
+            }
+        }
+    }
+
+    private func runBlocking(_ arguments: [String], binary: String, stdin: String?) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -42,13 +53,24 @@ public struct CLI: Sendable {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        let errors = DispatchGroup()
+        let errData = ReadBytes()
+        DispatchQueue.global().async(group: errors) { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        errors.wait()
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData.get(), as: UTF8.self))
     }
+}
+
+/// Bytes handed from the thread that read them to the one that waits for them.
+private final class ReadBytes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ value: Data) { lock.withLock { data = value } }
+    func get() -> Data { lock.withLock { data } }
 }

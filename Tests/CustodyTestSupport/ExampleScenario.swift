@@ -9,17 +9,17 @@ public enum ExampleScenario {
         public init(description: String) { self.description = description }
     }
 
-    public static func record(_ cli: CLI, _ commands: [[String]]) throws {
+    public static func record(_ cli: CLI, _ commands: [[String]]) async throws {
         for arguments in commands {
-            let result = try cli.run(arguments)
+            let result = try await cli.run(arguments)
             guard result.status == 0 else { throw Failed(description: "\(arguments): \(result.stderr)") }
         }
     }
 
     /// A fresh database holding the registry of the example (no incident yet).
     public static func registry() async throws -> CLI {
-        let cli = CLI(databaseURL: try await TestDatabase.create())
-        try record(cli, [
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
+        try await record(cli, [
             ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
             ["vendor", "add", "scale-ai", "--name", "Scale AI", "--at", "2016-06-01"],
             ["provider", "add", "openai", "--name", "OpenAI", "--at", "2015-12-11"],
@@ -44,8 +44,8 @@ public enum ExampleScenario {
     }
 
     /// The Mercor breach of March 2026, Meta's pause and OpenAI's investigation.
-    public static func breach(_ cli: CLI) throws {
-        try record(cli, [
+    public static func breach(_ cli: CLI) async throws {
+        try await record(cli, [
             ["breach", "report", "mercor-2026-03", "--vendor", "mercor", "--severity", "high", "--summary", "Mercor breached",
              "--data", "rlhf,red-teaming,domain-finetuning", "--providers", "openai,anthropic,meta", "--at", "2026-03-27"],
             ["pause", "--provider", "meta", "--vendor", "mercor", "--incident", "mercor-2026-03", "--at", "2026-04-01"],

@@ -4,26 +4,42 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A fresh, migrated database on the cluster scripts/test started, one per test, so tests run in parallel.
+/// A fresh, migrated database on a cluster scripts/test started, one per test, so tests run in parallel.
 public enum TestDatabase {
+    /// Readers see the log only below the oldest open transaction of the whole cluster, so tests that hold
+    /// transactions open on purpose (store suites racing imports and appends, the horizon test) would make the
+    /// end-to-end tests' commands wait. scripts/test starts a cluster for each kind; with only
+    /// `CUSTODY_TEST_DATABASE_URL` set, every kind shares it.
+    public enum Cluster: String, Sendable {
+        case store = "CUSTODY_TEST_DATABASE_URL"
+        case endToEnd = "CUSTODY_TEST_E2E_DATABASE_URL"
+        case horizon = "CUSTODY_TEST_HORIZON_DATABASE_URL"
+    }
+
     /// The cluster's URL, from scripts/test.
-    public static func clusterURL() throws -> DatabaseURL {
-        guard let text = ProcessInfo.processInfo.environment["CUSTODY_TEST_DATABASE_URL"], !text.isEmpty else {
+    public static func clusterURL(_ cluster: Cluster = .store) throws -> DatabaseURL {
+        let environment = ProcessInfo.processInfo.environment
+        guard let text = environment[cluster.rawValue].flatMap({ $0.isEmpty ? nil : $0 }) ?? environment[Cluster.store.rawValue],
+            !text.isEmpty
+        else {
             throw StoreError.configuration("CUSTODY_TEST_DATABASE_URL is not set: run the tests with scripts/test")
         }
         return try DatabaseURL(text)
     }
 
-    /// Creates an empty database and returns its URL; `migrated` applies the schema.
-    public static func create(migrated: Bool = true) async throws -> DatabaseURL {
-        let cluster = try clusterURL()
+    /// Creates an empty database and returns its URL; `migrated` applies the schema (quietly: a line per
+    /// migration per test said nothing).
+    public static func create(migrated: Bool = true, on cluster: Cluster = .store) async throws -> DatabaseURL {
+        let server = try clusterURL(cluster)
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        try await Database.with(cluster, maximumConnections: 1) { admin in
+        var logger = Logger(label: "custody.test")
+        logger.logLevel = .warning
+        try await Database.with(server, logger: logger, maximumConnections: 1) { admin in
             try await admin.query("CREATE DATABASE \(unescaped: String(name))")
         }
-        let url = try cluster.with(database: String(name))
+        let url = try server.with(database: String(name))
         if migrated {
-            try await Database.with(url, maximumConnections: 1) { database in
+            try await Database.with(url, logger: logger, maximumConnections: 1) { database in
                 try await Migrator(database).migrate()
             }
         }
@@ -32,9 +48,9 @@ public enum TestDatabase {
 
     /// Runs `body` with a fresh migrated database.
     public static func with<R: Sendable>(
-        maximumConnections: Int = 20, _ body: @Sendable (Database) async throws -> R
+        maximumConnections: Int = 20, on cluster: Cluster = .store, _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
-        let url = try await create()
+        let url = try await create(on: cluster)
         return try await Database.with(url, maximumConnections: maximumConnections, body)
     }
 }
