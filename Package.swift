@@ -54,6 +54,7 @@ let package = Package(
                 .embedInCode("012_known_events.sql"),
                 .embedInCode("013_derived_stream_heads.sql"),
                 .embedInCode("014_exact_micros.sql"),
+                .embedInCode("015_rebuild_tables.sql"),
             ],
             swiftSettings: strict
         ),

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct APIAccessTests {
     @Test func aScopedTokenSeesOnlyItsOrganization() async throws {
         let api = try await APIFixture.start()
-        let university = await try api.token(org: "state-university")
+        let university = try await api.token(org: "state-university")
         let list = try await api.get("/v1/organizations", token: university)
         #expect(list.text.contains("state-university") && !list.text.contains("mercy-hospital"))
         #expect(try await api.get("/v1/organizations/state-university/exposure", token: university).status == 200)
@@ -96,7 +96,7 @@ import Testing
         #expect(try await api.cli.run(["token", "create", "--admin", "--expires", "2020-01-01"]).status == 1)
         // An expiring token works until its time, then is refused like a revoked one.
         let soon = Timestamp.now.adding(seconds: 3)
-        let expiring = await try APIFixture.token(api.cli, ["--org", "mercy-hospital", "--expires", soon.description])
+        let expiring = try await APIFixture.token(api.cli, ["--org", "mercy-hospital", "--expires", soon.description])
         #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: expiring).status == 200)
         let expired = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: expiring) { $0.status == 401 }
         #expect(expired.status == 401)

@@ -77,8 +77,8 @@ import Testing
         let last = try #require(try await api.cli.run(["events", "--json"]).lines.last)
         let cursor = try #require((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])?["cursor"] as? String)
         let http = api.server.http
+        // No wait for the subscription: the stream starts after a cursor, so an event appended first is sent too.
         async let received = http.stream("/v1/events/stream?after=\(cursor)", headers: headers) { $0.contains("acme-labels") }
-        try await Task.sleep(for: .milliseconds(500))
         let appended = try await api.cli.run(["vendor", "add", "acme-labels", "--name", "Acme Labels"])
         #expect(appended.status == 0)
         let text = try await received
@@ -144,7 +144,7 @@ import Testing
         let api = try await APIFixture.start(breach: false)
         let all = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor&data=rlhf"))
         #expect(Set(all.exposures.map(\.organization.rawValue)) == ["state-university", "mercy-hospital", "civic-agency"])
-        let agency = await try api.token(org: "civic-agency")
+        let agency = try await api.token(org: "civic-agency")
         let scoped = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor", token: agency))
         #expect(scoped.exposures.map(\.deployment.rawValue) == ["ca-records"])
         #expect(try await api.get("/v1/whatif?vendor=nobody").status == 404)

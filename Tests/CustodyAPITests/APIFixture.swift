@@ -12,7 +12,7 @@ struct APIFixture {
     static func start(breach: Bool = true, serve arguments: [String] = [], waitForReady: Bool = true) async throws -> APIFixture {
         let cli = try await ExampleScenario.registry()
         if breach { try await ExampleScenario.breach(cli) }
-        let admin = await try token(cli, ["--admin"])
+        let admin = try await token(cli, ["--admin"])
         let server = try await ServerProcess(cli, arguments: arguments)
         let fixture = APIFixture(cli: cli, server: server, admin: admin)
         if waitForReady { try await fixture.waitUntilCaughtUp() }
@@ -39,7 +39,7 @@ struct APIFixture {
         return token
     }
 
-    func token(org: String) async throws -> String { await try Self.token(cli, ["--org", org]) }
+    func token(org: String) async throws -> String { try await Self.token(cli, ["--org", org]) }
 
     /// GET as admin by default; `token: ""` sends no token at all.
     func get(_ path: String, token: String? = nil, headers: [String: String] = [:]) async throws -> HTTP.Response {

@@ -10,7 +10,7 @@ import Testing
         let cli = try await ExampleScenario.registry()
         try await ExampleScenario.breach(cli)
         #expect(try await cli.run(["projections", "rebuild"]).status == 0)
-        let admin = await try APIFixture.token(cli, ["--admin"])
+        let admin = try await APIFixture.token(cli, ["--admin"])
         let server = try await ServerProcess(cli, arguments: ["--no-projector", "--ready-lag", "0"])
         let api = APIFixture(cli: cli, server: server, admin: admin)
         #expect(try await api.waitUntil("/ready") { $0.status == 200 }.status == 200)

@@ -22,26 +22,26 @@ import Testing
 
     @Test func theExampleScenarioUnfoldsAsExpected() async throws {
         let cli = try await scenario()
-        await try breach(cli)
+        try await breach(cli)
         // Before the breach: nothing.
         await #expect(try organization(cli, "state-university", ["--as-of", "2026-03-20"]).exposures.isEmpty)
         // After Meta's pause and OpenAI's investigation.
-        let university = await try organization(cli, "state-university", ["--as-of", "2026-04-02"])
+        let university = try await organization(cli, "state-university", ["--as-of", "2026-04-02"])
         #expect(rows(university) == [
             "su-advising/openai/mercor/investigating/paused:false", "su-research/anthropic/mercor/potential/paused:false",
         ])
         #expect(university.summary.providers.map(\.rawValue) == ["anthropic", "openai"])
         #expect(university.summary.vendors.map(\.rawValue) == ["mercor", "scale-ai"])
         #expect(!university.summary.singleProvider)
-        let hospital = await try organization(cli, "mercy-hospital")
+        let hospital = try await organization(cli, "mercy-hospital")
         #expect(rows(hospital) == ["mh-triage/openai/mercor/investigating/paused:false"])
         #expect(hospital.summary.singleProvider)
         #expect(hospital.summary.statusCounts["investigating"] == 1)
-        let agency = await try organization(cli, "civic-agency")
+        let agency = try await organization(cli, "civic-agency")
         #expect(rows(agency) == ["ca-records/meta/mercor/potential/paused:true"])
         #expect(agency.summary.openWeightShare == 1)
         // HYPOTHETICAL: OpenAI confirms, Anthropic's separate investigation clears.
-        await try record(cli, [
+        try await record(cli, [
             ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
             ["investigation", "open", "anthropic-inv", "--incident", "mercor-2026-03", "--provider", "anthropic", "--at", "2026-04-02"],
             ["investigation", "close", "anthropic-inv", "--outcome", "cleared", "--at", "2026-04-15"],
@@ -55,7 +55,7 @@ import Testing
 
     @Test func thePostmortemListsTheTimelineAndIntervals() async throws {
         let cli = try await scenario()
-        await try breach(cli)
+        try await breach(cli)
         let markdown = try await cli.run(["postmortem", "mercor-2026-03"])
         #expect(markdown.status == 0, "\(markdown.stderr)")
         #expect(markdown.stdout.hasPrefix("# Postmortem: mercor-2026-03"))
@@ -71,8 +71,8 @@ import Testing
 
     @Test func diffListsWhatAppearedChangedAndDisappeared() async throws {
         let cli = try await scenario()
-        await try breach(cli)
-        await try record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
+        try await breach(cli)
+        try await record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
         let result = try await cli.run(["diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json"])
         let appeared = try EventCoding.decode(ExposureDiff.self, from: Data(result.stdout.utf8))
         #expect(appeared.appeared.map(\.deployment.rawValue).sorted() == ["su-advising", "su-research"])
@@ -91,9 +91,9 @@ import Testing
         let beforeRecording = Timestamp.now
         try await Task.sleep(for: .milliseconds(20))
         // Recorded now, it happened in March: logged late.
-        await try breach(cli)
-        let asOf = await try organization(cli, "mercy-hospital", ["--as-of", beforeRecording.description])
-        let knownAt = await try organization(cli, "mercy-hospital", ["--known-at", beforeRecording.description])
+        try await breach(cli)
+        let asOf = try await organization(cli, "mercy-hospital", ["--as-of", beforeRecording.description])
+        let knownAt = try await organization(cli, "mercy-hospital", ["--known-at", beforeRecording.description])
         #expect(rows(asOf) == ["mh-triage/openai/mercor/investigating/paused:false"])
         #expect(knownAt.exposures.isEmpty)
     }
@@ -112,7 +112,7 @@ import Testing
 
     @Test func modelAndDeploymentViewsListTheirRows() async throws {
         let cli = try await scenario()
-        await try breach(cli)
+        try await breach(cli)
         let model = try await cli.run(["exposure", "--model", "gpt-5", "--json"])
         let document = try EventCoding.decode(ExposureList.self, from: Data(model.stdout.utf8))
         #expect(Set(document.exposures.map(\.organization.rawValue)) == ["mercy-hospital", "state-university"])

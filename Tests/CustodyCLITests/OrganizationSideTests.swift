@@ -25,7 +25,7 @@ import Testing
         try await ExampleScenario.breach(cli)
         await #expect(try organization(cli, "state-university").summary.needsResponse == 2)
         await #expect(try respond(cli, "su-advising", "acknowledged", ["--at", "2026-04-03"]).status == 0)
-        var university = await try organization(cli, "state-university")
+        var university = try await organization(cli, "state-university")
         #expect(row(university, "su-advising")?.response?.state == .acknowledged)
         #expect(row(university, "su-advising")?.response?.owner == "AI governance")
         #expect(row(university, "su-research")?.response == nil)
@@ -35,11 +35,11 @@ import Testing
             ("mitigating", ["--note", "moved advising prompts off fine-tuned endpoints"]), ("mitigated", []),
             ("risk-accepted", ["--review-by", "2026-09-01"]), ("not-affected", ["--justification", "no-sensitive-workload"]),
         ] {
-            let result = await try respond(cli, "su-research", state, extra)
+            let result = try await respond(cli, "su-research", state, extra)
             #expect(result.status == 0, "\(state): \(result.stderr)")
             await #expect(row(try organization(cli, "state-university"), "su-research")?.response?.state.rawValue == state)
         }
-        university = await try organization(cli, "state-university")
+        university = try await organization(cli, "state-university")
         #expect(university.summary.needsResponse == 0)
         #expect(university.summary.oldestUnanswered == nil)
         #expect(row(university, "su-research")?.response?.justification == .noSensitiveWorkload)
@@ -55,11 +55,11 @@ import Testing
         ]
         let before = try await cli.run(["events", "--json"]).lines.count
         for (arguments, message) in refusals {
-            let result = await try respond(cli, "su-advising", arguments[0], Array(arguments.dropFirst()))
+            let result = try await respond(cli, "su-advising", arguments[0], Array(arguments.dropFirst()))
             #expect(result.status == 1, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
-        let unknown = await try respond(cli, "nobody", "acknowledged")
+        let unknown = try await respond(cli, "nobody", "acknowledged")
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown deployment 'nobody'"))
         let ownerless = try await cli.run(["respond", "--deployment", "su-advising", "--incident", "mercor-2026-03", "--state", "acknowledged", "--owner", " "])
         #expect(ownerless.status == 1 && ownerless.stderr.contains("owner"))
@@ -72,15 +72,15 @@ import Testing
             ["deploy", "mh-coding", "--org", "mercy-hospital", "--model", "gpt-5", "--workload", "billing", "--criticality", "medium", "--at", "2025-10-15"],
         ])
         try await ExampleScenario.breach(cli)
-        let result = await try respond(cli, "mh-triage", "not-affected", ["--scope", "provider", "--justification", "provider-confirmed-unaffected"])
+        let result = try await respond(cli, "mh-triage", "not-affected", ["--scope", "provider", "--justification", "provider-confirmed-unaffected"])
         #expect(result.status == 0, "\(result.stderr)")
-        var hospital = await try organization(cli, "mercy-hospital")
+        var hospital = try await organization(cli, "mercy-hospital")
         #expect(hospital.exposures.count == 2)
         #expect(hospital.exposures.allSatisfy { $0.response?.scope == "provider" && $0.response?.state == .notAffected })
         #expect(hospital.summary.needsResponse == 0)
         // One deployment's own later answer overrides the shared one on its row only.
         await #expect(try respond(cli, "mh-coding", "mitigating").status == 0)
-        hospital = await try organization(cli, "mercy-hospital")
+        hospital = try await organization(cli, "mercy-hospital")
         #expect(row(hospital, "mh-coding")?.response?.state == .mitigating)
         #expect(row(hospital, "mh-triage")?.response?.scope == "provider")
         // The university's rows on the same provider are not the hospital's analysis.
@@ -115,7 +115,7 @@ import Testing
         await #expect(row(try organization(cli, "state-university", ["--as-of", "2026-04-06"]), "su-research") == nil)
         // Back onto an exposed model: a new exposure, beginning at the switch.
         try await ExampleScenario.record(cli, [["deploy", "switch", "su-research", "--model", "gpt-5", "--at", "2026-04-07"]])
-        let back = await try #require(row(try organization(cli, "state-university"), "su-research"))
+        let back = try await #require(row(try organization(cli, "state-university"), "su-research"))
         #expect(back.model.rawValue == "gpt-5" && back.since.description == "2026-04-07T00:00:00Z")
         let postmortem = try EventCoding.decode(
             Postmortem.self, from: Data(try await cli.run(["postmortem", "mercor-2026-03", "--json"]).stdout.utf8))
@@ -137,7 +137,7 @@ import Testing
         let cli = try await ExampleScenario.registry()
         try await ExampleScenario.breach(cli)
         try await ExampleScenario.record(cli, [["deploy", "update", "su-research", "--criticality", "critical", "--workload", "grant review"]])
-        let research = await try #require(row(try organization(cli, "state-university"), "su-research"))
+        let research = try await #require(row(try organization(cli, "state-university"), "su-research"))
         #expect(research.criticality == .critical && research.workload == "grant review")
         #expect(research.since.description == "2026-03-27T00:00:00Z", "an update must not restart the exposure")
         let empty = try await cli.run(["deploy", "update", "su-research"])

@@ -77,7 +77,7 @@ import Testing
     ])
     func refusedValuesExitOneNamingTheValueAndWriteNothing(arguments: [String], message: String) async throws {
         let cli = try await chain()
-        let before = await try eventCount(cli)
+        let before = try await eventCount(cli)
         let result = try await cli.run(arguments)
         #expect(result.status == 1, "\(arguments)")
         #expect(result.stderr.contains(message), "\(result.stderr)")

@@ -270,16 +270,4 @@ struct LogBuilder {
             #expect(shuffled.exposures(at: LogBuilder.time(time)) == inOrder.exposures(at: LogBuilder.time(time)))
         }
     }
-
-    @Test func incrementalApplicationEqualsARebuild() {
-        let events = busyLog().events
-        var incremental = SupplyChain()
-        for event in events { incremental.apply(event) }
-        var rebuilt = SupplyChain()
-        rebuilt.apply(events)
-        #expect(incremental == rebuilt)
-        var again = SupplyChain()
-        again.apply(events)
-        #expect(again.exposures(at: LogBuilder.time("2026-11-01")) == rebuilt.exposures(at: LogBuilder.time("2026-11-01")))
-    }
 }

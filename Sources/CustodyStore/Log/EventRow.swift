@@ -31,6 +31,12 @@ enum EventRow {
         }
     }
 
+    /// Where a row stands in the log, without decoding its event (which may be one no reader can read).
+    static func cursor(of row: PostgresRow) throws -> LogCursor {
+        let columns = row.makeRandomAccess()
+        return LogCursor(transaction: try columns["log_xid"].decode(Int64.self), position: try columns["position"].decode(Int64.self))
+    }
+
     static func decode(_ row: PostgresRow) throws -> (RecordedEvent, LogCursor) {
         let (id, streamText, version, position, type, schemaVersion, data, metadata, occurred, recorded, hash, xid) =
             try row.decode(

@@ -105,7 +105,7 @@ public struct EventStore: Sendable {
         do {
             var collected: [PostgresRow] = []
             for try await row in rows { collected.append(row) }
-            return FetchedPage(rows: collected, next: try collected.last.map { try EventRow.decode($0).1 } ?? cursor)
+            return FetchedPage(rows: collected, next: try collected.last.map(EventRow.cursor) ?? cursor)
         } catch {
             throw Database.translate(error)
         }

@@ -116,15 +116,7 @@ public actor ExposureProjection {
             guard stored == expected else { throw ProjectionMoved() }
             try await rows.write(connection, logger: logger, failure: failure)
             try failure?("checkpoint")
-            try await connection.query(
-                """
-                INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at, evaluated_at)
-                VALUES (\(Self.name), \(next.transaction), \(next.position), \(count), now(),
-                    custody_from_micros(\(evaluatedAt.microseconds)))
-                ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
-                    position = excluded.position, events = excluded.events, updated_at = now(),
-                    evaluated_at = excluded.evaluated_at
-                """, logger: logger)
+            try await Self.storeCheckpoint(next, events: count, evaluatedAt: evaluatedAt, connection, logger: logger)
             try failure?("commit")
         }
         projector = step.next
@@ -287,6 +279,21 @@ public actor ExposureProjection {
         public var evaluatedAt: Timestamp
     }
 
+    /// Moves the checkpoint, in the caller's transaction (the incremental projector's, with the rows it wrote;
+    /// the rebuild's, with the swap).
+    static func storeCheckpoint(
+        _ cursor: LogCursor, events: Int64, evaluatedAt: Timestamp, _ connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at, evaluated_at)
+            VALUES (\(name), \(cursor.transaction), \(cursor.position), \(events), now(), custody_from_micros(\(evaluatedAt.microseconds)))
+            ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
+                position = excluded.position, events = excluded.events, updated_at = now(),
+                evaluated_at = excluded.evaluated_at
+            """, logger: logger)
+    }
+
     public static func checkpoint(_ database: Database) async throws -> Checkpoint? {
         try await database.withConnection { connection in try await checkpoint(connection, logger: database.logger) }
     }
@@ -330,20 +337,9 @@ public actor ExposureProjection {
     /// or nil. A projector stops at such an event and retries for ever; this is how `/ready` and `projections
     /// status` say so instead of only counting the events behind it. Reads at most one catch-up page.
     public static func unreadable(_ database: Database, within events: Int = 5000) async throws -> String? {
-        let cursor = try await checkpoint(database)?.cursor ?? .start
-        let rows = try await database.query(
-            """
-            \(unescaped: EventRow.select)
-            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
-              AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
-            ORDER BY xid, position LIMIT \(events)
-            """)
-        do {
-            for try await row in rows {
-                do { _ = try EventRow.decode(row) } catch CustodyError.malformedEvent(let reason) { return reason }
-            }
-        } catch {
-            throw Database.translate(error)
+        let page = try await EventStore(database).fetchLog(after: try await checkpoint(database)?.cursor ?? .start, limit: events)
+        for row in page.rows {
+            do { _ = try EventRow.decode(row) } catch CustodyError.malformedEvent(let reason) { return reason }
         }
         return nil
     }

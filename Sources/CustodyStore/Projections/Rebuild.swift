@@ -59,16 +59,7 @@ extension ExposureProjection {
             progress(Progress(events: events, total: total, phase: "folding"))
             fetched = try await following
         }
-        try await database.query(
-            """
-            DROP TABLE IF EXISTS custody_exposures_rebuild, custody_organization_views_rebuild, custody_deployments_rebuild;
-            """)
-        try await database.query("CREATE TABLE custody_exposures_rebuild (LIKE custody_exposures INCLUDING ALL)")
-        // LIKE copies no storage parameters: room on each page for the projector's in-place updates (schema/006).
-        try await database.query("ALTER TABLE custody_exposures_rebuild SET (fillfactor = 70)")
-        try await database.query(
-            "CREATE TABLE custody_organization_views_rebuild (LIKE custody_organization_views INCLUDING ALL)")
-        try await database.query("CREATE TABLE custody_deployments_rebuild (LIKE custody_deployments INCLUDING ALL)")
+        try await database.query("SELECT custody_prepare_read_model_rebuild()")
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
         let evaluatedAt = Timestamp.now
@@ -92,15 +83,7 @@ extension ExposureProjection {
         try await database.withTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.query("SELECT custody_swap_read_models()", logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at, evaluated_at)
-                VALUES (\(name), \(finalCursor.transaction), \(finalCursor.position), \(finalEvents), now(),
-                    custody_from_micros(\(evaluatedAt.microseconds)))
-                ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
-                    position = excluded.position, events = excluded.events, updated_at = now(),
-                    evaluated_at = excluded.evaluated_at
-                """, logger: logger)
+            try await storeCheckpoint(finalCursor, events: finalEvents, evaluatedAt: evaluatedAt, connection, logger: logger)
         }
         try await FoldSnapshot(cursor: finalCursor, events: finalEvents, facts: facts).store(database)
         // Events that committed while the tables were written are applied by the live projector (or the next
