@@ -75,6 +75,10 @@ public struct RecordedEvent: Hashable, Sendable {
 
     /// The chain link this event should carry after `previous` (empty for a stream's first event); `data` is the
     /// event's canonical data when the caller already has it.
+    /// Whether the log held this fact at `knownAt`: recorded then or before. The one rule of the second clock
+    /// (`--known-at`, `?known_at=`); SQL that selects by it (FoldSnapshot) says `recorded_at <= knownAt` alike.
+    public func wasKnown(at knownAt: Timestamp) -> Bool { recordedAt <= knownAt }
+
     public func expectedHash(after previous: [UInt8], data: JSONValue? = nil) -> [UInt8] {
         ChainHash.link(
             previous: previous, id: id, stream: stream.description, version: version, type: event.type,

@@ -20,6 +20,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// This instant moved by a number of seconds.
     public func adding(seconds: Int64) -> Timestamp { Timestamp(microseconds: microseconds + seconds * 1_000_000) }
 
+    /// The clock skew allowed between a writer and this program: a fact may be stamped up to this far ahead of
+    /// now, and no further (on every path: `--at`, questions' clocks, import and restore lines).
+    public static let allowedSkewSeconds: Int64 = 60
+
+    /// Whether this time lies in the future of `now`, beyond the allowed skew.
+    public func isInTheFuture(of now: Timestamp) -> Bool { self > now.adding(seconds: Self.allowedSkewSeconds) }
+
     /// RFC 3339 in UTC; fractional seconds only when there are any.
     public var description: String {
         let (days, inDay) = microseconds.floorDivided(by: 86_400_000_000)
@@ -208,7 +215,7 @@ extension Timestamp {
     /// skew allowed).
     public init(asking text: String, what: String, now: Timestamp = .now) throws(CustodyError) {
         let time = try Timestamp(parsing: text, what: what)
-        guard time <= now.adding(seconds: 60) else {
+        guard !time.isInTheFuture(of: now) else {
             throw .invalidValue(what: what, value: text, accepted: "a time that is not in the future (now is \(now))")
         }
         self = time

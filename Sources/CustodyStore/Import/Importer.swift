@@ -185,12 +185,13 @@ public struct Importer: Sendable {
             var stored: [UUID: EventLine.Fingerprint] = [:]
             let rows = try await connection.query(
                 """
-                SELECT event_id, stream_id, type, data::text, custody_micros(occurred_at)
+                SELECT event_id, stream_id, type, schema_version, data::text, custody_micros(occurred_at)
                 FROM custody_events WHERE event_id = ANY(\(ids))
                 """, logger: logger)
-            for try await (id, stream, type, data, occurred) in rows.decode((UUID, String, String, String, Int64).self) {
+            for try await (id, stream, type, version, data, occurred) in rows.decode((UUID, String, String, Int32, String, Int64).self) {
                 let canonical = (try? EventCoding.value(ofJSON: data))?.jsonbText ?? data
-                stored[id] = EventLine.Fingerprint(stream: stream, type: type, data: canonical, occurredAt: occurred)
+                stored[id] = EventLine.Fingerprint(
+                    stream: stream, type: type, schemaVersion: Int(version), data: canonical, occurredAt: occurred)
             }
             return stored
         }
@@ -228,7 +229,7 @@ private struct Lines {
             } catch {
                 throw .importRefused(line: number, reason: error.message)
             }
-            if parsed.occurredAt > now.adding(seconds: 60) {
+            if parsed.occurredAt.isInTheFuture(of: now) {
                 throw .importRefused(line: number, reason: "occurredAt \(parsed.occurredAt) lies in the future")
             }
             guard seen.insert(parsed.id).inserted else {
@@ -254,7 +255,7 @@ private struct Lines {
         guard recorded.position <= Self.maximumPosition else {
             throw .importRefused(line: number, reason: "position \(recorded.position) is beyond \(Self.maximumPosition), leaving no room for appends")
         }
-        guard recorded.recordedAt <= now.adding(seconds: 60) else {
+        guard !recorded.recordedAt.isInTheFuture(of: now) else {
             throw .importRefused(line: number, reason: "recordedAt \(recorded.recordedAt) lies in the future")
         }
         let key = recorded.stream.description
@@ -364,22 +365,26 @@ private struct Heads {
     }
 }
 extension EventLine {
-    /// What must match for a re-imported event id to count as the same event.
+    /// What must match for a re-imported event id to count as the same event: what `custody_append` compares
+    /// for a retried id (schema/010), no more and no less (docs/rules.md, "The same fact twice").
     struct Fingerprint: Equatable {
         var stream: String
         var type: String
+        var schemaVersion: Int
         var data: String
         var occurredAt: Int64
 
         /// As PostgreSQL compares a recording command's retry of an id: exact text (see `isSameText`).
         static func == (a: Fingerprint, b: Fingerprint) -> Bool {
-            a.stream.isSameText(as: b.stream) && a.type.isSameText(as: b.type) && a.data.isSameText(as: b.data)
-                && a.occurredAt == b.occurredAt
+            a.stream.isSameText(as: b.stream) && a.type.isSameText(as: b.type) && a.schemaVersion == b.schemaVersion
+                && a.data.isSameText(as: b.data) && a.occurredAt == b.occurredAt
         }
     }
 
     var fingerprint: Fingerprint {
-        Fingerprint(stream: stream.description, type: event.type, data: data.jsonbText, occurredAt: occurredAt.microseconds)
+        Fingerprint(
+            stream: stream.description, type: event.type, schemaVersion: event.schemaVersion, data: data.jsonbText,
+            occurredAt: occurredAt.microseconds)
     }
 
     func recorded(_ stored: Stored, metadata: EventMetadata) -> RecordedEvent {

@@ -50,15 +50,9 @@ extension EventStore {
     /// cursor holds this cluster's transaction ids (they do not survive a restore).
     public func sealBuilder(upTo cursor: LogCursor) async throws -> Seal.Builder {
         var builder = Seal.Builder()
-        var position = LogCursor.start
-        while true {
-            let page = try await readLog(after: position, limit: 5000)
-            for entry in page.entries {
-                if cursor < entry.cursor { return builder }
-                builder.add(entry.event)
-                position = entry.cursor
-            }
-            if page.entries.count < 5000 { return builder }
+        _ = try await foldLog(after: .start, upTo: cursor) { events in
+            for event in events { builder.add(event) }
         }
+        return builder
     }
 }

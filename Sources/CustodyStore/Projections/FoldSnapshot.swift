@@ -129,7 +129,7 @@ extension EventStore {
     public func foldFacts(knownAt: Timestamp? = nil) async throws -> [RecordedEvent] {
         let snapshot = try await FoldSnapshot.newest(database)
         var facts = snapshot?.facts ?? []
-        if let knownAt { facts.removeAll { $0.recordedAt > knownAt } }
+        if let knownAt { facts.removeAll { !$0.wasKnown(at: knownAt) } }
         let after = snapshot?.cursor ?? .start
         let rows = try await database.query(
             """

@@ -40,9 +40,9 @@ struct DiffCommand: AsyncParsableCommand {
             var early = late
             if record {
                 early = SupplyChain()
-                early.apply(events.filter { $0.recordedAt <= start })
+                early.apply(events.filter { $0.wasKnown(at: start) })
                 late = SupplyChain()
-                late.apply(events.filter { $0.recordedAt <= end })
+                late.apply(events.filter { $0.wasKnown(at: end) })
             }
             return (early.exposures(of: organization, at: start), late.exposures(of: organization, at: end),
                     organization.map { late.organization($0) != nil } ?? true)

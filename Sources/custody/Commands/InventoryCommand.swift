@@ -31,7 +31,7 @@ struct InventoryCommand: AsyncParsableCommand {
             do { inventory = try InventoryFile.read(file) } catch { throw CommandFailure(message: error.message) }
             let name = URL(fileURLWithPath: file).lastPathComponent
             let environment = ProcessInfo.processInfo.environment
-            let metadata = EventMetadata(actor: actor ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? "unknown", source: "inventory")
+            let metadata = EventMetadata(actor: RecordingOptions.actor(actor), source: "inventory")
             let dryRun = self.dryRun
             let plan = try await Runner.run(connection) { database in
                 let store = EventStore(database)

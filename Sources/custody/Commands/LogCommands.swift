@@ -131,7 +131,7 @@ struct Import: AsyncParsableCommand {
         defer { spool?.remove() }
         if let spool { try spool.fill(limit: Self.standardInputLimit) }
         let path = spool?.path ?? file
-        let who = actor ?? ProcessInfo.processInfo.environment["CUSTODY_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let who = RecordingOptions.actor(actor)
         let started = ContinuousClock.now
         let summary = try await Runner.run(connection) { database in
             try await Importer(database).importFile(at: path, metadata: EventMetadata(actor: who, source: "import"))

@@ -43,7 +43,7 @@ struct RecordingOptions: ParsableArguments {
     func occurredAt(now: Timestamp = .now) throws(CustodyError) -> Timestamp {
         guard let at else { return now }
         let time = try Timestamp(parsing: at, what: "--at")
-        guard time <= now.adding(seconds: 60) else {
+        guard !time.isInTheFuture(of: now) else {
             throw .invalidValue(what: "--at", value: at, accepted: "a time that is not in the future (now is \(now))")
         }
         return time
@@ -61,10 +61,14 @@ struct RecordingOptions: ParsableArguments {
         try expectVersion.map { text throws(CustodyError) in try ExpectedVersion(parsing: text) }
     }
 
-    var metadata: EventMetadata {
+    /// Who records: `--actor`, else $CUSTODY_ACTOR, else $USER, else "unknown" (every recording command).
+    static func actor(_ given: String?) -> String {
         let environment = ProcessInfo.processInfo.environment
-        let who = actor ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? "unknown"
-        return EventMetadata(actor: who, source: "cli", correlationId: correlation)
+        return given ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? "unknown"
+    }
+
+    var metadata: EventMetadata {
+        EventMetadata(actor: Self.actor(actor), source: "cli", correlationId: correlation)
     }
 }
 
