@@ -1,0 +1,93 @@
+import CustodyCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Where the read models stand: their checkpoint, how far behind the log they are, and whether they can go on.
+extension ExposureProjection {
+    public struct Checkpoint: Sendable, Equatable {
+        public var cursor: LogCursor
+        public var events: Int64
+        public var updatedAt: Timestamp
+        /// The world time the read models were evaluated at (see schema/006).
+        public var evaluatedAt: Timestamp
+    }
+
+    /// Moves the checkpoint, in the caller's transaction (the incremental projector's, with the rows it wrote;
+    /// the rebuild's, with the swap).
+    static func storeCheckpoint(
+        _ cursor: LogCursor, events: Int64, evaluatedAt: Timestamp, _ connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO custody_projection_checkpoints (projection, transaction_id, position, events, updated_at, evaluated_at)
+            VALUES (\(name), \(cursor.transaction), \(cursor.position), \(events), now(), custody_from_micros(\(evaluatedAt.microseconds)))
+            ON CONFLICT (projection) DO UPDATE SET transaction_id = excluded.transaction_id,
+                position = excluded.position, events = excluded.events, updated_at = now(),
+                evaluated_at = excluded.evaluated_at
+            """, logger: logger)
+    }
+
+    public static func checkpoint(_ database: Database) async throws -> Checkpoint? {
+        try await database.withConnection { connection in try await checkpoint(connection, logger: database.logger) }
+    }
+
+    static func checkpoint(_ connection: PostgresConnection, logger: Logger) async throws -> Checkpoint? {
+        let rows = try await connection.query(
+            """
+            SELECT transaction_id, position, events, custody_micros(updated_at),
+                custody_micros(coalesce(evaluated_at, updated_at))
+            FROM custody_projection_checkpoints WHERE projection = \(name)
+            """, logger: logger)
+        for try await (transaction, position, events, updated, evaluated) in rows.decode((Int64, Int64, Int64, Int64, Int64).self) {
+            return Checkpoint(
+                cursor: LogCursor(transaction: transaction, position: position), events: events,
+                updatedAt: Timestamp(microseconds: updated), evaluatedAt: Timestamp(microseconds: evaluated))
+        }
+        return nil
+    }
+
+    /// Nil when the read models are current (checkpointed and no visible event left to apply); otherwise how many
+    /// events they are behind: whether a question may be answered from them.
+    public static func behind(_ database: Database) async throws -> Int64? {
+        let behind = try await lag(database)
+        guard behind == 0 else { return behind }
+        return try await checkpoint(database) == nil ? behind : nil
+    }
+
+    /// Every organization's summary view as stored (`jsonb` text, ordered by organization), or only `only`'s.
+    public static func organizationViews(_ database: Database, only: Slug?) async throws -> [String] {
+        var rows: [String] = []
+        for try await text in try await database.query(
+            """
+            SELECT document::text FROM custody_organization_views
+            WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue) ORDER BY organization
+            """
+        ).decode(String.self) { rows.append(text) }
+        return rows
+    }
+
+    /// The first event after the checkpoint that no reader can decode, named (position, stream, version, type),
+    /// or nil. A projector stops at such an event and retries for ever; this is how `/ready` and `projections
+    /// status` say so instead of only counting the events behind it. Reads at most one catch-up page.
+    public static func unreadable(_ database: Database, within events: Int = 5000) async throws -> String? {
+        let page = try await EventStore(database).fetchLog(after: try await checkpoint(database)?.cursor ?? .start, limit: events)
+        for row in page.rows {
+            do { _ = try EventRow.decode(row) } catch CustodyError.malformedEvent(let reason) { return reason }
+        }
+        return nil
+    }
+
+    /// How many visible events the projection has not applied yet.
+    public static func lag(_ database: Database) async throws -> Int64 {
+        let cursor = try await checkpoint(database)?.cursor ?? .start
+        let rows = try await database.query(
+            """
+            SELECT count(*) FROM custody_events
+            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+              AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
+            """)
+        for try await count in rows.decode(Int64.self) { return count }
+        return 0
+    }
+}
