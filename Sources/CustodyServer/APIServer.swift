@@ -60,10 +60,12 @@ public enum APIServer {
                 group.addTask { await watcher.run() }
                 group.addTask { await recorder.run(accessLog, logger: logger) }
                 try await app.runService()
+                logger.info("stopping: no longer serving; writing the access log and stopping the projector")
                 // Stopped serving: what was read is written before the pool closes (if the database answers soon).
                 try? await gate.run { await recorder.flush(accessLog, logger: logger) }
                 group.cancelAll()
             }
+            logger.info("stopped")
         }
     }
 

@@ -9,7 +9,6 @@ import Logging
 /// can act on. Every failure of the API ends as one of these: never a stack trace, never a bare 500 for bad input.
 struct Problem: Error, HTTPResponseError, Sendable {
     var status: HTTPResponse.Status
-    var title: String
     var detail: String
     var headers: HTTPFields = [:]
     /// Thrown before any route ran, so no route recorded it in the access log.
@@ -22,20 +21,23 @@ struct Problem: Error, HTTPResponseError, Sendable {
         return marked
     }
 
-    init(_ status: HTTPResponse.Status, _ title: String, _ detail: String, headers: HTTPFields = [:]) {
-        (self.status, self.title, self.detail, self.headers) = (status, title, detail, headers)
+    /// The status's standard phrase ("Not Found"), the same for every problem of that status.
+    var title: String { status.reasonPhrase }
+
+    init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) {
+        (self.status, self.detail, self.headers) = (status, detail, headers)
     }
 
     static func notFound(_ what: String, _ id: String) -> Problem {
-        Problem(.notFound, "Not found", "no \(what) '\(id)' is known (or it is outside this token's organization)")
+        Problem(.notFound, "no \(what) '\(id)' is known (or it is outside this token's organization)")
     }
 
-    static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "Bad request", detail) }
+    static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, detail) }
 
     static func unavailable(_ detail: String) -> Problem {
         var headers = HTTPFields()
         headers[.retryAfter] = "5"
-        return Problem(.serviceUnavailable, "Service unavailable", detail, headers: headers)
+        return Problem(.serviceUnavailable, detail, headers: headers)
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Every command names itself (`commandName:`): otherwise ArgumentParser derives each name with
 /// `String(describing:)` on its type, a runtime conformance scan of the whole binary that took about a third of a
@@ -31,4 +32,59 @@ struct Custody: AsyncParsableCommand {
             Verify.self, SealCommand.self,
         ]
     )
+
+    /// A mistyped command gets a suggestion instead of ArgumentParser's "2 unexpected arguments".
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let (typed, known) = CommandSuggestion.unknown(in: arguments, under: Self.self) {
+            let hint = CommandSuggestion.closest(to: typed, among: known).map { "; did you mean '\($0)'?" } ?? ""
+            FileHandle.standardError.write(Data("Error: unknown command '\(typed)'\(hint) (`custody --help` lists them)\n".utf8))
+            Foundation.exit(64)
+        }
+        await Self.main(arguments)
+    }
+}
+
+/// Finds a mistyped command name, and the known one it is closest to.
+enum CommandSuggestion {
+    /// The first word that should name a subcommand and does not (at any depth), with the names it could have been.
+    static func unknown(in arguments: [String], under root: any ParsableCommand.Type) -> (String, [String])? {
+        var command = root
+        for word in arguments {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty, !word.hasPrefix("-") else { return nil }
+            let names = subcommands.compactMap { $0.configuration.commandName } + ["help"]
+            guard let next = subcommands.first(where: { $0.configuration.commandName == word }) else {
+                // With a default subcommand (`custody deploy ID …`), any other word is that command's argument.
+                return word == "help" || command.configuration.defaultSubcommand != nil ? nil : (word, names)
+            }
+            command = next
+        }
+        return nil
+    }
+
+    /// The name within two edits of `typed`, or of which it is a prefix; nil when none is that close.
+    static func closest(to typed: String, among names: [String]) -> String? {
+        if let prefixed = names.first(where: { $0.hasPrefix(typed) && typed.count >= 2 }) { return prefixed }
+        let scored = names.map { ($0, distance(typed, $0)) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance, counting a swap of two neighbouring letters as one edit.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let (x, y) = (Array(a), Array(b))
+        guard !x.isEmpty else { return y.count }
+        guard !y.isEmpty else { return x.count }
+        var d = Array(repeating: Array(repeating: 0, count: y.count + 1), count: x.count + 1)
+        for i in 0...x.count { d[i][0] = i }
+        for j in 0...y.count { d[0][j] = j }
+        for i in 1...x.count {
+            for j in 1...y.count {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[x.count][y.count]
+    }
 }

@@ -148,6 +148,12 @@ import Testing
         let body = try await api.server.http.get("/v1/incidents", headers: ["Authorization": "Bearer \(api.admin)"], body: "{}")
         #expect(body.status == 413)
         #expect(try await api.get("/health", token: "").status == 200)
+        // The root says where everything is, without a token.
+        let root = try await api.get("/", token: "")
+        #expect(root.status == 200 && root.text.contains(#""openapi": "/openapi.yaml""#), "\(root.text)")
+        // One title per status, the standard phrase.
+        #expect(try await api.get("/v1/nowhere").problem?.title == "Not Found")
+        #expect(try await api.get("/v1/incidents/nothing").problem?.title == "Not Found")
         // HTTP/1.0 closes after the response unless it asks for keep-alive; HTTP/1.1 stays open unless it asks to close.
         let http = api.server.http
         let plain = try await http.raw("GET /health HTTP/1.0\r\n\r\n", timeout: .seconds(5))

@@ -62,7 +62,9 @@ import Testing
             let killed = ContinuousClock.now
             for event in events.dropFirst(half) { _ = try await store.append([event]) }
             #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) })
-            #expect(ContinuousClock.now - killed < .seconds(5), "the standby took over too slowly")
+            // Liveness, not speed (the standby retries every second; timings belong to scripts/bench): it takes over
+            // while the leader's replacement would still be starting, on a loaded machine too.
+            #expect(ContinuousClock.now - killed < .seconds(15), "the standby took over too slowly")
             #expect(said(secondLog).contains("leading"))
             #expect(said(secondLog).components(separatedBy: "standing by").count == 2, "the standby restarted its stand-by")
             let survived = try await ReadModels.rows(database)
@@ -106,8 +108,17 @@ import Testing
         try await Database.with(url) { database in
             for event in Workload.mixed(organizations: 2) { _ = try await EventStore(database).append([event]) }
         }
+        // No projector runs: the log's answer is exact, and there is nothing to say.
         let behind = try await cli.run(["exposure", "--org", "org-1", "--json"])
-        #expect(behind.stderr.contains("event(s) behind"))
+        #expect(behind.stderr.isEmpty, "\(behind.stderr)")
+        // A projector leads (its lock is held) but has not caught up: one line says so.
+        let lagging = try await Database.withConnection(url) { session in
+            try await session.query("SELECT pg_advisory_lock(7350123900003)")
+            return try await cli.run(["exposure", "--org", "org-1", "--json"])
+        }
+        #expect(lagging.stderr.contains("event(s) behind the projector (server process"), "\(lagging.stderr)")
+        let fromLag = try EventCoding.decode(OrganizationExposure.self, from: Data(lagging.stdout.utf8))
+        #expect(fromLag.exposures == (try EventCoding.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))).exposures)
         #expect(try await cli.run(["projections", "rebuild"]).status == 0)
         let status = try await cli.run(["projections", "status", "--json"])
         #expect(status.stdout.contains("\"behind\": 0"))
@@ -131,7 +142,7 @@ import Testing
         var fromLog: [ExposureList] = []
         for question in questions {
             let answer = try await cli.run(["exposure"] + question + ["--json"])
-            #expect(answer.stderr.contains("event(s) behind"))
+            #expect(answer.stderr.isEmpty, "\(answer.stderr)")
             fromLog.append(try EventCoding.decode(ExposureList.self, from: Data(answer.stdout.utf8)))
         }
         #expect(fromLog.map(\.exposures.count).reduce(0, +) > 5)

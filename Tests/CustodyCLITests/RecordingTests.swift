@@ -170,7 +170,11 @@ import Testing
         let result = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("retrying"))
-        #expect(result.stderr.contains("cannot reach the database"))
+        // One last line that names where it looked, says what the system said in words, and what to do.
+        let last = try #require(result.stderr.split(separator: "\n").last)
+        #expect(last.contains("cannot reach the database at the socket /nonexistent-custody-socket/.s.PGSQL.5432 (nothing listens there)"), "\(last)")
+        #expect(last.contains("scripts/db start") && !last.contains("errno") && !last.contains("descriptor"), "\(last)")
+        #expect(last.filter { $0 == "(" }.count == last.filter { $0 == ")" }.count, "\(last)")
     }
 
     @Test func importIsAllOrNothingThroughTheCLI() async throws {

@@ -46,3 +46,22 @@ import Testing
         }
     }
 }
+
+/// docs/events.md documents every event type the code can write, and its examples are events the code reads.
+@Suite struct EventDocumentationTests {
+    @Test func everyEventTypeIsDocumentedWithAnExampleThatDecodes() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/events.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let sections = text.components(separatedBy: "\n### ").dropFirst()
+        let documented = sections.map { String($0.prefix { $0 != "\n" }) }
+        #expect(Set(documented) == Set(DomainEvent.catalog.map { $0.type }), "documented: \(documented)")
+        #expect(documented.count == DomainEvent.catalog.count, "a type is documented twice")
+        for section in sections {
+            let type = String(section.prefix { $0 != "\n" })
+            let example = try #require(section.split(separator: "\n").last { $0.hasPrefix("`{") }, "\(type) has no example")
+            let data = try JSONParser.parse(Array(example.dropFirst().dropLast().utf8))
+            #expect(throws: Never.self, "\(type)") { try DomainEvent(type: type, schemaVersion: 1, data: data) }
+        }
+    }
+}

@@ -35,6 +35,16 @@ public struct CLI: Sendable {
         }
     }
 
+    /// Runs the binary on a pseudo-terminal (util-linux `script`), with `COLUMNS` when given: what a person at a
+    /// terminal sees. Line ends come back as `\n`.
+    public func runInTerminal(_ arguments: [String], columns: Int? = nil) async throws -> Result {
+        var cli = self
+        if let columns { cli.environment["COLUMNS"] = String(columns) }
+        let command = ([CLI.binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let result = try await cli.run(["-q", "-e", "-c", command.joined(separator: " "), "/dev/null"], binary: "/usr/bin/script")
+        return Result(status: result.status, stdout: result.stdout.replacingOccurrences(of: "\r\n", with: "\n"), stderr: result.stderr)
+    }
+
     private func runBlocking(_ arguments: [String], binary: String, stdin: String?) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

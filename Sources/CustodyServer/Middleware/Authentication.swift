@@ -50,14 +50,14 @@ struct Authenticator: Sendable {
     /// Refuses a caller whose token does not reach the route (the feed and stream are for admins).
     func permit(_ caller: Caller?, _ access: RouteAccess) throws {
         if access == .admin, let caller, caller.scope != .admin {
-            throw Problem(.forbidden, "Forbidden", "this route needs an admin token (custody token create --admin)")
+            throw Problem(.forbidden, "this route needs an admin token (custody token create --admin)")
         }
     }
 
     private static func unauthorized(_ detail: String) -> Problem {
         var headers = HTTPFields()
         headers[.wwwAuthenticate] = "Bearer realm=\"custody\""
-        return Problem(.unauthorized, "Unauthorized", detail, headers: headers)
+        return Problem(.unauthorized, detail, headers: headers)
     }
 }
 

@@ -34,16 +34,16 @@ struct LimitsMiddleware: RouterMiddleware {
         _ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response
     ) async throws -> Response {
         guard request.uri.string.utf8.count <= Self.maximumURILength else {
-            throw Problem(.uriTooLong, "URI too long", "the request URI exceeds \(Self.maximumURILength) bytes").refusedBeforeRouting
+            throw Problem(.uriTooLong, "the request URI exceeds \(Self.maximumURILength) bytes").refusedBeforeRouting
         }
         guard request.method == .get || request.method == .head else {
             var headers = HTTPFields()
             headers[.allow] = "GET, HEAD"
-            throw Problem(.methodNotAllowed, "Method not allowed", "the API is read-only: only GET and HEAD are served", headers: headers)
+            throw Problem(.methodNotAllowed, "the API is read-only: only GET and HEAD are served", headers: headers)
                 .refusedBeforeRouting
         }
         if request.headers[.transferEncoding] != nil || (request.headers[.contentLength].map { $0 != "0" } ?? false) {
-            throw Problem(.contentTooLarge, "Content too large", "request bodies are refused: the API is read-only").refusedBeforeRouting
+            throw Problem(.contentTooLarge, "request bodies are refused: the API is read-only").refusedBeforeRouting
         }
         return try await next(request, context)
     }

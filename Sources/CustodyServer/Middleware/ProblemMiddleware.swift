@@ -29,7 +29,7 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as HTTPError:
             let title = error.status.reasonPhrase
             let detail = error.status == .notFound ? "no such route; see /openapi.yaml" : (error.body ?? title)
-            return Problem(error.status, title, detail, headers: error.headers)
+            return Problem(error.status, detail, headers: error.headers)
         case let error as CustodyError:
             return .badRequest(error.message)
         case StoreError.unavailable:
@@ -38,12 +38,12 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as StoreError:
             switch error {
             case .schemaBehind, .schemaAhead: return .unavailable(error.description)
-            default: return Problem(.internalServerError, "Internal error", "the database failed to answer; see the server log")
+            default: return Problem(.internalServerError, "the database failed to answer; see the server log")
             }
         case is DatabaseDeadline:
             return .unavailable("the database did not answer in time; try again shortly")
         default:
-            return Problem(.internalServerError, "Internal error", "the request failed; see the server log")
+            return Problem(.internalServerError, "the request failed; see the server log")
         }
     }
 }

@@ -7,10 +7,23 @@ import Hummingbird
 /// The open routes, outside `/v1`: liveness, readiness, metrics and the API document.
 extension Endpoints {
     func addOperationsRoutes(to router: Router<APIContext>) {
+        router.get("/", use: index)
         router.get("health", use: health)
         router.get("ready", use: ready)
         router.get("metrics", use: metrics)
         router.get("openapi.yaml", use: openAPI)
+    }
+
+    /// What a person or a client finds at the root: where everything else is.
+    func index(_ request: Request, _ context: APIContext) async throws -> Response {
+        try json(JSONValue.object([
+            "service": .string("custody"),
+            "description": .string("Read-only API over the exposure read models; every /v1 route needs a bearer token."),
+            "links": .object([
+                "api": .string("/v1"), "openapi": .string("/openapi.yaml"), "health": .string("/health"),
+                "ready": .string("/ready"), "metrics": .string("/metrics"),
+            ]),
+        ]).jsonbText)
     }
 
     func health(_ request: Request, _ context: APIContext) async throws -> Response {

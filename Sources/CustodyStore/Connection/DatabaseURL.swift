@@ -68,6 +68,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         return text.replacingOccurrences(of: ":" + written + "@", with: ":***@")
     }
 
+    /// Where the server is expected, for messages: `the socket /tmp/…/.s.PGSQL.5432` or `localhost:5432`.
+    public var server: String {
+        switch endpoint {
+        case .socket(let path): return "the socket \(path)"
+        case .tcp(let host, let port): return "\(host):\(port)"
+        }
+    }
+
     /// The same server with another database: tests make one database per suite.
     public func with(database name: String) throws(StoreError) -> DatabaseURL {
         guard var components = URLComponents(string: text) else { throw .configuration("invalid database URL") }

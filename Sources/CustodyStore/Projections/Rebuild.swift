@@ -59,7 +59,8 @@ extension ExposureProjection {
             progress(Progress(events: events, total: total, phase: "folding"))
             fetched = try await following
         }
-        try await database.query("SELECT custody_prepare_read_model_rebuild()")
+        // Read to the end: a SELECT's rows stream, and the COPY below, on another connection, must see the tables.
+        for try await _ in try await database.query("SELECT custody_prepare_read_model_rebuild()") {}
         progress(Progress(events: events, total: total, phase: "writing"))
         let logger = database.logger
         let evaluatedAt = Timestamp.now

@@ -42,7 +42,12 @@ struct ExposureCommand: AsyncParsableCommand {
                 guard let behind = try await ExposureProjection.behind(database) else {
                     return try await Answer.stored(subject, database)
                 }
-                Runner.warn("the read models are \(behind) event(s) behind (is `custody projections run` running?); answering from the log")
+                // The log's answer is exact, so without a projector (a CLI-only setup, the README's flow) there is
+                // nothing to say; a projector that runs and lags is worth one line, on stderr.
+                if let leader = try await ExposureProjection.leader(database) {
+                    Runner.warn("the read models are \(behind) event(s) behind the projector (server process \(leader.pid)); "
+                        + "answered from the log instead")
+                }
             }
             return .folded(try await store.supplyChain(knownAt: knownAtTime))
         }
@@ -176,7 +181,6 @@ enum ExposureReport {
         }
         let shown = columns.filter { !omitted.contains($0.0) }
         var table = Table(headers: shown.map(\.0))
-        table.maximumWidth = 14
         for row in rows { table.rows.append(shown.map { $0.1(row) }) }
         return table.text
     }

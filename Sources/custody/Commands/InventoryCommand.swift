@@ -78,7 +78,6 @@ struct InventoryCommand: AsyncParsableCommand {
             for change in plan.changes {
                 table.rows.append([change.action, change.deployment.rawValue, change.detail, change.line.map(String.init) ?? "-"])
             }
-            table.maximumWidth = 48
             print(table.text)
             print(dryRun ? "dry run: nothing recorded (\(plan.changes.count) change(s) planned)" : "recorded \(plan.events.count) event(s) for \(plan.organization)")
         }

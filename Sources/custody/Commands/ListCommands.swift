@@ -22,7 +22,6 @@ enum Listing {
         guard !entries.isEmpty else { return Swift.print("no \(key)") }
         var table = Table(headers: headers)
         table.rows = entries.map(row)
-        table.maximumWidth = 40
         Swift.print(table.text)
     }
 

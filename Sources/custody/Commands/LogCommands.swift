@@ -160,10 +160,8 @@ final class Spool: @unchecked Sendable {
 
     init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl").path
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CommandFailure(message: "cannot create the spool file \(path) for standard input")
-        }
         let path = self.path
+        // The handlers first: a signal between creating the file and handling signals would leave it behind.
         for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -173,6 +171,9 @@ final class Spool: @unchecked Sendable {
             }
             source.resume()
             signals.append(source)
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure(message: "cannot create the spool file \(path) for standard input")
         }
     }
 

@@ -133,7 +133,6 @@ struct AccessLogCommand: AsyncParsableCommand {
         }
         guard !records.isEmpty else { return print("no API reads recorded" + (organization.map { " by or about \($0)" } ?? "")) }
         var table = Table(headers: ["AT", "TOKEN", "SCOPE", "STATUS", "PATH"])
-        table.maximumWidth = 48
         for record in records {
             table.rows.append([record.at.description, record.tokenId ?? "-", record.scope, "\(record.status)", record.path])
         }

@@ -14,6 +14,14 @@ struct ConnectionOptions: ParsableArguments {
 
     @Flag(help: "Print machine-readable JSON instead of text.")
     var json = false
+
+    @Flag(help: "Print tables whole, however wide (as when the output is piped); by default they fit the terminal.")
+    var wide = false
+
+    mutating func validate() throws {
+        // Read where tables are laid out (Table.lineWidth), after parsing and before any command prints.
+        if wide { setenv(Table.wideVariable, "1", 1) }
+    }
 }
 
 /// The options every recording command shares.
@@ -61,10 +69,13 @@ struct RecordingOptions: ParsableArguments {
         try expectVersion.map { text throws(CustodyError) in try ExpectedVersion(parsing: text) }
     }
 
-    /// Who records: `--actor`, else $CUSTODY_ACTOR, else $USER, else "unknown" (every recording command).
+    /// Who records: `--actor`, else $CUSTODY_ACTOR, else $USER or $LOGNAME, else the process's account name.
     static func actor(_ given: String?) -> String {
         let environment = ProcessInfo.processInfo.environment
-        return given ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? "unknown"
+        if let name = given ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? environment["LOGNAME"] { return name }
+        // No name in the environment (a service, a container): the account the process runs as.
+        if let account = getpwuid(getuid())?.pointee.pw_name { return String(cString: account) }
+        return "uid \(getuid())"
     }
 
     var metadata: EventMetadata {

@@ -54,9 +54,14 @@ enum Runner {
                     }
                     if sequential { return try await Database.withConnection(url, logger: logger, work) }
                     return try await Database.with(url, logger: logger, maximumConnections: 4, probe: true, work)
-                } catch StoreError.unavailable(let reason) where attempt < attempts {
+                } catch StoreError.unavailable(let reason) {
+                    let cause = Self.cause(reason)
+                    guard attempt < attempts else {
+                        throw CommandFailure(message: "cannot reach the database at \(url.server) (\(cause)) after \(attempts) attempt(s); "
+                            + "is PostgreSQL running? `scripts/db start` starts the private one; the URL is \(url)")
+                    }
                     let delay = 0.2 * pow(2, Double(attempt - 1))
-                    warn("the database is unavailable (\(reason)); retrying in \(delay)s (attempt \(attempt + 1) of \(attempts))")
+                    warn("the database at \(url.server) is unavailable (\(cause)); retrying in \(delay)s (attempt \(attempt + 1) of \(attempts))")
                     try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                     attempt += 1
                 }
@@ -74,6 +79,16 @@ enum Runner {
         } catch {
             throw CommandFailure(message: "\(error)")
         }
+    }
+
+    /// A connection failure in a few words: what the system said, without the driver's call syntax
+    /// (`connect(descriptor:addr:size:): No such file or directory) (errno: 2)` becomes `no such file or directory`).
+    static func cause(_ reason: String) -> String {
+        let known = ["No such file or directory": "nothing listens there", "Connection refused": "connection refused",
+                     "Connection reset by peer": "the connection was reset", "timed out": "timed out",
+                     "serverClosedConnection": "the server closed the connection"]
+        for (text, said) in known where reason.localizedCaseInsensitiveContains(text) { return said }
+        return reason.replacingOccurrences(of: #"^[a-zA-Z]+\([a-z:]*\): "#, with: "", options: .regularExpression)
     }
 
     /// Validates and appends one fact, printing the stored event.

@@ -1,0 +1,40 @@
+import CustodyCore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// What a new user meets first: tables that fit their terminal and are whole when piped, and a suggestion for a
+/// mistyped command.
+@Suite struct FirstHourTests {
+    @Test func tablesFitTheTerminalAndAreWholeWhenPiped() async throws {
+        let cli = try await ExampleScenario.registry()
+        try await ExampleScenario.breach(cli)
+        let question = ["exposure", "--incident", "mercor-2026-03"]
+        let piped = try await cli.run(question)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stdout.contains("…") && piped.stdout.contains("mercor-2026-03"), "\(piped.stdout)")
+        let narrow = try await cli.runInTerminal(question, columns: 100)
+        #expect(narrow.status == 0)
+        let lines = narrow.stdout.split(separator: "\n").filter { $0.contains("  ") }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.count <= 100 }, "\(narrow.stdout)")
+        #expect(narrow.stdout.contains("…"), "nothing was cut to fit 100 columns (the table is 121 wide): \(narrow.stdout)")
+        let wide = try await cli.runInTerminal(question, columns: 300)
+        #expect(!wide.stdout.contains("…"), "\(wide.stdout)")
+        let whole = try await cli.runInTerminal(question + ["--wide"], columns: 100)
+        #expect(!whole.stdout.contains("…") && whole.stdout.contains("mercor-2026-03"), "\(whole.stdout)")
+    }
+
+    @Test func aMistypedCommandGetsASuggestion() async throws {
+        let cli = CLI(databaseURL: nil)
+        let typo = try await cli.run(["depoly", "x"])
+        #expect(typo.status != 0)
+        #expect(typo.stderr.contains("unknown command 'depoly'; did you mean 'deploy'?"), "\(typo.stderr)")
+        let nested = try await cli.run(["investigation", "opne", "x"])
+        #expect(nested.stderr.contains("unknown command 'opne'; did you mean 'open'?"), "\(nested.stderr)")
+        let nothingClose = try await cli.run(["frobnicate"])
+        #expect(nothingClose.stderr.contains("unknown command 'frobnicate' (`custody --help` lists them)"), "\(nothingClose.stderr)")
+        // A default subcommand's argument is not a typo.
+        let deploy = try await cli.run(["deploy", "d1", "--help"])
+        #expect(deploy.status == 0 && !deploy.stderr.contains("unknown command"), "\(deploy.stderr)")
+    }
+}
