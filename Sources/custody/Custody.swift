@@ -66,6 +66,8 @@ enum CommandSuggestion {
     /// The name within two edits of `typed`, or of which it is a prefix; nil when none is that close.
     static func closest(to typed: String, among names: [String]) -> String? {
         if let prefixed = names.first(where: { $0.hasPrefix(typed) && typed.count >= 2 }) { return prefixed }
+        // A name with more typed after it (`--organization` for `--org`).
+        if let extended = names.filter({ typed.hasPrefix($0) && $0.count >= 3 }).max(by: { $0.count < $1.count }) { return extended }
         let scored = names.map { ($0, distance(typed, $0)) }.filter { $0.1 <= 2 }
         return scored.min { $0.1 < $1.1 }?.0
     }

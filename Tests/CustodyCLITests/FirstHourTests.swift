@@ -37,4 +37,25 @@ import Testing
         let deploy = try await cli.run(["deploy", "d1", "--help"])
         #expect(deploy.status == 0 && !deploy.stderr.contains("unknown command"), "\(deploy.stderr)")
     }
+
+    /// Each refusal names what was wrong and what to do, in one line, without the top-level usage.
+    @Test func refusalsSayWhatToDo() async throws {
+        let cli = try await ExampleScenario.registry()
+        let option = try await cli.run(["exposure", "--organization", "mercy-hospital"])
+        #expect(option.stderr.contains("unknown option '--organization'; did you mean --org?"), "\(option.stderr)")
+        let summary = try await cli.run(["breach", "report", "df-2", "--vendor", "mercor", "--severity", "high"])
+        #expect(summary.status == 1)
+        #expect(summary.stderr.contains("a breach needs a summary: give --summary TEXT or --summary-file FILE"), "\(summary.stderr)")
+        #expect(!summary.stderr.contains("Usage: custody <subcommand>"), "\(summary.stderr)")
+        try await ExampleScenario.breach(cli)
+        let unjustified = try await cli.run([
+            "respond", "--deployment", "mh-triage", "--incident", "mercor-2026-03", "--state", "not-affected", "--owner", "ciso",
+        ])
+        #expect(unjustified.stderr.contains("the state not-affected needs a justification (--justification): one of"), "\(unjustified.stderr)")
+        let early = try await cli.run(["exposure", "--org", "mercy-hospital", "--known-at", "2020-01-01"])
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("organization 'mercy-hospital' was not yet recorded at 2020-01-01T00:00:00Z (--known-at); the log has it from"), "\(early.stderr)")
+        let unknown = try await cli.run(["exposure", "--org", "nobody", "--known-at", "2020-01-01"])
+        #expect(unknown.stderr.contains("unknown organization 'nobody'"), "\(unknown.stderr)")
+    }
 }

@@ -193,9 +193,8 @@ extension Registry {
         switch e.state {
         case .notAffected:
             guard e.justification != nil else {
-                throw .invalidValue(
-                    what: "justification", value: "", accepted: "with not-affected, one of "
-                        + NotAffectedJustification.allCases.map(\.rawValue).joined(separator: ", "))
+                throw .conflict("the state not-affected needs a justification (--justification): one of "
+                    + NotAffectedJustification.allCases.map(\.rawValue).joined(separator: ", "))
             }
         default:
             guard e.justification == nil else { throw .conflict("a justification goes only with the state not-affected") }

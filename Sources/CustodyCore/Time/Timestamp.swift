@@ -39,6 +39,14 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return text + "Z"
     }
 
+    /// For people: to the second, and the date alone at midnight (`2026-03-27`, `2026-12-01 11:08:07Z`). JSON
+    /// and the log keep `description`, exact to the microsecond.
+    public var readable: String {
+        let text = description
+        if text.hasSuffix("T00:00:00Z") { return String(text.prefix(10)) }
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(8)) + "Z"
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits

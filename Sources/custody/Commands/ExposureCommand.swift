@@ -27,7 +27,17 @@ struct ExposureCommand: AsyncParsableCommand {
 
     func validate() throws {
         let given = [org, model, deployment, incident].compactMap { $0 }
-        guard given.count == 1 else { throw ValidationError("give exactly one of --org, --model, --deployment, --incident") }
+        guard given.count == 1 else {
+            // An option ArgumentParser did not know is the likelier mistake (`--organization`): name it first.
+            let options = ["--org", "--model", "--deployment", "--incident", "--as-of", "--known-at", "--database-url", "--json", "--wide"]
+            if let typed = CommandLine.arguments.dropFirst(2).first(where: { word in
+                word.hasPrefix("--") && !options.contains(String(word.prefix { $0 != "=" })) && word != "--help"
+            }) {
+                let hint = CommandSuggestion.closest(to: typed, among: options).map { "; did you mean \($0)?" } ?? ""
+                throw ValidationError("unknown option '\(typed)'\(hint)")
+            }
+            throw ValidationError("give exactly one of --org, --model, --deployment, --incident")
+        }
     }
 
     func run() async throws {
@@ -54,16 +64,24 @@ struct ExposureCommand: AsyncParsableCommand {
         let json = connection.json
         switch subject {
         case .organization(let id):
-            guard let document = answer.organization(id, at: asOfTime) else {
-                throw CommandFailure(message: CustodyError.unknown(what: "organization", id: id.rawValue).message)
-            }
+            guard let document = answer.organization(id, at: asOfTime) else { throw try await unknown(subject, id, knownAtTime) }
             try json ? printJSON(document) : print(ExposureReport.organization(document, knownAt: knownAtTime))
         case .deployment(let id), .model(let id), .incident(let id):
-            guard let document = answer.list(subject, at: asOfTime) else {
-                throw CommandFailure(message: CustodyError.unknown(what: subject.noun, id: id.rawValue).message)
-            }
+            guard let document = answer.list(subject, at: asOfTime) else { throw try await unknown(subject, id, knownAtTime) }
             try json ? printJSON(document) : print(ExposureReport.list(document, knownAt: knownAtTime))
         }
+    }
+
+    /// Unknown, or (asked as known at a past time) not recorded yet then: says which, and when it was.
+    private func unknown(_ subject: Subject, _ id: Slug, _ knownAt: Timestamp?) async throws -> CommandFailure {
+        let unknown = CommandFailure(message: CustodyError.unknown(what: subject.noun, id: id.rawValue).message)
+        guard let knownAt else { return unknown }
+        let stream = subject.stream(id)
+        let first = try await Runner.run(connection) { database in
+            try await EventStore(database).read(streams: [stream]).first?.recordedAt
+        }
+        guard let first else { return unknown }
+        return CommandFailure(message: "\(subject.noun) '\(id)' was not yet recorded at \(knownAt) (--known-at); the log has it from \(first)")
     }
 
     /// Where the answer comes from: the read models' documents, or the fold of the log.
@@ -129,6 +147,16 @@ struct ExposureCommand: AsyncParsableCommand {
             else { self = .incident(try Slug(incident ?? "", what: "incident id")) }
         }
 
+        /// The stream whose first event registers (or reports) the subject.
+        func stream(_ id: Slug) -> StreamName {
+            switch self {
+            case .organization: return .organization(id)
+            case .model: return .model(id)
+            case .deployment: return .deployment(id)
+            case .incident: return .incident(id)
+            }
+        }
+
         var noun: String {
             switch self {
             case .organization: return "organization"
@@ -148,7 +176,7 @@ enum ExposureReport {
             .map { "\(summary.statusCounts[$0] ?? 0) \($0)" }.joined(separator: ", ")
         var lines = [
             "\(document.organization.name) (\(document.sector)): exposure as of \(document.asOf)" + (knownAt.map { ", known at \($0)" } ?? ""),
-            "  exposed: \(summary.exposedDeployments) of \(summary.activeDeployments) active deployments"
+            "  exposed: \(summary.exposedDeployments) of \(summary.activeDeployments) active deployment\(summary.activeDeployments == 1 ? "" : "s")"
                 + (summary.highestSeverity.map { ", worst severity \($0.rawValue)" } ?? ""),
             "  current exposures: \(counts)",
             "  providers: \(list(summary.providers))" + (summary.singleProvider ? " (single provider: no fallback)" : ""),

@@ -30,7 +30,7 @@ struct BreachCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let text = try TextOption.value(summary, file: summaryFile, name: "summary") else {
-                throw ValidationError("give --summary or --summary-file")
+                throw CommandFailure(message: "a breach needs a summary: give --summary TEXT or --summary-file FILE")
             }
             try await Runner.record({
                 BreachReported(

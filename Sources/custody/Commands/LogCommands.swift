@@ -102,7 +102,7 @@ final class EventPrinter: @unchecked Sendable {
                     output += EventLine.render(event, cursor: entry.cursor.description) + "\n"
                 } else {
                     output += "\(entry.cursor)  \(event.stream) v\(event.version)  \(event.event.type)  "
-                        + "occurred \(event.occurredAt)  recorded \(event.recordedAt)  by \(event.metadata.actor)\n"
+                        + "occurred \(event.occurredAt.readable)  recorded \(event.recordedAt.readable)  by \(event.metadata.actor)\n"
                 }
                 printed += 1
             }
