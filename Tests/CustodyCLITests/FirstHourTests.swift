@@ -58,4 +58,24 @@ import Testing
         let unknown = try await cli.run(["exposure", "--org", "nobody", "--known-at", "2020-01-01"])
         #expect(unknown.stderr.contains("unknown organization 'nobody'"), "\(unknown.stderr)")
     }
+
+    /// An inventory's mistakes are all named, each with its line, and nothing is recorded.
+    @Test func anInventoryNamesEveryMistakeAtOnce() async throws {
+        let cli = try await ExampleScenario.registry()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-inventory-\(UUID().uuidString).csv").path
+        try """
+            organization,id,model,workload,criticality
+            mercy-hospital,mh-triage,gpt-5,triage,extreme
+            mercy-hospital,Bad_Id,gpt-5,notes,low
+            mercy-hospital,mh-notes,gpt-5,notes,low
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let before = try await cli.run(["events", "--json"]).lines.count
+        let result = try await cli.run(["inventory", "apply", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(":2: invalid criticality 'extreme'") && result.stderr.contains(":3: invalid deployment id 'Bad_Id'"),
+                "\(result.stderr)")
+        #expect(try await cli.run(["events", "--json"]).lines.count == before)
+    }
 }

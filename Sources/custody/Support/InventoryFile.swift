@@ -36,24 +36,30 @@ enum InventoryFile {
         guard let list = mapping["deployments"] else { throw fail(root, "missing deployments (an empty list retires every deployment)") }
         guard let items = list.sequence else { throw fail(list, "deployments must be a list") }
         var deployments: [Inventory.Deployment] = []
+        var problems = Problems()
         for item in items {
-            guard let fields = item.mapping else { throw fail(item, "each deployment is a mapping of id, model, workload, criticality") }
-            for key in fields.keys where !["id", "model", "workload", "criticality"].contains(key.string ?? "") {
-                throw fail(key, "unknown key '\(key.string ?? "")' (accepted: id, model, workload, criticality)")
-            }
-            func field(_ key: String) throws(CustodyError) -> String {
-                guard let value = fields[key]?.string, !value.isEmpty else { throw fail(item, "missing \(key)") }
-                return value
-            }
-            let line = item.mark?.line ?? 1
-            do {
-                deployments.append(Inventory.Deployment(
-                    id: try Slug(try field("id"), what: "deployment id"), model: try Slug(try field("model"), what: "model id"),
-                    workload: try field("workload"), criticality: try Criticality.parse(try field("criticality")), line: line))
+            do throws(CustodyError) {
+                guard let fields = item.mapping else { throw fail(item, "each deployment is a mapping of id, model, workload, criticality") }
+                for key in fields.keys where !["id", "model", "workload", "criticality"].contains(key.string ?? "") {
+                    throw fail(key, "unknown key '\(key.string ?? "")' (accepted: id, model, workload, criticality)")
+                }
+                func field(_ key: String) throws(CustodyError) -> String {
+                    guard let value = fields[key]?.string, !value.isEmpty else { throw fail(item, "missing \(key)") }
+                    return value
+                }
+                let line = item.mark?.line ?? 1
+                do {
+                    deployments.append(Inventory.Deployment(
+                        id: try Slug(try field("id"), what: "deployment id"), model: try Slug(try field("model"), what: "model id"),
+                        workload: try field("workload"), criticality: try Criticality.parse(try field("criticality")), line: line))
+                } catch {
+                    throw error.message.hasPrefix(name) ? error : .conflict("\(name):\(line): \(error.message)")
+                }
             } catch {
-                throw error.message.hasPrefix(name) ? error : .conflict("\(name):\(line): \(error.message)")
+                problems.add(error)
             }
         }
+        try problems.check()
         return Inventory(organization: organization, deployments: deployments)
     }
 
@@ -61,6 +67,7 @@ enum InventoryFile {
         let header = ["organization", "id", "model", "workload", "criticality"]
         var organization: Slug?
         var deployments: [Inventory.Deployment] = []
+        var problems = Problems()
         var sawHeader = false
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = index + 1
@@ -75,7 +82,8 @@ enum InventoryFile {
                 continue
             }
             guard cells.count == header.count else {
-                throw .conflict("\(name):\(line): expected \(header.count) fields, found \(cells.count)")
+                problems.add(.conflict("\(name):\(line): expected \(header.count) fields, found \(cells.count)"))
+                continue
             }
             do throws(CustodyError) {
                 let owner = try Slug(cells[0], what: "organization id")
@@ -87,9 +95,10 @@ enum InventoryFile {
                     id: try Slug(cells[1], what: "deployment id"), model: try Slug(cells[2], what: "model id"),
                     workload: cells[3], criticality: try Criticality.parse(cells[4]), line: line))
             } catch {
-                throw .conflict("\(name):\(line): \(error.message)")
+                problems.add(.conflict("\(name):\(line): \(error.message)"))
             }
         }
+        try problems.check()
         guard let organization else { throw .conflict("\(name): no deployments (a CSV inventory needs at least one row)") }
         return Inventory(organization: organization, deployments: deployments)
     }
@@ -120,5 +129,20 @@ enum InventoryFile {
         if quoted { throw .conflict("\(place): unterminated quote") }
         fields.append(current)
         return fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}
+
+/// Every mistake of a file, not only the first: a user fixes them in one pass. Each names its file and line.
+struct Problems {
+    private var messages: [String] = []
+    /// As many as fit the 400 characters an error message is cut to.
+    static let shown = 4
+
+    mutating func add(_ error: CustodyError) { messages.append(error.message) }
+
+    func check() throws(CustodyError) {
+        guard !messages.isEmpty else { return }
+        let more = messages.count > Self.shown ? ["… and \(messages.count - Self.shown) more"] : []
+        throw .conflict((messages.prefix(Self.shown) + more).joined(separator: "\n"))
     }
 }
