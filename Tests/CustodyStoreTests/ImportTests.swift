@@ -2,6 +2,7 @@ import CustodyCore
 import CustodyStore
 import CustodyTestSupport
 import Foundation
+import PostgresNIO
 import Testing
 
 @Suite struct ImportTests {
@@ -265,7 +266,11 @@ import Testing
         let url = try await TestDatabase.create(migrated: false)
         let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
             for _ in 0..<4 {
-                group.addTask { try await Database.with(url, maximumConnections: 1) { try await Migrator($0).migrate() } }
+                group.addTask {
+                    var quiet = Logger(label: "custody.test")
+                    quiet.logLevel = .warning
+                    return try await Database.with(url, logger: quiet, maximumConnections: 1) { try await Migrator($0).migrate() }
+                }
             }
             return try await group.reduce(into: [Int]()) { $0 += $1 }
         }
