@@ -1,0 +1,63 @@
+/// What a notification says about one exposure row, decided from the row before and after a change of the read
+/// model: the incremental projector's own decision, so what is sent is exactly what changed.
+public enum ExposureMessageType: String, Sendable, CaseIterable {
+    case entered = "exposure.entered"
+    case changed = "exposure.changed"
+    case left = "exposure.left"
+    case responseOverdue = "response.overdue"
+    case test = "webhook.test"
+
+    /// The message for a row that was `previous` and is now `current` (nil: not a current exposure); nil when a
+    /// subscriber would see no difference (a change of a field no message reports, or of nothing).
+    public static func of(previous: Exposure?, current: Exposure?) -> ExposureMessageType? {
+        let before = previous.flatMap { $0.isCurrent ? $0 : nil }
+        let after = current.flatMap { $0.isCurrent ? $0 : nil }
+        switch (before, after) {
+        case (nil, nil): return nil
+        case (nil, _?): return .entered
+        case (_?, nil): return .left
+        case (let before?, let after?):
+            let reported = { (row: Exposure) in [row.status.rawValue, "\(row.paused)", row.severity.rawValue] }
+            return reported(before) != reported(after) || before.response != after.response ? .changed : nil
+        }
+    }
+}
+
+/// The event that caused a message, as the message names it.
+public struct MessageCause: Sendable, Equatable {
+    public var eventId: String
+    public var type: String
+    public var position: Int64
+    public var occurredAt: Timestamp
+    public var recordedAt: Timestamp
+
+    public init(_ event: RecordedEvent) {
+        (eventId, type, position) = (event.id.uuidString.lowercased(), event.event.type, event.position)
+        (occurredAt, recordedAt) = (event.occurredAt, event.recordedAt)
+    }
+}
+
+/// A notification's body: `{"type", "timestamp", "data": {"organization", "exposure", "previous", "cause"}}`,
+/// with each row as the API serves it, in the program's one JSON form.
+public enum ExposureMessage {
+    public static func body(
+        _ type: ExposureMessageType, at timestamp: Timestamp, organization: Slug, exposure: Exposure?, previous: Exposure?,
+        cause: MessageCause?
+    ) throws -> String {
+        let causeValue: JSONValue = cause.map { cause in
+            .object([
+                "eventId": .string(cause.eventId), "type": .string(cause.type), "position": .integer(cause.position),
+                "occurredAt": .string(cause.occurredAt.description), "recordedAt": .string(cause.recordedAt.description),
+            ])
+        } ?? .null
+        return JSONValue.object([
+            "type": .string(type.rawValue), "timestamp": .string(timestamp.description),
+            "data": .object([
+                "organization": .string(organization.rawValue),
+                "exposure": try exposure.map { try EventCoding.value(of: $0) } ?? .null,
+                "previous": try previous.map { try EventCoding.value(of: $0) } ?? .null,
+                "cause": causeValue,
+            ]),
+        ]).jsonbText
+    }
+}
