@@ -27,11 +27,13 @@ public struct APIContext: RequestContext {
     public var maxUploadSize: Int { 0 }
 }
 
+/// Who a valid token belongs to: the token's id (as the access log names it) and what it may see.
 struct Caller: Sendable {
     var tokenId: String
     var scope: AccessScope
 }
 
+/// The caller, shared by reference between the copies of one request's context.
 final class CallerNote: Sendable {
     let value = NIOLockedValueBox<Caller?>(nil)
 }

@@ -26,6 +26,7 @@ public struct Reference: Hashable, Sendable, Codable {
     public var name: String
 }
 
+/// One organization's exposure at a time: its summary and its current rows (`GET /v1/organizations/{id}/exposure`).
 public struct OrganizationExposure: Hashable, Sendable, Codable {
     public var organization: Reference
     public var sector: String
@@ -38,6 +39,7 @@ public struct OrganizationExposure: Hashable, Sendable, Codable {
     }
 }
 
+/// The exposure rows of one model, deployment or incident at a time.
 public struct ExposureList: Hashable, Sendable, Codable {
     /// What was asked: `deployment`, `model` or `incident`, and its id.
     public var subject: String

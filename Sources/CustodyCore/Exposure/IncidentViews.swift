@@ -17,6 +17,7 @@ public struct IncidentSummary: Hashable, Sendable, Codable {
     public var organizations: Int
 }
 
+/// The incidents known at a time, each with its state and reach (`GET /v1/incidents`).
 public struct IncidentList: Hashable, Sendable, Codable {
     public var asOf: Timestamp
     public var incidents: [IncidentSummary]

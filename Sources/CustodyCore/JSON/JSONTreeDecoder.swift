@@ -4,6 +4,7 @@
 /// Errors are `DecodingError`s with the coding path, so `EventCoding.describe` words them as it does
 /// `JSONDecoder`'s. Numbers are strict: an integer field takes only an integer literal that fits.
 public enum JSONTreeDecoder {
+    /// A `T` from a tree, strictly (see above).
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         try T(from: TreeDecoder(value: value, codingPath: []))
     }

@@ -2,6 +2,7 @@
 /// the text in between. Every append, import line and read-model document is encoded this way, and the round trip
 /// through text was the largest cost of the import and the rebuild.
 public enum JSONTreeEncoder {
+    /// The tree `value` encodes to.
     public static func encode(_ value: some Encodable) throws -> JSONValue {
         let root = Node()
         try value.encode(to: TreeEncoder(node: root, codingPath: []))

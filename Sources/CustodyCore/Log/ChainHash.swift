@@ -6,6 +6,8 @@ import Foundation
 /// The canonical bytes are the `jsonb` text of an array of the event's fields, exactly as the SQL function
 /// `custody_event_hash` builds it, so a hash computed here verifies there and the other way round.
 public enum ChainHash {
+    /// The hash of one event after `previous` (empty for a stream's first event), over the canonical `jsonb` text
+    /// `custody_event_hash` (schema/001) builds: the same bytes in Swift and in SQL.
     public static func link(
         previous: [UInt8], id: UUID, stream: String, version: Int64, type: String, schemaVersion: Int,
         data: JSONValue, metadata: JSONValue, occurredAt: Timestamp, recordedAt: Timestamp
@@ -39,6 +41,7 @@ public enum ChainHash {
         return Array(hasher.finalize())
     }
 
+    /// Lowercase hexadecimal, as PostgreSQL's `encode(…, 'hex')`.
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
@@ -50,6 +53,7 @@ public enum ChainHash {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of lowercase or uppercase hexadecimal; nil for anything else.
     public static func bytes(hex: String) -> [UInt8]? {
         let chars = Array(hex.utf8)
         guard chars.count % 2 == 0 else { return nil }

@@ -40,6 +40,7 @@ public struct MessageCause: Sendable, Equatable {
 /// A notification's body: `{"type", "timestamp", "data": {"organization", "exposure", "previous", "cause"}}`,
 /// with each row as the API serves it, in the program's one JSON form.
 public enum ExposureMessage {
+    /// The body for one row's change, rendered once: every attempt of a message sends the same bytes.
     public static func body(
         _ type: ExposureMessageType, at timestamp: Timestamp, organization: Slug, exposure: Exposure?, previous: Exposure?,
         cause: MessageCause?

@@ -7,6 +7,7 @@ public struct VendorEntry: Hashable, Sendable, Codable {
     public var providers: [Slug]
 }
 
+/// A provider as `custody providers` lists it: its models and the vendors that supply it.
 public struct ProviderEntry: Hashable, Sendable, Codable {
     public var id: Slug
     public var name: String
@@ -14,6 +15,7 @@ public struct ProviderEntry: Hashable, Sendable, Codable {
     public var vendors: [Slug]
 }
 
+/// A model as `custody models` lists it, with how many active deployments run it.
 public struct ModelEntry: Hashable, Sendable, Codable {
     public var id: Slug
     public var name: String
@@ -22,6 +24,7 @@ public struct ModelEntry: Hashable, Sendable, Codable {
     public var activeDeployments: Int
 }
 
+/// An organization as `custody organizations` lists it, with its active deployments.
 public struct OrganizationEntry: Hashable, Sendable, Codable {
     public var id: Slug
     public var name: String
@@ -29,6 +32,7 @@ public struct OrganizationEntry: Hashable, Sendable, Codable {
     public var activeDeployments: Int
 }
 
+/// A deployment as `custody deployments` lists it (and `custody_deployments` stores it).
 public struct DeploymentEntry: Hashable, Sendable, Codable {
     public var id: Slug
     public var organization: Slug

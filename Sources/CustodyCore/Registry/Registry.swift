@@ -106,14 +106,17 @@ public struct Registry: Sendable, Equatable {
     /// Applies a stored fact at its own time.
     public mutating func apply(_ recorded: RecordedEvent) { apply(recorded.event, at: recorded.occurredAt) }
 
+    /// Whether an open supply link joins them (recorded and not ended), as far as the facts applied so far say.
     public func isSupplying(vendor: Slug, provider: Slug) -> Bool {
         supplyLinks[Pair(first: vendor, second: provider)].map { $0.to == nil } ?? false
     }
 
+    /// Whether a supply link between them was ever recorded.
     public func wasRecorded(vendor: Slug, provider: Slug) -> Bool {
         recordedSupplyLinks.contains(Pair(first: vendor, second: provider))
     }
 
+    /// Whether the provider's work with the vendor is paused now.
     public func isPaused(provider: Slug, vendor: Slug) -> Bool {
         pauses[Pair(first: provider, second: vendor)]?.last.map { $0.to == nil } ?? false
     }

@@ -63,6 +63,7 @@ public struct TokenStore: Sendable {
         return false
     }
 
+    /// Every token ever created, revoked and expired ones included (their secrets were never stored).
     public func list() async throws -> [Token] {
         var tokens: [Token] = []
         for try await row in try await database.query("SELECT \(unescaped: Self.columns) FROM custody_tokens ORDER BY created_at, id") {

@@ -30,6 +30,8 @@ public struct Importer: Sendable {
     /// Events per lookup batch.
     static let batchSize = 5000
 
+    /// Imports a JSON Lines file, all or nothing: into an empty log an export is restored as it was (positions,
+    /// record times, hashes); otherwise, or when a file that began as an export holds new lines, appended.
     public func importFile(at path: String, metadata defaultMetadata: EventMetadata, now: Timestamp = .now) async throws -> Summary {
         let run = Run(path: path, now: now, defaultMetadata: defaultMetadata, logger: database.logger)
         var written = try await database.withTransaction { connection in try await run.write(restoreIfEmpty: true, connection) }

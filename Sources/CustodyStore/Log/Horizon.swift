@@ -29,6 +29,7 @@ public struct Horizon: Sendable, Equatable {
 }
 
 extension EventStore {
+    /// How many committed events readers cannot see yet, and the transaction that holds them back when one does.
     public func horizon() async throws -> Horizon {
         var horizon = Horizon(heldBack: 0, holder: nil)
         for try await count in try await database.query(

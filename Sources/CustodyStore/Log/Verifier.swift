@@ -23,6 +23,7 @@ public struct Verifier: Sendable {
         public var intact: Bool { problems.isEmpty }
     }
 
+    /// Every stream's problems (the first broken link of each), with how many events and streams were checked.
     public func verify() async throws -> Report {
         // Each link is checked against the stored previous hash, so one edited row breaks its own link, and a
         // row whose hash was recomputed to hide an edit breaks the next one.

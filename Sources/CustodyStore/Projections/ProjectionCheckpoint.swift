@@ -28,6 +28,7 @@ extension ExposureProjection {
             """, logger: logger)
     }
 
+    /// The read models' checkpoint; nil before the first projection run or rebuild.
     public static func checkpoint(_ database: Database) async throws -> Checkpoint? {
         try await database.withConnection { connection in try await checkpoint(connection, logger: database.logger) }
     }
