@@ -149,10 +149,13 @@ public final class ServerProcess: @unchecked Sendable {
         var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
     }
 
-    /// Starts the server and waits until it prints the address it listens on.
-    public init(_ cli: CLI, arguments: [String] = []) async throws {
+    /// Starts the server (`command`, `custody serve` by default) and waits until it prints the address it
+    /// listens on, in the line that contains `marker`.
+    public init(
+        _ cli: CLI, arguments: [String] = [], command: [String] = ["serve", "--port", "0"], marker: String = "serving on http://"
+    ) async throws {
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["serve", "--port", "0"] + arguments
+        process.arguments = command + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["CUSTODY_DATABASE_URL"] = cli.databaseURL?.text
         process.environment = environment
@@ -167,8 +170,8 @@ public final class ServerProcess: @unchecked Sendable {
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if let line = output.text.split(separator: "\n").first(where: { $0.contains("serving on http://") }),
-                let port = line.split(separator: ":").last.flatMap({ Int($0) })
+            if let line = output.text.split(separator: "\n").first(where: { $0.contains(marker) }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
             {
                 self.port = port
                 return
@@ -177,11 +180,13 @@ public final class ServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         process.terminate()
-        throw HTTP.Malformed(description: "custody serve did not start: \(errors.text)")
+        throw HTTP.Malformed(description: "custody \(command.first ?? "") did not start: \(errors.text)")
     }
 
     public var http: HTTP { HTTP(port: port) }
     public var log: String { errors.text }
+    /// What it printed on standard output so far.
+    public var printed: String { output.text }
 
     /// SIGTERM, then the exit status once it has stopped.
     public func stop() async throws -> Int32 {
