@@ -211,4 +211,23 @@ import Testing
             #expect(rewritten.count < before.count, "every row was rewritten")
         }
     }
+
+    /// The API's organization answer, composed from stored texts, is byte for byte the document the view renders to.
+    @Test func theComposedOrganizationDocumentIsTheRenderedView() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            for event in Workload.mixed(organizations: 4) { _ = try await store.append([event]) }
+            _ = try await ExposureProjection.rebuild(store)
+            let asOf = Fixture.at("2026-11-01")
+            var compared = 0
+            for organization in ["org-0", "org-1", "org-2", "org-3"].map(Fixture.slug) {
+                let view = try #require(try await ExposureProjection.organizationView(database, organization, asOf: asOf))
+                let composed = try await ExposureProjection.organizationDocument(database, organization, asOf: asOf)
+                #expect(composed == (try EventCoding.document(view)), "\(organization)")
+                compared += view.exposures.count
+            }
+            #expect(compared > 3, "too few rows to compare the order")
+            #expect(try await ExposureProjection.organizationDocument(database, Fixture.slug("nobody"), asOf: asOf) == nil)
+        }
+    }
 }

@@ -25,16 +25,18 @@ extension Endpoints {
         let question = try Question(request)
         guard context.scope.permits(id) else { throw Problem.notFound("organization", id.rawValue) }
         return try await answer(request, context) { [self] snapshot in
-            let document: OrganizationExposure?
             if question.present {
-                // The read models hold the present view, precomputed by the projector.
+                // The read models hold the present view, precomputed by the projector, as the documents served.
                 guard snapshot.checkpoint != nil else {
                     throw Problem.unavailable("the exposure read models have not been built yet (is a projector running?)")
                 }
-                document = try await gate.run { [database] in try await ExposureProjection.organizationView(database, id) }
-            } else {
-                document = try await chain(for: question, snapshot).exposure(ofOrganization: id, at: question.asOf)
+                let text = try await gate.run { [database] in
+                    try await ExposureProjection.organizationDocument(database, id, asOf: .now)
+                }
+                guard let text else { throw Problem.notFound("organization", id.rawValue) }
+                return text
             }
+            let document = try await chain(for: question, snapshot).exposure(ofOrganization: id, at: question.asOf)
             guard let document else { throw Problem.notFound("organization", id.rawValue) }
             return try Self.encode(document)
         }

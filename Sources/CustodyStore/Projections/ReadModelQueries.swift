@@ -6,7 +6,7 @@ import PostgresNIO
 extension ExposureProjection {
     /// An organization's view from the read models, read in one statement (one snapshot: never torn by a page
     /// committed or a rebuild swapped in between two reads).
-    public static func organizationView(_ database: Database, _ id: Slug) async throws -> OrganizationExposure? {
+    public static func organizationView(_ database: Database, _ id: Slug, asOf: Timestamp = .now) async throws -> OrganizationExposure? {
         var stored: StoredOrganization?
         var rows: [Exposure] = []
         for try await (isView, text) in try await database.query(
@@ -24,8 +24,36 @@ extension ExposureProjection {
         }
         guard let stored else { return nil }
         return OrganizationExposure(
-            organization: stored.organization, sector: stored.sector, asOf: .now, summary: stored.summary,
+            organization: stored.organization, sector: stored.sector, asOf: asOf, summary: stored.summary,
             exposures: rows.sorted(by: <))
+    }
+
+    /// The same document as `organizationView` renders to (`EventCoding.document`), composed from the stored
+    /// `jsonb` texts instead: the API's hottest answer then builds no tree for the view or for the document, only
+    /// the rows' sort keys. A test holds the two to the same bytes.
+    public static func organizationDocument(_ database: Database, _ id: Slug, asOf: Timestamp) async throws -> String? {
+        var view: (organization: String, sector: String, summary: String)?
+        var rows: [(key: Exposure, text: String)] = []
+        for try await (isView, first, second, third) in try await database.query(
+            """
+            SELECT true, (document->'organization')::text, (document->'sector')::text, (document->'summary')::text
+            FROM custody_organization_views WHERE organization = \(id.rawValue)
+            UNION ALL
+            SELECT false, document::text, NULL, NULL FROM custody_exposures WHERE organization = \(id.rawValue) AND is_current
+            """
+        ).decode((Bool, String, String?, String?).self) {
+            if isView {
+                view = (first, second ?? "null", third ?? "null")
+            } else {
+                rows.append((try EventCoding.decode(Exposure.self, from: Data(first.utf8)), first))
+            }
+        }
+        guard let view else { return nil }
+        let exposures = rows.sorted { $0.key < $1.key }.map(\.text).joined(separator: ", ")
+        // The keys in jsonb's order (by length, then bytes): asOf, sector, summary, exposures, organization.
+        return "{\"asOf\": " + JSONValue.string(asOf.description).jsonbText + ", \"sector\": " + view.sector
+            + ", \"summary\": " + view.summary + ", \"exposures\": [" + exposures + "], \"organization\": "
+            + view.organization + "}"
     }
 }
 
