@@ -49,10 +49,12 @@ struct APIFixture {
         return try await server.http.get(path, headers: headers)
     }
 
-    /// Polls `path` (as admin) until `done` holds for its response, for up to 20 seconds; returns that response.
+    /// Polls `path` (as admin) until `done` holds for its response, for up to `patience`; returns that response.
     @discardableResult
-    func waitUntil(_ path: String, token: String? = nil, _ done: (HTTP.Response) -> Bool) async throws -> HTTP.Response {
-        let deadline = ContinuousClock.now + .seconds(20)
+    func waitUntil(
+        _ path: String, token: String? = nil, patience: Duration = .seconds(20), _ done: (HTTP.Response) -> Bool
+    ) async throws -> HTTP.Response {
+        let deadline = ContinuousClock.now + patience
         var response = try await get(path, token: token)
         while !done(response) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))

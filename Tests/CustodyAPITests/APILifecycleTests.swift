@@ -13,7 +13,9 @@ import Testing
         let admin = try await APIFixture.token(cli, ["--admin"])
         let server = try await ServerProcess(cli, arguments: ["--no-projector", "--ready-lag", "0"])
         let api = APIFixture(cli: cli, server: server, admin: admin)
-        #expect(try await api.waitUntil("/ready") { $0.status == 200 }.status == 200)
+        // A server starting while the whole suite runs on two cores may take a while to fold and poll.
+        let ready = try await api.waitUntil("/ready", patience: .seconds(60)) { $0.status == 200 }
+        #expect(ready.status == 200, "\(ready.text)")
         #expect(try await api.get("/v1/organizations/civic-agency/exposure").status == 200)
         // Nobody projects the new event: the read models fall behind and /ready says so.
         try await ExampleScenario.record(cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
