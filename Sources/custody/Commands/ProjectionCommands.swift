@@ -51,7 +51,14 @@ struct Projections: AsyncParsableCommand {
             let started = ContinuousClock.now
             let meter = ProgressMeter(started: started)
             let checkpoint = try await Runner.run(connection) { database in
-                try await ExposureProjection.rebuild(EventStore(database)) { meter.report($0) }
+                let store = EventStore(database)
+                // Every event committed before the command began is in the rebuild, as for every other command
+                // (readers see the log below the oldest open transaction; a short one is waited for).
+                if try await !store.waitForHorizon() {
+                    Runner.warn("a transaction open elsewhere holds back the newest events; the rebuild ends before them "
+                        + "(a running projector applies them later; see `custody projections status`)")
+                }
+                return try await ExposureProjection.rebuild(store) { meter.report($0) }
             }
             meter.finish()
             let seconds = (ContinuousClock.now - started).seconds
