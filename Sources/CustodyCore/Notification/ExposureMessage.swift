@@ -17,8 +17,9 @@ public enum ExposureMessageType: String, Sendable, CaseIterable {
         case (nil, _?): return .entered
         case (_?, nil): return .left
         case (let before?, let after?):
-            let reported = { (row: Exposure) in [row.status.rawValue, "\(row.paused)", row.severity.rawValue] }
-            return reported(before) != reported(after) || before.response != after.response ? .changed : nil
+            let changed = before.status != after.status || before.paused != after.paused
+                || before.severity != after.severity || before.response != after.response
+            return changed ? .changed : nil
         }
     }
 }
