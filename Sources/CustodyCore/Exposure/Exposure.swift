@@ -25,12 +25,33 @@ public struct Exposure: Hashable, Sendable, Codable {
     public var isCurrent: Bool { status != .cleared && !resolved }
 
     /// The design note's order: status, then severity, then criticality (worst first), then ids.
-    public static func < (lhs: Exposure, rhs: Exposure) -> Bool {
-        if lhs.status.urgency != rhs.status.urgency { return lhs.status.urgency < rhs.status.urgency }
-        if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
-        if lhs.criticality != rhs.criticality { return lhs.criticality > rhs.criticality }
-        if lhs.deployment != rhs.deployment { return lhs.deployment < rhs.deployment }
-        return lhs.incident < rhs.incident
+    public static func < (lhs: Exposure, rhs: Exposure) -> Bool { lhs.order < rhs.order }
+
+    public var order: Order {
+        Order(status: status, severity: severity, criticality: criticality, deployment: deployment, incident: incident)
+    }
+
+    /// What a row's place in the design note's order depends on: a reader holding stored rows sorts by this
+    /// without decoding the whole row.
+    public struct Order: Comparable, Sendable {
+        public var status: ExposureStatus
+        public var severity: Severity
+        public var criticality: Criticality
+        public var deployment: Slug
+        public var incident: Slug
+
+        public init(status: ExposureStatus, severity: Severity, criticality: Criticality, deployment: Slug, incident: Slug) {
+            (self.status, self.severity, self.criticality) = (status, severity, criticality)
+            (self.deployment, self.incident) = (deployment, incident)
+        }
+
+        public static func < (lhs: Order, rhs: Order) -> Bool {
+            if lhs.status.urgency != rhs.status.urgency { return lhs.status.urgency < rhs.status.urgency }
+            if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
+            if lhs.criticality != rhs.criticality { return lhs.criticality > rhs.criticality }
+            if lhs.deployment != rhs.deployment { return lhs.deployment < rhs.deployment }
+            return lhs.incident < rhs.incident
+        }
     }
 }
 

@@ -75,13 +75,15 @@ extension Postmortem {
         of(incident, events: events, now: now, everyStep: false)
     }
 
-    /// `everyStep` evaluates the rows at every step, skipping none: what tests compare the skipping with.
-    static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp, everyStep: Bool) -> Postmortem? {
-        var chain = SupplyChain()
-        chain.apply(events)
+    /// `everyStep` evaluates the rows at every step, skipping none, and `wholeWorld` folds every fact instead of
+    /// those bearing on the incident: what tests compare the shortcuts with.
+    static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp, everyStep: Bool, wholeWorld: Bool = false) -> Postmortem? {
         guard let reportEvent = events.filter({ if case .breachReported(let e) = $0.event { e.incident == incident } else { false } })
             .min(by: { Stamp($0) < Stamp($1) }), case .breachReported(let report) = reportEvent.event
         else { return nil }
+        let events = wholeWorld ? events : facts(bearingOn: incident, vendor: report.vendor, in: events)
+        var chain = SupplyChain()
+        chain.apply(events)
         let breachTime = reportEvent.occurredAt
         let investigationIds = Set(events.compactMap { event -> Slug? in
             if case .investigationOpened(let e) = event.event, e.incident == incident { return e.investigation }
@@ -126,7 +128,8 @@ extension Postmortem {
         let reaching = events.filter { event in
             guard SupplyChain.folds(event.event) else { return false }
             let impact = chain.impact(of: event.event)
-            return impact.incidents.contains(incident) || !impact.deployments.isDisjoint(with: candidates)
+            return impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil
+                || !impact.deployments.isDisjoint(with: candidates)
         }
         let reachingIds = Set(reaching.map(\.id))
         let changes = reaching.map(\.occurredAt).sorted()

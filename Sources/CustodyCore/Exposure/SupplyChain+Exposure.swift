@@ -24,12 +24,16 @@ extension SupplyChain {
 
     /// The same rows in no particular order: sorting thousands of rows is most of what a projector's step would
     /// otherwise spend on a breach or a pause.
-    func unorderedExposures(toIncidents incidents: some Sequence<Slug>, among: Set<Slug>?, at time: Timestamp) -> [Exposure] {
+    /// `through` keeps only the rows through some providers (every provider's when nil).
+    func unorderedExposures(
+        toIncidents incidents: some Sequence<Slug>, among: Set<Slug>?, through: Set<Slug>? = nil, at time: Timestamp
+    ) -> [Exposure] {
         var breaches: [(Breach, [Slug])] = []
         var providers = Set<Slug>()
         for id in incidents {
             guard let breach = breach(id, at: time) else { continue }
-            let candidates = Set(breach.providers.isEmpty ? linksByVendor[breach.vendor] ?? [] : Set(breach.providers))
+            var candidates = Set(breach.providers.isEmpty ? linksByVendor[breach.vendor] ?? [] : Set(breach.providers))
+            if let through { candidates.formIntersection(through) }
             breaches.append((breach, candidates.sorted()))
             providers.formUnion(candidates)
         }

@@ -6,6 +6,9 @@
 /// both what the event takes away and what it brings are covered.
 public struct ExposureImpact: Hashable, Sendable {
     public var incidents: Set<Slug> = []
+    /// Incidents only some of whose rows can change: those through these providers (a pause of one provider's
+    /// work with the vendor, one provider's investigation). An incident in `incidents` needs no entry here.
+    public var incidentsThrough: [Slug: Set<Slug>] = [:]
     public var deployments: Set<Slug> = []
     public var organizations: Set<Slug> = []
 
@@ -13,12 +16,21 @@ public struct ExposureImpact: Hashable, Sendable {
         (self.incidents, self.deployments, self.organizations) = (incidents, deployments, organizations)
     }
 
-    public var isEmpty: Bool { incidents.isEmpty && deployments.isEmpty && organizations.isEmpty }
+    /// The rows of `incidents` through `provider` only.
+    public init(incidents: Set<Slug>, through provider: Slug) {
+        for incident in incidents { incidentsThrough[incident] = [provider] }
+    }
+
+    public var isEmpty: Bool { incidents.isEmpty && incidentsThrough.isEmpty && deployments.isEmpty && organizations.isEmpty }
 
     public mutating func formUnion(_ other: ExposureImpact) {
         incidents.formUnion(other.incidents)
+        incidentsThrough.merge(other.incidentsThrough) { $0.union($1) }
         deployments.formUnion(other.deployments)
         organizations.formUnion(other.organizations)
+        if !incidentsThrough.isEmpty, !incidents.isEmpty {
+            incidentsThrough = incidentsThrough.filter { !incidents.contains($0.key) }
+        }
     }
 }
 
@@ -50,11 +62,13 @@ extension SupplyChain {
         case .incidentResolved(let e): return ExposureImpact(incidents: [e.incident])
         case .vendorPaused(let e): return pauseImpact(provider: e.provider, vendor: e.vendor)
         case .vendorResumed(let e): return pauseImpact(provider: e.provider, vendor: e.vendor)
-        case .investigationOpened(let e): return ExposureImpact(incidents: [e.incident])
-        case .investigationClosed(let e):
-            // The closure names only its investigation; the opening (if the fold has it yet) names the incident.
-            let openings = investigations[e.investigation]?.opened.facts ?? []
-            return ExposureImpact(incidents: Set(openings.map(\.value.incident)))
+        // An investigation sets the status of the rows through its provider only.
+        case .investigationOpened(let e):
+            var impact = investigationImpact(e.investigation)
+            impact.formUnion(ExposureImpact(incidents: [e.incident], through: e.provider))
+            return impact
+        // The closure names only its investigation; the opening (if the fold has it yet) names the incident.
+        case .investigationClosed(let e): return investigationImpact(e.investigation)
         case .exposureResponseRecorded(let e):
             if let deployment = e.deployment { return deploymentsImpact([deployment]) }
             // One analysis for every deployment of the organization on the provider.
@@ -84,11 +98,20 @@ extension SupplyChain {
         return impact
     }
 
+    /// The rows an investigation's openings (as far as this fold knows them) set the status of.
+    private func investigationImpact(_ id: Slug) -> ExposureImpact {
+        var impact = ExposureImpact()
+        for opening in investigations[id]?.opened.facts ?? [] {
+            impact.formUnion(ExposureImpact(incidents: [opening.value.incident], through: opening.value.provider))
+        }
+        return impact
+    }
+
     /// A pause flags the rows that run through the vendor's link to the provider: none without such a link (the
     /// link's own event reaches the vendor's incidents when it comes).
     private func pauseImpact(provider: Slug, vendor: Slug) -> ExposureImpact {
         guard linksByVendor[vendor]?.contains(provider) == true else { return ExposureImpact() }
-        return ExposureImpact(incidents: incidentsByVendor[vendor] ?? [])
+        return ExposureImpact(incidents: incidentsByVendor[vendor] ?? [], through: provider)
     }
 
     /// A supply link decides which of the vendor's incidents reach the provider's models, and which vendors every

@@ -10,6 +10,9 @@ public struct ExposureProjector: Sendable {
     /// Folded facts that were still in the future at `evaluatedAt`, earliest first: their time has to come before
     /// the views show them, and the projector re-evaluates what they touch then.
     public private(set) var pending: [RecordedEvent] = []
+    /// What the read models' organization summaries count, counted on the first step (nil until then: a
+    /// restored projector counts once, after every restored fact is folded).
+    private var tally: OrganizationTally?
 
     /// A projector whose read models were evaluated at `evaluatedAt` (nothing folded yet: see `restore`).
     public init(evaluatedAt: Timestamp) {
@@ -51,7 +54,10 @@ public struct ExposureProjector: Sendable {
             impact.formUnion(next.chain.impact(of: due.event))
         }
         next.evaluatedAt = now
-        return Step(changes: ReadModelChanges(from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact), next: next)
+        var tally = self.tally ?? OrganizationTally(chain, at: evaluatedAt)
+        let changes = ReadModelChanges(from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally)
+        next.tally = tally
+        return Step(changes: changes, next: next)
     }
 
     private mutating func schedule(_ event: RecordedEvent) {

@@ -27,9 +27,13 @@ public struct ReadModelChanges: Sendable, Equatable {
         exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && deployments.isEmpty
     }
 
-    /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold) and `after`
-    /// evaluated at `now`. The organizations of every changed row are re-evaluated too.
-    public init(from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp, within impact: ExposureImpact) {
+    /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold, whose counted
+    /// part `tally` holds, and is brought up to date) and `after` evaluated at `now`. The organizations of every
+    /// changed row are re-counted too; their views come without rows (the read model keeps those in their table).
+    public init(
+        from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp, within impact: ExposureImpact,
+        tally: inout OrganizationTally
+    ) {
         guard !impact.isEmpty else { return }
         deployments = impact.deployments.sorted().compactMap { id in
             let entry = after.deploymentEntry(id, at: now)
@@ -43,45 +47,37 @@ public struct ReadModelChanges: Sendable, Equatable {
         var organizations = impact.organizations
         for (key, row) in new where old[key] != row {
             exposures.append(row)
-            if let previous = old[key], previous.organization == row.organization, Counted(previous) == Counted(row) { continue }
+            if let previous = old[key] { tally.remove(previous) }
+            tally.set(row)
+            if let previous = old[key], previous.organization == row.organization, CountedExposure(previous) == CountedExposure(row) { continue }
             organizations.insert(row.organization)
             if let previous = old[key] { organizations.insert(previous.organization) }
         }
         for (key, row) in old where new[key] == nil {
             removedExposures.append(key)
+            tally.remove(row)
             organizations.insert(row.organization)
         }
         removedExposures.sort()
         // The views of the organizations named are written whether or not they changed: what names them (a
-        // counted row change, a deployment, a supplier, a registration) nearly always changes the summary, and
-        // evaluating the fold before as well would double the cost of a breach reaching hundreds of them.
-        let views = after.organizationViews(of: organizations, at: now, orderingRows: false)
-        self.organizations = organizations.sorted().compactMap { views[$0] }
-    }
-
-    /// What an organization's summary counts of one exposure row (nothing of a row that is not current).
-    private struct Counted: Equatable {
-        var status: ExposureStatus
-        var severity: Severity
-        var answered: Bool
-        var since: Timestamp
-
-        init?(_ row: Exposure) {
-            guard row.isCurrent else { return nil }
-            (status, severity, answered, since) = (row.status, row.severity, row.response != nil, row.since)
+        // counted row change, a deployment, a supplier, a registration) nearly always changes the summary.
+        var supplying: [Slug: [Slug]] = [:]
+        self.organizations = organizations.sorted().compactMap { id in
+            after.organizationView(id, at: now, counting: tally.counted(id), supplying: &supplying)
         }
     }
 
     private static func rows(_ chain: SupplyChain, at time: Timestamp, within impact: ExposureImpact) -> [Key: Exposure] {
-        var rows: [Key: Exposure] = [:]
-        for row in chain.unorderedExposures(toIncidents: impact.incidents, among: nil, at: time) {
-            rows[Key(deployment: row.deployment, incident: row.incident)] = row
+        var found = chain.unorderedExposures(toIncidents: impact.incidents, among: nil, at: time)
+        for (incident, providers) in impact.incidentsThrough {
+            found += chain.unorderedExposures(toIncidents: [incident], among: nil, through: providers, at: time)
         }
         if !impact.deployments.isEmpty {
-            for row in chain.unorderedExposures(toIncidents: chain.incidentIds, among: impact.deployments, at: time) {
-                rows[Key(deployment: row.deployment, incident: row.incident)] = row
-            }
+            found += chain.unorderedExposures(toIncidents: chain.incidentIds, among: impact.deployments, at: time)
         }
+        // Sized once: growing a dictionary of thousands of rows step by step was a tenth of a pause's cost.
+        var rows: [Key: Exposure] = Dictionary(minimumCapacity: found.count)
+        for row in found { rows[Key(deployment: row.deployment, incident: row.incident)] = row }
         return rows
     }
 

@@ -29,31 +29,45 @@ extension ExposureProjection {
     }
 
     /// The same document as `organizationView` renders to (`EventCoding.document`), composed from the stored
-    /// `jsonb` texts instead: the API's hottest answer then builds no tree for the view or for the document, only
-    /// the rows' sort keys. A test holds the two to the same bytes.
+    /// `jsonb` texts instead: the API's hottest answer then builds no tree and decodes no row, only reads each
+    /// row's place in the order (`Exposure.Order`). A test holds the two to the same bytes.
     public static func organizationDocument(_ database: Database, _ id: Slug, asOf: Timestamp) async throws -> String? {
         var view: (organization: String, sector: String, summary: String)?
-        var rows: [(key: Exposure, text: String)] = []
-        for try await (isView, first, second, third) in try await database.query(
+        var rows: [(order: Exposure.Order, text: String)] = []
+        for try await (isView, first, second, third, deployment, incident, text) in try await database.query(
             """
-            SELECT true, (document->'organization')::text, (document->'sector')::text, (document->'summary')::text
+            SELECT true, (document->'organization')::text, (document->'sector')::text, (document->'summary')::text,
+                NULL, NULL, NULL
             FROM custody_organization_views WHERE organization = \(id.rawValue)
             UNION ALL
-            SELECT false, document::text, NULL, NULL FROM custody_exposures WHERE organization = \(id.rawValue) AND is_current
+            SELECT false, document->>'status', document->>'severity', document->>'criticality', deployment, incident,
+                document::text
+            FROM custody_exposures WHERE organization = \(id.rawValue) AND is_current
             """
-        ).decode((Bool, String, String?, String?).self) {
+        ).decode((Bool, String, String?, String?, String?, String?, String?).self) {
             if isView {
                 view = (first, second ?? "null", third ?? "null")
-            } else {
-                rows.append((try EventCoding.decode(Exposure.self, from: Data(first.utf8)), first))
+            } else if let text {
+                rows.append((try Self.order(status: first, severity: second, criticality: third, deployment: deployment, incident: incident), text))
             }
         }
         guard let view else { return nil }
-        let exposures = rows.sorted { $0.key < $1.key }.map(\.text).joined(separator: ", ")
+        let exposures = rows.sorted { $0.order < $1.order }.map(\.text).joined(separator: ", ")
         // The keys in jsonb's order (by length, then bytes): asOf, sector, summary, exposures, organization.
         return "{\"asOf\": " + JSONValue.string(asOf.description).jsonbText + ", \"sector\": " + view.sector
             + ", \"summary\": " + view.summary + ", \"exposures\": [" + exposures + "], \"organization\": "
             + view.organization + "}"
+    }
+
+    private static func order(status: String, severity: String?, criticality: String?, deployment: String?, incident: String?) throws -> Exposure.Order {
+        do {
+            return Exposure.Order(
+                status: try ExposureStatus.parse(status), severity: try Severity.parse(severity ?? ""),
+                criticality: try Criticality.parse(criticality ?? ""), deployment: try Slug(deployment ?? ""),
+                incident: try Slug(incident ?? ""))
+        } catch {
+            throw StoreError.database("an exposure row of the read model is unreadable (rebuild it with `custody projections rebuild`): \(error.message)")
+        }
     }
 }
 

@@ -21,7 +21,7 @@ enum ReadModelRow {
     static func exposure(_ row: Exposure) -> [String] {
         [
             row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
-            row.isCurrent ? "t" : "f", text(row),
+            row.isCurrent ? "t" : "f", row.jsonbText,
         ]
     }
 
