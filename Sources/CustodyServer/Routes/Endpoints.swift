@@ -45,7 +45,7 @@ struct Endpoints: Sendable {
         let answer = try await cache.answer(key, version: snapshot.version) {
             Answer(try await compute(snapshot), contentType: contentType, version: snapshot.version, key: key)
         }
-        return answer.response(to: request)
+        return try answer.response(to: request)
     }
 
     static func encode(_ value: some Encodable) throws -> String {
