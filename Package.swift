@@ -55,6 +55,7 @@ let package = Package(
                 .embedInCode("013_derived_stream_heads.sql"),
                 .embedInCode("014_exact_micros.sql"),
                 .embedInCode("015_rebuild_tables.sql"),
+                .embedInCode("016_webhooks.sql"),
             ],
             swiftSettings: strict
         ),

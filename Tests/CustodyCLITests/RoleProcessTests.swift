@@ -6,20 +6,15 @@ import Testing
 
 /// Each process runs with its own role, end to end through the binary (README, "Roles").
 @Suite struct RoleProcessTests {
-    func cli(_ owner: CLI, as role: String) throws -> CLI {
-        guard let url = owner.databaseURL else { throw ExampleScenario.Failed(description: "no database") }
-        return CLI(databaseURL: try DatabaseURL(url.text.replacingOccurrences(of: "://custody@", with: "://\(role)@")))
-    }
-
     @Test func everyProcessWorksWithItsOwnRoleAndNoMore() async throws {
         let owner = try await ExampleScenario.registry()
-        let writer = try cli(owner, as: "custody_writer")
+        let writer = try owner.role("custody_writer")
         try await ExampleScenario.breach(writer)
-        let reader = try cli(owner, as: "custody_reader")
+        let reader = try owner.role("custody_reader")
         // The reader cannot record, the writer cannot keep the read models.
         let refused = try await reader.run(["vendor", "add", "x", "--name", "X"])
         #expect(refused.status != 0 && refused.stderr.contains("permission denied"), "\(refused.stderr)")
-        let projector = try cli(owner, as: "custody_projector")
+        let projector = try owner.role("custody_projector")
         #expect(try await projector.run(["projections", "rebuild"]).status != 0, "a rebuild swaps tables: the owner's work")
         #expect(try await owner.run(["projections", "rebuild"]).status == 0)
         let answer = try await reader.run(["exposure", "--org", "mercy-hospital", "--json"])

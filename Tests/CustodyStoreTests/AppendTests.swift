@@ -109,7 +109,7 @@ import Testing
 
     @Test func theApplicationRoleCannotAlterTheLog() async throws {
         let url = try await TestDatabase.create()
-        let appURL = try DatabaseURL(url.text.replacingOccurrences(of: "://custody@", with: "://custody_app@"))
+        let appURL = try url.role("custody_app")
         try await Database.with(appURL, maximumConnections: 1) { database in
             _ = try await EventStore(database).append([Fixture.vendor("mercor")])
             await #expect(throws: StoreError.self) {

@@ -32,7 +32,7 @@ import Testing
     ]
 
     func connect(_ url: DatabaseURL, as role: String, _ body: @Sendable (Database) async throws -> Void) async throws {
-        let roleURL = try DatabaseURL(url.text.replacingOccurrences(of: "://custody@", with: "://\(role)@"))
+        let roleURL = try url.role(role)
         try await Database.with(roleURL, maximumConnections: 1) { database in try await body(database) }
     }
 

@@ -119,3 +119,18 @@ public enum ReadModels {
         return rows
     }
 }
+
+extension DatabaseURL {
+    /// The same database as one of the process roles of schema/011 (`custody_writer`, `custody_app`, …).
+    public func role(_ name: String) throws -> DatabaseURL {
+        try DatabaseURL(text.replacingOccurrences(of: "://custody@", with: "://\(name)@"))
+    }
+}
+
+extension CLI {
+    /// The same binary and database, logging in as one of the process roles.
+    public func role(_ name: String) throws -> CLI {
+        guard let databaseURL else { throw ExampleScenario.Failed(description: "no database") }
+        return CLI(databaseURL: try databaseURL.role(name))
+    }
+}

@@ -23,6 +23,8 @@ public enum DomainEvent: Hashable, Sendable {
     case deploymentSwitched(DeploymentSwitched)
     case deploymentUpdated(DeploymentUpdated)
     case supplyLinkRetracted(SupplyLinkRetracted)
+    case webhookSubscribed(WebhookSubscribed)
+    case webhookRemoved(WebhookRemoved)
 
     /// The event's data.
     public var payload: any EventPayload {
@@ -48,6 +50,8 @@ public enum DomainEvent: Hashable, Sendable {
         case .deploymentSwitched(let p): return p
         case .deploymentUpdated(let p): return p
         case .supplyLinkRetracted(let p): return p
+        case .webhookSubscribed(let p): return p
+        case .webhookRemoved(let p): return p
         }
     }
 
@@ -58,7 +62,7 @@ public enum DomainEvent: Hashable, Sendable {
         BreachReported.self, BreachScopeRevised.self, VendorPaused.self, VendorResumed.self,
         InvestigationOpened.self, InvestigationFindingRecorded.self, InvestigationClosed.self,
         IncidentResolved.self, IncidentRetracted.self, ExposureResponseRecorded.self, DeploymentSwitched.self,
-        DeploymentUpdated.self, SupplyLinkRetracted.self,
+        DeploymentUpdated.self, SupplyLinkRetracted.self, WebhookSubscribed.self, WebhookRemoved.self,
     ]
 
     /// Wraps a payload in its case.

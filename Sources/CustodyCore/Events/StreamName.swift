@@ -5,7 +5,7 @@
 public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The stream kinds, one per thing whose history the log keeps.
     public enum Kind: String, CaseIterable, Sendable {
-        case vendor, provider, model, supply, organization, deployment, incident, pause, investigation, response
+        case vendor, provider, model, supply, organization, deployment, incident, pause, investigation, response, webhook
     }
 
     public let kind: Kind
@@ -21,6 +21,7 @@ public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertibl
     public static func organization(_ id: Slug) -> StreamName { StreamName(kind: .organization, id: id.rawValue) }
     public static func deployment(_ id: Slug) -> StreamName { StreamName(kind: .deployment, id: id.rawValue) }
     public static func incident(_ id: Slug) -> StreamName { StreamName(kind: .incident, id: id.rawValue) }
+    public static func webhook(_ id: Slug) -> StreamName { StreamName(kind: .webhook, id: id.rawValue) }
     public static func investigation(_ id: Slug) -> StreamName {
         StreamName(kind: .investigation, id: id.rawValue)
     }

@@ -59,6 +59,7 @@ extension Postmortem {
             case .investigationFindingRecorded(let e): return investigations.contains(e.investigation)
             case .investigationClosed(let e): return investigations.contains(e.investigation)
             case .exposureResponseRecorded(let e): return e.incident == incident
+            case .webhookSubscribed, .webhookRemoved: return false
             }
         }
     }

@@ -48,6 +48,11 @@ public struct SupplyChain: Hashable, Sendable {
         var resolutions = Timeline<Bool>()
     }
 
+    enum WebhookFact: Hashable, Sendable {
+        case subscribed(WebhookSubscribed)
+        case removed
+    }
+
     struct InvestigationFacts: Hashable, Sendable {
         var opened = Timeline<InvestigationOpened>()
         var closed = Timeline<InvestigationOutcome>()
@@ -62,6 +67,7 @@ public struct SupplyChain: Hashable, Sendable {
     var incidents = [Slug: IncidentFacts]()
     var investigations = [Slug: InvestigationFacts]()
     var pauses = [Pair: Timeline<Bool>]()
+    var webhooks = [Slug: Timeline<WebhookFact>]()
     /// Responses for one deployment, by (deployment, incident); for every deployment of an organization on a
     /// provider, by (organization, provider, incident).
     var deploymentResponses = [Pair: Timeline<ExposureResponseRecorded>]()
@@ -124,6 +130,8 @@ public struct SupplyChain: Hashable, Sendable {
         case .deploymentUpdated(let e): deployments[e.deployment, default: .init()].updates.insert(e, at: stamp)
         case .supplyLinkRetracted(let e):
             links[Pair(first: e.vendor, second: e.provider), default: .init()].insert(.retracted, at: stamp)
+        case .webhookSubscribed(let e): webhooks[e.subscription, default: .init()].insert(.subscribed(e), at: stamp)
+        case .webhookRemoved(let e): webhooks[e.subscription, default: .init()].insert(.removed, at: stamp)
         }
     }
 

@@ -7,6 +7,9 @@ public enum ExposureMessageType: String, Sendable, CaseIterable {
     case responseOverdue = "response.overdue"
     case test = "webhook.test"
 
+    /// What a subscription may ask for with `--events` (a test message is sent when asked, to any subscription).
+    public static let subscribable: [ExposureMessageType] = [.entered, .changed, .left, .responseOverdue]
+
     /// The message for a row that was `previous` and is now `current` (nil: not a current exposure); nil when a
     /// subscriber would see no difference (a change of a field no message reports, or of nothing).
     public static func of(previous: Exposure?, current: Exposure?) -> ExposureMessageType? {

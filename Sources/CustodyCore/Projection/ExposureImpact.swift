@@ -38,8 +38,9 @@ extension SupplyChain {
     /// What `event` can change in the read models, as far as this fold knows the things it names.
     public func impact(of event: DomainEvent) -> ExposureImpact {
         switch event {
-        case .vendorRegistered, .providerRegistered, .investigationFindingRecorded:
-            // Names of vendors and providers are in no read-model document; findings inform postmortems only.
+        case .vendorRegistered, .providerRegistered, .investigationFindingRecorded, .webhookSubscribed, .webhookRemoved:
+            // Names of vendors and providers are in no read-model document; findings inform postmortems only;
+            // subscriptions decide who is told of a change, not the change.
             return ExposureImpact()
         case .organizationRegistered(let e):
             return ExposureImpact(organizations: [e.organization])

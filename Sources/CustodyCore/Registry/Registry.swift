@@ -36,6 +36,10 @@ public struct Registry: Sendable, Equatable {
         /// The latest finding: a close cannot come before it.
         public var lastFindingAt: Timestamp?
     }
+    public struct Webhook: Sendable, Equatable {
+        public var organization: Slug
+        public var removed: Bool
+    }
     struct Pair: Hashable, Sendable {
         var first: Slug
         var second: Slug
@@ -53,6 +57,7 @@ public struct Registry: Sendable, Equatable {
     public private(set) var deployments: [Slug: Deployment] = [:]
     public private(set) var incidents: [Slug: Incident] = [:]
     public private(set) var investigations: [Slug: Investigation] = [:]
+    public private(set) var webhooks: [Slug: Webhook] = [:]
     /// The latest link from a vendor to a provider that was not retracted, open or ended.
     private(set) var supplyLinks: [Pair: Interval] = [:]
     /// Links recorded and not retracted, ended or not.
@@ -100,6 +105,8 @@ public struct Registry: Sendable, Equatable {
         case .supplyLinkRetracted(let e):
             supplyLinks[Pair(first: e.vendor, second: e.provider)] = nil
             recordedSupplyLinks.remove(Pair(first: e.vendor, second: e.provider))
+        case .webhookSubscribed(let e): webhooks[e.subscription] = Webhook(organization: e.organization, removed: false)
+        case .webhookRemoved(let e): webhooks[e.subscription]?.removed = true
         }
     }
 

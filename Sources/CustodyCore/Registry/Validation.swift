@@ -164,6 +164,20 @@ extension Registry {
             guard !e.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw .invalidValue(what: "reason", value: e.reason, accepted: "why the link was recorded by mistake")
             }
+        case .webhookSubscribed(let e):
+            try absent(webhooks[e.subscription] != nil, "webhook subscription", e.subscription)
+            try Self.notBefore(try organization(e.organization), "organization '\(e.organization)' was registered", time, "webhook '\(e.subscription)' cannot subscribe")
+            try WebhookDestination.check(e.url)
+            let known = ExposureMessageType.subscribable.map(\.rawValue)
+            for message in e.messages where !known.contains(message) {
+                throw .invalidValue(what: "message type", value: message, accepted: known.joined(separator: ", "))
+            }
+            if let seconds = e.overdueAfterSeconds, seconds <= 0 {
+                throw .invalidValue(what: "overdue after", value: "\(seconds)s", accepted: "a positive duration")
+            }
+        case .webhookRemoved(let e):
+            guard let webhook = webhooks[e.subscription] else { throw .unknown(what: "webhook subscription", id: e.subscription.rawValue) }
+            guard !webhook.removed else { throw .conflict("webhook subscription '\(e.subscription)' is already removed") }
         }
     }
 
@@ -221,6 +235,12 @@ extension Registry {
     /// When a registered provider was registered.
     private func provider(_ id: Slug) throws(CustodyError) -> Timestamp {
         guard let registered = providers[id] else { throw .unknown(what: "provider", id: id.rawValue) }
+        return registered
+    }
+
+    /// When a registered organization was registered.
+    private func organization(_ id: Slug) throws(CustodyError) -> Timestamp {
+        guard let registered = organizations[id] else { throw .unknown(what: "organization", id: id.rawValue) }
         return registered
     }
 

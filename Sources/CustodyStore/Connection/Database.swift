@@ -10,7 +10,8 @@ public struct Database: Sendable {
     public let url: DatabaseURL
     let backend: Backend
     public let logger: Logger
-    let wakeup = FollowerWakeup()
+    /// Nil inside `transaction`: followers are woken after its COMMIT, by the database it was opened on.
+    var wakeup: FollowerWakeup? = FollowerWakeup()
 
     /// A pool for servers and long commands; one connection, used in turn, for a command that does one thing
     /// after another (a recording command: one connection to open instead of a probe and a pool's).
@@ -45,7 +46,7 @@ public struct Database: Sendable {
             let database = Database(url: url, backend: .pool(client), logger: logger)
             let result: Result<R, any Error>
             do { result = .success(try await body(database)) } catch { result = .failure(error) }
-            await database.wakeup.drain()
+            await database.wakeup?.drain()
             return try result.get()
         }
     }
@@ -65,7 +66,7 @@ public struct Database: Sendable {
         let database = Database(url: url, backend: .connection(connection), logger: logger)
         let result: Result<R, any Error>
         do { result = .success(try await body(database)) } catch { result = .failure(error) }
-        await database.wakeup.drain()
+        await database.wakeup?.drain()
         await firstOf(within: .seconds(2)) { try? await connection.close() }
         return try result.get()
     }
@@ -124,6 +125,19 @@ public struct Database: Sendable {
         } catch {
             throw Self.translate(error)
         }
+    }
+
+    /// Runs `body` with a database whose every statement (an append, a row of another table) runs in one
+    /// transaction: all of them commit together or none does. Followers are woken after the COMMIT.
+    public func transaction<R: Sendable>(_ body: @Sendable (Database) async throws -> R) async throws -> R {
+        let (url, logger) = (url, logger)
+        let result = try await withTransaction { connection in
+            var inside = Database(url: url, backend: .connection(connection), logger: logger)
+            inside.wakeup = nil
+            return try await body(inside)
+        }
+        await wakeup?.ring(self)
+        return result
     }
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, keeping the

@@ -61,7 +61,7 @@ public struct EventStore: Sendable {
         } catch {
             throw Database.translate(error)
         }
-        if appended.contains(where: { !$0.duplicate }) { await database.wakeup.ring(database) }
+        if appended.contains(where: { !$0.duplicate }) { await database.wakeup?.ring(database) }
         return appended
     }
 

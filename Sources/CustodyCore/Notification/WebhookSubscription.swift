@@ -1,0 +1,34 @@
+/// A webhook subscription as the log records it (`custody webhook list`).
+public struct WebhookSubscription: Hashable, Sendable, Codable {
+    public var id: Slug
+    public var organization: Slug
+    public var url: String
+    /// The message types sent; empty: every type.
+    public var messages: [String]
+    public var overdueAfterSeconds: Int64?
+    public var subscribedAt: Timestamp
+    /// Nil while the subscription stands.
+    public var removedAt: Timestamp?
+
+    /// Whether a message of `type` is sent to it (a test message always is, when asked for).
+    public func wants(_ type: ExposureMessageType) -> Bool {
+        type == .test || messages.isEmpty || messages.contains(type.rawValue)
+    }
+}
+
+extension SupplyChain {
+    /// Every subscription the log records, removed ones included, by id; of one organization when given.
+    public func webhookSubscriptions(of organization: Slug? = nil) -> [WebhookSubscription] {
+        webhooks.keys.sorted().compactMap { id -> WebhookSubscription? in
+            guard let facts = webhooks[id]?.facts,
+                let subscribed = facts.first(where: { if case .subscribed = $0.value { true } else { false } }),
+                case .subscribed(let e) = subscribed.value, organization.map({ $0 == e.organization }) ?? true
+            else { return nil }
+            let removed = facts.first { $0.value == .removed }
+            return WebhookSubscription(
+                id: id, organization: e.organization, url: e.url, messages: e.messages,
+                overdueAfterSeconds: e.overdueAfterSeconds, subscribedAt: subscribed.stamp.occurredAt,
+                removedAt: removed?.stamp.occurredAt)
+        }
+    }
+}
