@@ -56,6 +56,7 @@ let package = Package(
                 .embedInCode("014_exact_micros.sql"),
                 .embedInCode("015_rebuild_tables.sql"),
                 .embedInCode("016_webhooks.sql"),
+                .embedInCode("017_webhook_outbox.sql"),
             ],
             swiftSettings: strict
         ),

@@ -27,6 +27,23 @@ public enum ExposureMessageType: String, Sendable, CaseIterable {
     }
 }
 
+/// One exposure row's change that a message reports: its type, the row before and after (nil: not in the read
+/// model), and the event that caused it (nil when only the passing of time did: a future-stamped fact coming true
+/// names itself).
+public struct ExposureNotice: Sendable, Equatable {
+    public var type: ExposureMessageType
+    public var previous: Exposure?
+    public var current: Exposure?
+    public var cause: RecordedEvent?
+
+    public init(type: ExposureMessageType, previous: Exposure?, current: Exposure?, cause: RecordedEvent? = nil) {
+        (self.type, self.previous, self.current, self.cause) = (type, previous, current, cause)
+    }
+
+    /// The row either side names: they share their key and organization.
+    public var row: Exposure? { current ?? previous }
+}
+
 /// The event that caused a message, as the message names it.
 public struct MessageCause: Sendable, Equatable {
     public var eventId: String

@@ -43,21 +43,52 @@ public struct ExposureProjector: Sendable {
         let now = max(now, evaluatedAt)
         var next = self
         var impact = ExposureImpact()
+        var causes = Causes()
         next.chain.apply(events)
         for event in events {
-            impact.formUnion(chain.impact(of: event.event))
-            impact.formUnion(next.chain.impact(of: event.event))
+            let reach = chain.impact(of: event.event)
+            impact.formUnion(reach)
+            causes.note(event, reach)
+            let after = next.chain.impact(of: event.event)
+            impact.formUnion(after)
+            causes.note(event, after)
             if event.occurredAt > now { next.schedule(event) }
         }
         while let due = next.pending.first, due.occurredAt <= now {
             next.pending.removeFirst()
-            impact.formUnion(next.chain.impact(of: due.event))
+            let reach = next.chain.impact(of: due.event)
+            impact.formUnion(reach)
+            causes.note(due, reach)
         }
         next.evaluatedAt = now
         var tally = self.tally ?? OrganizationTally(chain, at: evaluatedAt)
-        let changes = ReadModelChanges(from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally)
+        var changes = ReadModelChanges(from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally)
+        for index in changes.notices.indices {
+            changes.notices[index].cause = changes.notices[index].row.flatMap(causes.cause)
+        }
         next.tally = tally
         return Step(changes: changes, next: next)
+    }
+
+    /// The last event (in log order) of a step that reached each incident and deployment: a row's change is said to be caused by
+    /// the later of its incident's and its deployment's.
+    private struct Causes {
+        var byIncident: [Slug: RecordedEvent] = [:]
+        var byDeployment: [Slug: RecordedEvent] = [:]
+
+        mutating func note(_ event: RecordedEvent, _ impact: ExposureImpact) {
+            for incident in impact.incidents { keepLater(&byIncident, incident, event) }
+            for incident in impact.incidentsThrough.keys { keepLater(&byIncident, incident, event) }
+            for deployment in impact.deployments { keepLater(&byDeployment, deployment, event) }
+        }
+
+        private func keepLater(_ causes: inout [Slug: RecordedEvent], _ id: Slug, _ event: RecordedEvent) {
+            if causes[id].map({ $0.position < event.position }) ?? true { causes[id] = event }
+        }
+
+        func cause(of row: Exposure) -> RecordedEvent? {
+            [byIncident[row.incident], byDeployment[row.deployment]].compactMap { $0 }.max { $0.position < $1.position }
+        }
     }
 
     private mutating func schedule(_ event: RecordedEvent) {

@@ -20,6 +20,9 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// Registry entries of deployments to write (`custody deployments` answers from them). None is ever deleted:
     /// a deployment is retired, never unregistered.
     public var deployments: [DeploymentEntry] = []
+    /// The row changes a subscriber is told of (`ExposureMessageType.of`), by key: what the notifications of a
+    /// step say is exactly what it changed in the read models.
+    public var notices: [ExposureNotice] = []
 
     public init() {}
 
@@ -45,8 +48,12 @@ public struct ReadModelChanges: Sendable, Equatable {
         // what its current rows count; a row whose change the summary does not count (a pause, a workload, a
         // response's owner) leaves the organization alone: a pause touching thousands of rows rewrites no summary.
         var organizations = impact.organizations
+        var noticed: [(Key, ExposureNotice)] = []
         for (key, row) in new where old[key] != row {
             exposures.append(row)
+            if let type = ExposureMessageType.of(previous: old[key], current: row) {
+                noticed.append((key, ExposureNotice(type: type, previous: old[key], current: row)))
+            }
             if let previous = old[key] { tally.remove(previous) }
             tally.set(row)
             if let previous = old[key], previous.organization == row.organization, CountedExposure(previous) == CountedExposure(row) { continue }
@@ -55,10 +62,14 @@ public struct ReadModelChanges: Sendable, Equatable {
         }
         for (key, row) in old where new[key] == nil {
             removedExposures.append(key)
+            if let type = ExposureMessageType.of(previous: row, current: nil) {
+                noticed.append((key, ExposureNotice(type: type, previous: row, current: nil)))
+            }
             tally.remove(row)
             organizations.insert(row.organization)
         }
         removedExposures.sort()
+        notices = noticed.sorted { $0.0 < $1.0 }.map(\.1)
         // The views of the organizations named are written whether or not they changed: what names them (a
         // counted row change, a deployment, a supplier, a registration) nearly always changes the summary.
         var supplying: [Slug: [Slug]] = [:]

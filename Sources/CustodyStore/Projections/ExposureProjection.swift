@@ -107,6 +107,9 @@ public actor ExposureProjection {
         let expected = cursor
         let evaluatedAt = step.next.evaluatedAt
         let rows = ChangedRows(step.changes)
+        let outbox = try OutboxMessages(
+            step.changes.notices, subscriptions: step.changes.notices.isEmpty ? [] : step.next.chain.webhookSubscriptions(),
+            at: evaluatedAt)
         let failure = self.failure
         let logger = database.logger
         try await database.withTransaction { connection in
@@ -115,6 +118,8 @@ public actor ExposureProjection {
             let stored = try await Self.checkpoint(connection, logger: logger)?.cursor ?? .start
             guard stored == expected else { throw ProjectionMoved() }
             try await rows.write(connection, logger: logger, failure: failure)
+            try await outbox.write(connection, logger: logger)
+            try failure?("outbox")
             try failure?("checkpoint")
             try await Self.storeCheckpoint(next, events: count, evaluatedAt: evaluatedAt, connection, logger: logger)
             try failure?("commit")

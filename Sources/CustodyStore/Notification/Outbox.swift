@@ -1,0 +1,52 @@
+import CustodyCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The webhook outbox (`custody_webhook_outbox`, schema/017): the messages a projector step's changes make, for
+/// the standing subscriptions of the organizations they concern, rendered once and written with the change.
+struct OutboxMessages: Sendable {
+    struct Message: Sendable {
+        var id: String
+        var subscription: Slug
+        var organization: Slug
+        var type: ExposureMessageType
+        var body: String
+    }
+
+    let messages: [Message]
+
+    /// One message per notice and standing subscription of its organization that wants its type.
+    init(_ notices: [ExposureNotice], subscriptions: [WebhookSubscription], at now: Timestamp) throws {
+        let standing = Dictionary(grouping: subscriptions.filter { $0.removedAt == nil }, by: \.organization)
+        var messages: [Message] = []
+        for notice in notices {
+            guard let organization = notice.row?.organization, let subscribers = standing[organization] else { continue }
+            let wanting = subscribers.filter { $0.wants(notice.type) }
+            guard !wanting.isEmpty else { continue }
+            let body = try ExposureMessage.body(
+                notice.type, at: now, organization: organization, exposure: notice.current, previous: notice.previous,
+                cause: notice.cause.map(MessageCause.init))
+            for subscription in wanting {
+                messages.append(Message(
+                    id: Self.newId(), subscription: subscription.id, organization: organization, type: notice.type, body: body))
+            }
+        }
+        self.messages = messages
+    }
+
+    /// `msg_` and 128 random bits: the `webhook-id` of every attempt of the message.
+    static func newId() -> String { "msg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }
+
+    func write(_ connection: PostgresConnection, logger: Logger) async throws {
+        for start in stride(from: 0, to: messages.count, by: 5000) {
+            let slice = messages[start..<min(start + 5000, messages.count)]
+            try await connection.query(
+                """
+                INSERT INTO custody_webhook_outbox (message_id, subscription, organization, type, body)
+                SELECT * FROM unnest(\(slice.map(\.id))::text[], \(slice.map(\.subscription.rawValue))::text[],
+                    \(slice.map(\.organization.rawValue))::text[], \(slice.map(\.type.rawValue))::text[], \(slice.map(\.body))::text[])
+                """, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CustodyCore
+@testable import CustodyStore
+import CustodyTestSupport
+import Foundation
+import Testing
+
+/// The projector writes a message for each change a subscriber is told of, in the transaction that makes the
+/// change (schema/017): none for a change that did not commit, exactly one per subscription for one that did.
+@Suite struct OutboxTests {
+    struct Injected: Error {}
+
+    struct Row: Equatable {
+        var subscription: String
+        var organization: String
+        var type: String
+        var deployment: String
+        var causeType: String
+    }
+
+    static func outbox(_ database: Database) async throws -> [Row] {
+        var rows: [Row] = []
+        for try await (subscription, organization, type, body) in try await database.query(
+            "SELECT subscription, organization, type, body FROM custody_webhook_outbox ORDER BY id"
+        ).decode((String, String, String, String).self) {
+            guard case .object(let top) = try JSONParser.parse(Array(body.utf8)), case .object(let data)? = top["data"],
+                case .object(let row)? = data["exposure"] ?? data["previous"], case .string(let deployment)? = row["deployment"],
+                case .object(let cause)? = data["cause"], case .string(let causeType)? = cause["type"], top["type"] == .string(type)
+            else {
+                Issue.record("a malformed body: \(body)")
+                continue
+            }
+            rows.append(Row(subscription: subscription, organization: organization, type: type, deployment: deployment, causeType: causeType))
+        }
+        return rows
+    }
+
+    @Test func aCommittedChangeGetsItsMessagesAndAFailedOneNone() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            let s = Fixture.slug
+            let world = Array(Workload.mixed(organizations: 2).prefix { !"\($0.event)".contains("BreachReported") })
+            _ = try await store.append(world)
+            _ = try await store.append([
+                Fixture.proposed(WebhookSubscribed(subscription: s("all"), organization: s("org-0"), url: "https://a.example/x", messages: [], overdueAfterSeconds: nil), at: "2025-12-01"),
+                Fixture.proposed(WebhookSubscribed(subscription: s("leaving"), organization: s("org-0"), url: "https://b.example/x", messages: ["exposure.left"], overdueAfterSeconds: nil), at: "2025-12-01"),
+                Fixture.proposed(WebhookSubscribed(subscription: s("gone"), organization: s("org-1"), url: "https://c.example/x", messages: [], overdueAfterSeconds: nil), at: "2025-12-01"),
+                Fixture.proposed(WebhookRemoved(subscription: s("gone")), at: "2025-12-02"),
+            ])
+            _ = try await store.waitForLog(count: world.count + 4)
+            let projection = ExposureProjection(store)
+            try await projection.start()
+            try await projection.catchUp()
+            #expect(try await Self.outbox(database).isEmpty, "no exposure yet, no message")
+
+            // A breach at mercor reaches org-0's deployments on its providers' models.
+            let breach = Fixture.proposed(BreachReported(
+                incident: s("b1"), vendor: s("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [], sources: [],
+                disclosedAt: nil), at: "2026-03-27")
+            _ = try await store.append([breach])
+            _ = try await store.waitForLog(count: world.count + 5)
+            let page = try await store.readLog(after: try #require(try await ExposureProjection.checkpoint(database)).cursor, limit: 10)
+            await projection.injectFailure { if $0 == "checkpoint" { throw Injected() } }
+            await #expect(throws: (any Error).self) { try await projection.apply(page) }
+            #expect(try await Self.outbox(database).isEmpty, "a change that did not commit sent nothing")
+            await projection.injectFailure(nil)
+            try await projection.apply(page)
+
+            let sent = try await Self.outbox(database)
+            let exposed = try await ExposureProjection.organizationView(database, s("org-0"))?.exposures.map(\.deployment.rawValue) ?? []
+            #expect(!exposed.isEmpty)
+            #expect(sent.map(\.deployment).sorted() == exposed.sorted(), "one message per row that entered, for 'all' only")
+            #expect(sent.allSatisfy { $0.subscription == "all" && $0.organization == "org-0" && $0.type == "exposure.entered" && $0.causeType == "BreachReported" })
+
+            // Resolving it: every row leaves, told to both of org-0's subscriptions.
+            _ = try await store.append([Fixture.proposed(IncidentResolved(incident: s("b1"), summary: nil), at: "2026-05-01")])
+            _ = try await store.waitForLog(count: world.count + 6)
+            try await projection.catchUp()
+            let after = try await Self.outbox(database).dropFirst(sent.count)
+            #expect(after.count == 2 * exposed.count)
+            #expect(after.allSatisfy { $0.type == "exposure.left" && $0.causeType == "IncidentResolved" })
+            #expect(Set(after.map(\.subscription)) == ["all", "leaving"])
+        }
+    }
+}
