@@ -20,6 +20,8 @@ public enum APIServer {
         /// Connections idle (or clients silent) this long are closed.
         public var idleTimeout = TimeAmount.seconds(30)
         public var poolSize = 16
+        /// Deliver the webhook outbox in this process (nil: `--no-notifier`, another process does).
+        public var webhooks: WebhookDeliverer.Configuration? = WebhookDeliverer.Configuration()
 
         public init() {}
     }
@@ -59,6 +61,9 @@ public enum APIServer {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await watcher.run() }
                 group.addTask { await recorder.run(accessLog, logger: logger) }
+                if let webhooks = configuration.webhooks {
+                    group.addTask { await WebhookDeliverer.keepRunning(database, webhooks, telemetry: telemetry, logger: logger) }
+                }
                 try await app.runService()
                 logger.info("stopping: no longer serving; writing the access log and stopping the projector")
                 // Stopped serving: what was read is written before the pool closes (if the database answers soon).

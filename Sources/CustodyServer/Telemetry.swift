@@ -10,6 +10,8 @@ final class Telemetry: Sendable {
     let projectionEvents: Prometheus.Gauge
     let databaseInFlight: Prometheus.Gauge
     let databasePoolSize: Prometheus.Gauge
+    let webhooksPending: Prometheus.Gauge
+    let webhooksOldestPending: Prometheus.Gauge
     private let inFlight = NIOLockedValueBox(0)
 
     init(poolSize: Int) {
@@ -21,6 +23,17 @@ final class Telemetry: Sendable {
             name: "custody_database_requests_in_flight", help: "API requests holding or awaiting a pooled database connection")
         databasePoolSize = registry.makeGauge(name: "custody_database_pool_size", help: "Connections the API's pool may open")
         databasePoolSize.set(Int64(poolSize))
+        webhooksPending = registry.makeGauge(
+            name: "custody_webhook_pending_messages", help: "Webhook messages neither delivered nor dead-lettered")
+        webhooksOldestPending = registry.makeGauge(
+            name: "custody_webhook_oldest_pending_seconds", help: "Age of the oldest pending webhook message")
+    }
+
+    /// Counts a delivery attempt by what came of it: delivered, retried, dead, refused, removed.
+    func webhookDelivery(_ outcome: String) {
+        registry.makeCounter(
+            name: "custody_webhook_deliveries_total", labels: [("outcome", outcome)],
+            help: "Webhook delivery attempts by outcome").increment()
     }
 
     /// Routes swift-metrics (Hummingbird's MetricsMiddleware) into this registry; once per process.

@@ -29,7 +29,7 @@ struct Custody: AsyncParsableCommand {
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
             Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
             Events.self, Import.self,
-            Verify.self, SealCommand.self, WebhookCommand.self,
+            Verify.self, SealCommand.self, WebhookCommand.self, NotifyCommand.self,
         ]
     )
 

@@ -151,13 +151,19 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server (`command`, `custody serve` by default) and waits until it prints the address it
     /// listens on, in the line that contains `marker`.
-    public init(
+    public convenience init(
         _ cli: CLI, arguments: [String] = [], command: [String] = ["serve", "--port", "0"], marker: String = "serving on http://"
     ) async throws {
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = command + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["CUSTODY_DATABASE_URL"] = cli.databaseURL?.text
+        try await self.init(executable: CLI.binary, arguments: command + arguments, environment: environment, marker: marker)
+    }
+
+    /// Starts any program that prints the port it listens on in a line containing `marker` (`…:PORT`).
+    public init(executable: String, arguments: [String], environment: [String: String], marker: String) async throws {
+        let command = [URL(fileURLWithPath: executable).lastPathComponent] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

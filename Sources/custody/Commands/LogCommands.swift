@@ -172,9 +172,11 @@ final class Spool: @unchecked Sendable {
             source.resume()
             signals.append(source)
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CommandFailure(message: "cannot create the spool file \(path) for standard input")
-        }
+        // open(2) itself, not FileManager.createFile: that writes a temporary file and renames it, and a signal in
+        // between left the temporary file behind (seen as an intermittent test failure under load).
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard descriptor >= 0 else { throw CommandFailure(message: "cannot create the spool file \(path) for standard input") }
+        close(descriptor)
     }
 
     /// Copies standard input in, refusing more than `limit` bytes and a write the disk cannot take.

@@ -31,6 +31,9 @@ struct Serve: AsyncParsableCommand {
     var readyLag: Int64 = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
+    @Flag(name: .customLong("no-notifier"), help: "Do not deliver webhooks here (`custody notify run` or another server does).")
+    var noNotifier = false
+    @OptionGroup var webhooks: WebhookDeliveryOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -48,6 +51,7 @@ struct Serve: AsyncParsableCommand {
         configuration.projector = !noProjector
         configuration.authenticate = !noAuth
         configuration.readyLag = readyLag
+        configuration.webhooks = noNotifier ? nil : try webhooks.configuration()
         var logger = Logger(label: "custody.serve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let json = connection.json

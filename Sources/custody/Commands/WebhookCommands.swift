@@ -6,7 +6,7 @@ import Logging
 
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "webhook", abstract: "Webhook subscriptions and a receiver to try them.", subcommands: [Add.self, List.self, Remove.self, Rotate.self, Listen.self])
+        commandName: "webhook", abstract: "Webhook subscriptions and a receiver to try them.", subcommands: [Add.self, List.self, Remove.self, Rotate.self, Test.self, Deliveries.self, Redeliver.self, Listen.self])
 
     struct Listen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

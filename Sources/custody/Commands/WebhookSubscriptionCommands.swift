@@ -144,3 +144,71 @@ extension WebhookCommand {
         }
     }
 }
+
+/// What became of the messages: list them, send one again, send a test.
+extension WebhookCommand {
+    struct Deliveries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "deliveries", abstract: "List webhook messages, newest first, and what became of each.")
+        @Option(name: .customLong("org"), help: "Only this organization's.") var organization: String?
+        @Flag(help: "Only dead-lettered ones (no more attempts; `webhook redeliver` sends one again).") var failed = false
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var chosen: Slug?
+            if let organization {
+                do { chosen = try Slug(organization, what: "organization id") } catch { throw CommandFailure(message: error.message) }
+            }
+            let (only, failed) = (chosen, self.failed)
+            let deliveries = try await Runner.run(connection) { database in
+                try await WebhookOutbox(database).deliveries(organization: only, failedOnly: failed)
+            }
+            if connection.json {
+                print(try EventCoding.document(deliveries))
+                return
+            }
+            var table = Table(headers: ["ID", "SUBSCRIPTION", "TYPE", "CREATED", "ATTEMPTS", "STATE", "LAST"])
+            for item in deliveries {
+                let last = [item.lastStatus.map { "HTTP \($0)" }, item.lastError].compactMap { $0 }.joined(separator: ": ")
+                table.rows.append([
+                    item.id, item.subscription, item.type, item.createdAt.description, String(item.attempts),
+                    item.state + (item.nextAttemptAt.map { " (next \($0))" } ?? ""), last.isEmpty ? "–" : last,
+                ])
+            }
+            print(deliveries.isEmpty ? "no webhook messages" + (failed ? " failed" : "") : table.text)
+        }
+    }
+
+    struct Redeliver: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "redeliver", abstract: "Send a message again (same id and body), e.g. a dead-lettered one.")
+        @Argument(help: "The message's id (msg_…, as `webhook deliveries` shows it).") var id: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let id = self.id
+            let queued = try await Runner.run(connection) { database in try await WebhookOutbox(database).redeliver(id) }
+            guard queued else { throw CommandFailure(message: "no webhook message with id '\(id)' (see `custody webhook deliveries`)") }
+            print(connection.json ? JSONValue.object(["queued": .string(id)]).jsonbText : "queued \(id) again")
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "test", abstract: "Queue a webhook.test message for a subscription, to check its receiver.")
+        @Argument(help: "The subscription's id.") var id: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let subscription: Slug
+            do { subscription = try Slug(id, what: "subscription id") } catch { throw CommandFailure(message: error.message) }
+            let queued = try await Runner.run(connection) { database in
+                let found = try await EventStore(database).supplyChain().webhookSubscriptions().first { $0.id == subscription }
+                guard let found else { throw CustodyError.unknown(what: "webhook subscription", id: subscription.rawValue) }
+                guard found.removedAt == nil else { throw CustodyError.conflict("webhook subscription '\(subscription)' was removed") }
+                return try await WebhookOutbox(database).queueTest(found, at: .now)
+            }
+            print(connection.json ? JSONValue.object(["queued": .string(queued)]).jsonbText : "queued test message \(queued)")
+        }
+    }
+}

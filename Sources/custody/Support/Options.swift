@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustodyCore
+import CustodyServer
 import Foundation
 
 /// Where the database is and how to print: shared by every command.
@@ -117,5 +118,33 @@ enum TextOption {
             throw CustodyError.invalidValue(what: "--\(name)-file", value: file, accepted: "UTF-8 text")
         }
         return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }
+}
+
+/// How a process delivers webhooks (`serve`, `notify run`).
+struct WebhookDeliveryOptions: ParsableArguments {
+    @Option(
+        name: .customLong("webhook-allow"),
+        help: ArgumentHelp(
+            "An internal address block webhook destinations may be in (repeatable): 127.0.0.1/32, 10.0.0.0/8.",
+            discussion: "By default loopback, private, shared, link-local and multicast addresses are refused.",
+            valueName: "cidr"))
+    var allow: [String] = []
+
+    @Option(
+        name: .customLong("webhook-retry-base"),
+        help: "Seconds before the first retry of a failed delivery; each next one waits twice as long (±50 %).")
+    var retryBase: Double = 5
+
+    func configuration() throws -> WebhookDeliverer.Configuration {
+        var configuration = WebhookDeliverer.Configuration()
+        do { configuration.allowed = try allow.map { try AddressRange(parsing: $0) } } catch let error as CustodyError {
+            throw CommandFailure(message: error.message)
+        }
+        guard retryBase > 0, retryBase <= 86_400 else {
+            throw CommandFailure(message: "--webhook-retry-base must be more than 0 and at most 86400 seconds")
+        }
+        configuration.retryBase = .milliseconds(Int64(retryBase * 1000))
+        return configuration
     }
 }

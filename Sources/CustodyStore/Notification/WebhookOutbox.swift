@@ -1,0 +1,156 @@
+import CustodyCore
+import Foundation
+import PostgresNIO
+
+/// The deliverers' side of the webhook outbox (schema/017): lease the next message, record what came of it, list
+/// deliveries, queue one again.
+public struct WebhookOutbox: Sendable {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// A message leased for delivery, with where it goes.
+    public struct Leased: Sendable {
+        public var id: Int64
+        public var messageId: String
+        public var subscription: Slug
+        public var type: String
+        public var body: String
+        /// Including this one.
+        public var attempts: Int
+        /// Nil when the subscription was removed (nothing more is sent to it).
+        public var url: String?
+    }
+
+    /// Leases the oldest due message whose subscription has no earlier one pending, for `lease`: each message is
+    /// taken by one deliverer at a time (`SKIP LOCKED`), and a subscription's messages go out in the order their
+    /// changes committed. The lease commits at once; it runs out if its deliverer dies, and the message is due again.
+    public func lease(for lease: Duration) async throws -> Leased? {
+        let seconds = "\(lease.components.seconds) seconds"
+        for try await (id, messageId, subscription, type, body, attempts, url) in try await database.query(
+            """
+            WITH taken AS (
+                UPDATE custody_webhook_outbox SET leased_until = now() + \(seconds)::interval, attempts = attempts + 1
+                WHERE id = (
+                    SELECT o.id FROM custody_webhook_outbox o
+                    WHERE o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= now()
+                      AND (o.leased_until IS NULL OR o.leased_until < now())
+                      AND NOT EXISTS (
+                          SELECT 1 FROM custody_webhook_outbox p
+                          WHERE p.subscription = o.subscription AND p.id < o.id AND p.delivered_at IS NULL AND p.dead_at IS NULL)
+                    ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, message_id, subscription, type, body, attempts)
+            SELECT t.id, t.message_id, t.subscription, t.type, t.body, t.attempts,
+                (SELECT CASE WHEN max(e.stream_version) FILTER (WHERE e.type = 'WebhookRemoved') IS NULL
+                             THEN min(e.data->>'url') FILTER (WHERE e.type = 'WebhookSubscribed') END
+                 FROM custody_events e WHERE e.stream_id = 'webhook-' || t.subscription)
+            FROM taken t
+            """
+        ).decode((Int64, String, String, String, String, Int32, String?).self) {
+            return Leased(
+                id: id, messageId: messageId, subscription: try Slug(subscription), type: type, body: body,
+                attempts: Int(attempts), url: url)
+        }
+        return nil
+    }
+
+    /// The receiver answered 2xx.
+    public func delivered(_ message: Leased, status: Int) async throws {
+        try await database.query(
+            """
+            UPDATE custody_webhook_outbox SET delivered_at = now(), leased_until = NULL, last_status = \(Int32(status)),
+                last_error = NULL
+            WHERE id = \(message.id)
+            """)
+    }
+
+    /// The attempt failed: retried at `retryAt`, or dead-lettered when nil.
+    public func failed(_ message: Leased, status: Int?, error: String, retryAt: Timestamp?) async throws {
+        try await database.query(
+            """
+            UPDATE custody_webhook_outbox SET leased_until = NULL, last_status = \(status.map(Int32.init)),
+                last_error = \(String(error.prefix(500))),
+                next_attempt_at = CASE WHEN \(retryAt?.microseconds)::bigint IS NULL THEN next_attempt_at
+                                       ELSE custody_from_micros(\(retryAt?.microseconds)) END,
+                dead_at = CASE WHEN \(retryAt?.microseconds)::bigint IS NULL THEN now() END
+            WHERE id = \(message.id)
+            """)
+    }
+
+    /// One message as `custody webhook deliveries` lists it.
+    public struct Delivery: Sendable, Codable, Equatable {
+        public var id: String
+        public var subscription: String
+        public var organization: String
+        public var type: String
+        public var createdAt: Timestamp
+        public var attempts: Int
+        /// `pending`, `delivered` or `failed` (dead-lettered: no more attempts).
+        public var state: String
+        public var lastStatus: Int?
+        public var lastError: String?
+        public var nextAttemptAt: Timestamp?
+    }
+
+    /// The newest messages first, of one organization when given, only the dead-lettered ones with `failed`.
+    public func deliveries(organization: Slug?, failedOnly: Bool, limit: Int = 200) async throws -> [Delivery] {
+        var found: [Delivery] = []
+        for try await (id, subscription, organization, type, created, attempts, state, status, error, next) in try await database.query(
+            """
+            SELECT message_id, subscription, organization, type, custody_micros(created_at), attempts,
+                CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN dead_at IS NOT NULL THEN 'failed' ELSE 'pending' END,
+                last_status, last_error,
+                CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN custody_micros(next_attempt_at) END
+            FROM custody_webhook_outbox
+            WHERE (\(organization?.rawValue)::text IS NULL OR organization = \(organization?.rawValue))
+              AND (NOT \(failedOnly) OR dead_at IS NOT NULL)
+            ORDER BY id DESC LIMIT \(Int32(limit))
+            """
+        ).decode((String, String, String, String, Int64, Int32, String, Int32?, String?, Int64?).self) {
+            found.append(Delivery(
+                id: id, subscription: subscription, organization: organization, type: type,
+                createdAt: Timestamp(microseconds: created), attempts: Int(attempts), state: state, lastStatus: status.map(Int.init),
+                lastError: error, nextAttemptAt: next.map(Timestamp.init(microseconds:))))
+        }
+        return found
+    }
+
+    /// Queues a dead-lettered or delivered message again, as it was (same id and body); false when none has that id.
+    public func redeliver(_ messageId: String) async throws -> Bool {
+        var changed = false
+        for try await _ in try await database.query(
+            """
+            UPDATE custody_webhook_outbox SET delivered_at = NULL, dead_at = NULL, leased_until = NULL, attempts = 0,
+                next_attempt_at = now()
+            WHERE message_id = \(messageId) RETURNING 1
+            """
+        ).decode(Int32.self) { changed = true }
+        return changed
+    }
+
+    /// Queues a `webhook.test` message for a subscription.
+    public func queueTest(_ subscription: WebhookSubscription, at now: Timestamp) async throws -> String {
+        let id = OutboxMessages.newId()
+        let body = JSONValue.object([
+            "type": .string(ExposureMessageType.test.rawValue), "timestamp": .string(now.description),
+            "data": .object(["organization": .string(subscription.organization.rawValue), "subscription": .string(subscription.id.rawValue)]),
+        ]).jsonbText
+        try await database.query(
+            """
+            INSERT INTO custody_webhook_outbox (message_id, subscription, organization, type, body)
+            VALUES (\(id), \(subscription.id.rawValue), \(subscription.organization.rawValue), \(ExposureMessageType.test.rawValue), \(body))
+            """)
+        return id
+    }
+
+    /// Messages not yet delivered nor dead-lettered, and the age in seconds of the oldest (0 when none).
+    public func pending() async throws -> (count: Int, oldestSeconds: Double) {
+        for try await (count, age) in try await database.query(
+            """
+            SELECT count(*)::int, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+            FROM custody_webhook_outbox WHERE delivered_at IS NULL AND dead_at IS NULL
+            """
+        ).decode((Int32, Double).self) { return (Int(count), age) }
+        return (0, 0)
+    }
+}
