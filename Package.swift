@@ -113,7 +113,9 @@ let package = Package(
         .executableTarget(
             name: "custody-bench",
             dependencies: [
-                "CustodyCore", "CustodyStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CustodyCore", "CustodyStore", "CustodyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
