@@ -8,12 +8,12 @@ import Testing
 /// delivery with the reference Standard Webhooks library (Python `standardwebhooks`).
 @Suite struct WebhookDeliveryTests {
     /// The receiver (Tests/receiver/standard_receiver.py) in scripts/test's virtual environment.
-    static func receiver(secretFile: String, failFirst: Int = 0) async throws -> ServerProcess {
+    static func receiver(secretFile: String, failFirst: Int = 0, extra: [String] = []) async throws -> ServerProcess {
         let python = try #require(ProcessInfo.processInfo.environment["CUSTODY_TEST_PYTHON"], "run through scripts/test")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("receiver/standard_receiver.py").path
         return try await ServerProcess(
-            executable: python, arguments: [script, secretFile, "--fail-first", String(failFirst)],
+            executable: python, arguments: [script, secretFile, "--fail-first", String(failFirst)] + extra,
             environment: ProcessInfo.processInfo.environment, marker: "listening on")
     }
 

@@ -176,10 +176,9 @@ public final class ServerProcess: @unchecked Sendable {
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if let line = output.text.split(separator: "\n").first(where: { $0.contains(marker) }),
-                let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
-            {
-                self.port = port
+            // A server's line ends with its port; a worker's (`notify run`) names none.
+            if let line = output.text.split(separator: "\n").first(where: { $0.contains(marker) }) {
+                port = line.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
                 return
             }
             guard process.isRunning else { break }

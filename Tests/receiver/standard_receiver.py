@@ -1,20 +1,27 @@
 """A webhook receiver that verifies each delivery with the reference Standard Webhooks library (PyPI
 `standardwebhooks`), as any organization's receiver would, and prints one JSON line per delivery.
 
-    standard_receiver.py SECRET_FILE [--fail-first N]
+    standard_receiver.py SECRET_FILE [--fail-first N] [--slow-first N] [--port P]
 
 It prints `listening on http://127.0.0.1:PORT` first. The secret is read from SECRET_FILE at each delivery (the
-test writes it once `custody webhook add` has printed it). The first N deliveries are answered 500 unverified.
+test writes it once `custody webhook add` has printed it). The first N deliveries are answered 500 unverified;
+with --slow-first, the first N verified ones are answered only after 3 s (a deliverer can be killed meanwhile).
 """
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
 
 secret_file = sys.argv[1]
-fail_first = int(sys.argv[sys.argv.index("--fail-first") + 1]) if "--fail-first" in sys.argv else 0
-seen = {"count": 0}
+def option(name, default):
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
+fail_first = option("--fail-first", 0)
+slow_first = option("--slow-first", 0)
+seen = {"count": 0, "verified": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,6 +40,9 @@ class Handler(BaseHTTPRequestHandler):
             message = Webhook(secret).verify(body, headers)
             print(json.dumps({"id": headers.get("webhook-id"), "verified": True, "type": message.get("type"),
                               "data": message.get("data")}), flush=True)
+            seen["verified"] += 1
+            if seen["verified"] <= slow_first:
+                time.sleep(3)
             self.send_response(204)
         except Exception as error:  # an unverifiable delivery is a failure the test reports
             print(json.dumps({"id": headers.get("webhook-id"), "verified": False, "error": str(error)}), flush=True)
@@ -43,6 +53,6 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server = ThreadingHTTPServer(("127.0.0.1", option("--port", 0)), Handler)
 print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
 server.serve_forever()

@@ -136,6 +136,11 @@ struct WebhookDeliveryOptions: ParsableArguments {
         help: "Seconds before the first retry of a failed delivery; each next one waits twice as long (±50 %).")
     var retryBase: Double = 5
 
+    @Option(
+        name: .customLong("webhook-timeout"),
+        help: "Seconds a delivery may take; a deliverer that dies holds its message about 3 times this long.")
+    var timeout: Int64 = 5
+
     func configuration() throws -> WebhookDeliverer.Configuration {
         var configuration = WebhookDeliverer.Configuration()
         do { configuration.allowed = try allow.map { try AddressRange(parsing: $0) } } catch let error as CustodyError {
@@ -145,6 +150,8 @@ struct WebhookDeliveryOptions: ParsableArguments {
             throw CommandFailure(message: "--webhook-retry-base must be more than 0 and at most 86400 seconds")
         }
         configuration.retryBase = .milliseconds(Int64(retryBase * 1000))
+        guard (1...60).contains(timeout) else { throw CommandFailure(message: "--webhook-timeout must be from 1 to 60 seconds") }
+        configuration.timeout = .seconds(timeout)
         return configuration
     }
 }
