@@ -59,6 +59,7 @@ let package = Package(
                 .embedInCode("015_rebuild_tables.sql"),
                 .embedInCode("016_webhooks.sql"),
                 .embedInCode("017_webhook_outbox.sql"),
+                .embedInCode("018_webhook_overdue.sql"),
             ],
             swiftSettings: strict
         ),

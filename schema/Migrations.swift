@@ -34,5 +34,6 @@ public enum Migrations {
         Migration(version: 15, name: "rebuild_tables", sql: String(decoding: PackageResources._15_rebuild_tables_sql, as: UTF8.self)),
         Migration(version: 16, name: "webhooks", sql: String(decoding: PackageResources._16_webhooks_sql, as: UTF8.self)),
         Migration(version: 17, name: "webhook_outbox", sql: String(decoding: PackageResources._17_webhook_outbox_sql, as: UTF8.self)),
+        Migration(version: 18, name: "webhook_overdue", sql: String(decoding: PackageResources._18_webhook_overdue_sql, as: UTF8.self)),
     ]
 }

@@ -22,6 +22,8 @@ public struct WebhookDeliverer: Sendable {
         public var timeout: Duration = .seconds(5)
         /// How often an idle deliverer looks for due messages.
         public var pollInterval: Duration = .milliseconds(100)
+        /// How often it looks for exposures whose response is overdue.
+        public var overdueInterval: Duration = .seconds(30)
 
         public init() {}
     }
@@ -80,6 +82,14 @@ public struct WebhookDeliverer: Sendable {
 
     private func work(_ http: HTTPClient) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while true {
+                    do { try await outbox.queueOverdue(at: .now) } catch is CancellationError { throw CancellationError() } catch {
+                        logger.warning("webhook overdue responses: \(error)")
+                    }
+                    try await Task.sleep(for: configuration.overdueInterval)
+                }
+            }
             for _ in 0..<max(1, configuration.concurrency) {
                 group.addTask {
                     while true {

@@ -2,6 +2,7 @@ import CustodyCore
 @testable import CustodyStore
 import CustodyTestSupport
 import Foundation
+import PostgresNIO
 import Testing
 
 /// The projector writes a message for each change a subscriber is told of, in the transaction that makes the
@@ -80,5 +81,34 @@ import Testing
             #expect(after.allSatisfy { $0.type == "exposure.left" && $0.causeType == "IncidentResolved" })
             #expect(Set(after.map(\.subscription)) == ["all", "leaving"])
         }
+    }
+
+    @Test func anUnansweredExposureIsOverdueOncePerRowAndSubscription() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            let s = Fixture.slug
+            let events = Workload.mixed(organizations: 2)
+            _ = try await store.append(events)
+            _ = try await store.append([
+                Fixture.proposed(WebhookSubscribed(subscription: s("late"), organization: s("org-0"), url: "https://a.example/x", messages: [], overdueAfterSeconds: 3600), at: "2025-12-01"),
+                Fixture.proposed(WebhookSubscribed(subscription: s("never"), organization: s("org-0"), url: "https://b.example/x", messages: ["exposure.left"], overdueAfterSeconds: 3600), at: "2025-12-01"),
+                Fixture.proposed(WebhookSubscribed(subscription: s("patient"), organization: s("org-0"), url: "https://c.example/x", messages: [], overdueAfterSeconds: 86_400 * 36_500), at: "2025-12-01"),
+            ])
+            _ = try await store.waitForLog(count: events.count + 3)
+            _ = try await ExposureProjection.rebuild(store)
+            let current = try #require(try await ExposureProjection.organizationView(database, s("org-0"))).exposures.filter { $0.response == nil }
+            #expect(!current.isEmpty)
+            let outbox = WebhookOutbox(database)
+            #expect(try await outbox.queueOverdue(at: .now) == current.count, "one per unanswered row, for 'late' only")
+            #expect(try await outbox.queueOverdue(at: .now) == 0, "never twice")
+            let sent = try await Self.rows(database, "SELECT subscription || ' ' || type FROM custody_webhook_outbox")
+            #expect(Set(sent) == ["late response.overdue"])
+        }
+    }
+
+    static func rows(_ database: Database, _ sql: String) async throws -> [String] {
+        var rows: [String] = []
+        for try await row in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { rows.append(row) }
+        return rows
     }
 }

@@ -143,6 +143,61 @@ public struct WebhookOutbox: Sendable {
         return id
     }
 
+    /// Queues `response.overdue` for every current exposure nobody has answered for its subscription's overdue
+    /// period, once per row and subscription (schema/018: a second deliverer's insert does nothing); returns how
+    /// many were queued.
+    @discardableResult
+    public func queueOverdue(at now: Timestamp) async throws -> Int {
+        var standing: [(subscription: String, organization: String, seconds: Int64)] = []
+        for try await (subscription, organization, seconds) in try await database.query(
+            """
+            SELECT s.data->>'subscription', s.data->>'organization', (s.data->>'overdueAfterSeconds')::bigint
+            FROM custody_events s
+            WHERE s.type IN ('WebhookSubscribed', 'WebhookRemoved') AND s.type = 'WebhookSubscribed'
+              AND s.data->>'overdueAfterSeconds' IS NOT NULL
+              AND (jsonb_array_length(s.data->'messages') = 0 OR s.data->'messages' ? \(ExposureMessageType.responseOverdue.rawValue))
+              AND NOT EXISTS (
+                  SELECT 1 FROM custody_events r
+                  WHERE r.stream_id = s.stream_id AND r.type IN ('WebhookSubscribed', 'WebhookRemoved') AND r.type = 'WebhookRemoved')
+            """
+        ).decode((String, String, Int64).self) { standing.append((subscription, organization, seconds)) }
+        var queued = 0
+        for subscription in standing {
+            var keys: [String] = []
+            var bodies: [String] = []
+            for try await (key, text) in try await database.query(
+                """
+                SELECT e.deployment || '/' || e.incident, e.document::text FROM custody_exposures e
+                WHERE e.organization = \(subscription.organization) AND e.is_current AND NOT e.document ? 'response'
+                  AND custody_micros((e.document->>'since')::timestamptz) <= \(now.microseconds - subscription.seconds * 1_000_000)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM custody_webhook_outbox o
+                      WHERE o.subscription = \(subscription.subscription) AND o.type = 'response.overdue'
+                        AND o.row_key = e.deployment || '/' || e.incident)
+                """
+            ).decode((String, String).self) {
+                let row = try EventCoding.decode(Exposure.self, from: Data(text.utf8))
+                keys.append(key)
+                bodies.append(try ExposureMessage.body(
+                    .responseOverdue, at: now, organization: row.organization, exposure: row, previous: nil, cause: nil))
+            }
+            guard !keys.isEmpty else { continue }
+            let ids = keys.map { _ in OutboxMessages.newId() }
+            for try await inserted in try await database.query(
+                """
+                WITH inserted AS (
+                    INSERT INTO custody_webhook_outbox (message_id, subscription, organization, type, body, row_key)
+                    SELECT id, \(subscription.subscription), \(subscription.organization), 'response.overdue', body, key
+                    FROM unnest(\(ids)::text[], \(bodies)::text[], \(keys)::text[]) AS x(id, body, key)
+                    ON CONFLICT (subscription, row_key) WHERE type = 'response.overdue' DO NOTHING
+                    RETURNING 1)
+                SELECT count(*)::int FROM inserted
+                """
+            ).decode(Int32.self) { queued += Int(inserted) }
+        }
+        return queued
+    }
+
     /// Messages not yet delivered nor dead-lettered, and the age in seconds of the oldest (0 when none).
     public func pending() async throws -> (count: Int, oldestSeconds: Double) {
         for try await (count, age) in try await database.query(
