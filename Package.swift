@@ -60,6 +60,7 @@ let package = Package(
                 .embedInCode("016_webhooks.sql"),
                 .embedInCode("017_webhook_outbox.sql"),
                 .embedInCode("018_webhook_overdue.sql"),
+                .embedInCode("019_webhook_disabled.sql"),
             ],
             swiftSettings: strict
         ),

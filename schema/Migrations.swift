@@ -35,5 +35,6 @@ public enum Migrations {
         Migration(version: 16, name: "webhooks", sql: String(decoding: PackageResources._16_webhooks_sql, as: UTF8.self)),
         Migration(version: 17, name: "webhook_outbox", sql: String(decoding: PackageResources._17_webhook_outbox_sql, as: UTF8.self)),
         Migration(version: 18, name: "webhook_overdue", sql: String(decoding: PackageResources._18_webhook_overdue_sql, as: UTF8.self)),
+        Migration(version: 19, name: "webhook_disabled", sql: String(decoding: PackageResources._19_webhook_disabled_sql, as: UTF8.self)),
     ]
 }

@@ -22,6 +22,8 @@ public struct WebhookDeliverer: Sendable {
         public var timeout: Duration = .seconds(5)
         /// How often an idle deliverer looks for due messages.
         public var pollInterval: Duration = .milliseconds(100)
+        /// An endpoint whose messages have only been dead-lettered this long is disabled.
+        public var disableAfter: Duration = .seconds(3 * 86_400)
         /// How often it looks for exposures whose response is overdue.
         public var overdueInterval: Duration = .seconds(30)
 
@@ -119,6 +121,14 @@ public struct WebhookDeliverer: Sendable {
                 try await outbox.failed(message, status: nil, error: "the subscription was removed", retryAt: nil)
                 return record("removed")
             }
+            // A disabled endpoint is not tried, but for a test message: one that succeeds enables it again.
+            if message.type != ExposureMessageType.test.rawValue, let since = try await outbox.disabledSince(message.subscription) {
+                try await outbox.failed(
+                    message, status: nil,
+                    error: "the endpoint is disabled (only failures since \(since)); `custody webhook test \(message.subscription)` tries it again",
+                    retryAt: nil)
+                return record("disabled")
+            }
             let secrets = try await store.signingSecrets(of: message.subscription)
             guard !secrets.isEmpty else {
                 return try await retry(message, status: nil, error: "no signing secret is stored (run `custody webhook rotate \(message.subscription)`)")
@@ -147,6 +157,7 @@ public struct WebhookDeliverer: Sendable {
             }
         } catch let refused as CustodyError {
             try? await outbox.failed(message, status: nil, error: refused.message, retryAt: nil)
+            _ = try? await outbox.disableIfOnlyFailing(message.subscription, for: configuration.disableAfter)
             record("refused")
         } catch {
             try? await retry(message, status: nil, error: "\(error)")
@@ -156,6 +167,7 @@ public struct WebhookDeliverer: Sendable {
     private func retry(_ message: WebhookOutbox.Leased, status: Int?, error: String) async throws {
         guard message.attempts < configuration.maximumAttempts else {
             try await outbox.failed(message, status: status, error: error, retryAt: nil)
+            try await outbox.disableIfOnlyFailing(message.subscription, for: configuration.disableAfter)
             return record("dead")
         }
         let base = Double(configuration.retryBase.components.seconds) + Double(configuration.retryBase.components.attoseconds) / 1e18

@@ -111,4 +111,35 @@ import Testing
         for try await row in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { rows.append(row) }
         return rows
     }
+
+    @Test func anEndpointThatOnlyFailsIsDisabledUntilADeliverySucceeds() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            let s = Fixture.slug
+            let events = Workload.mixed(organizations: 1)
+            _ = try await store.append(events)
+            _ = try await store.subscribe(
+                Fixture.proposed(WebhookSubscribed(subscription: s("soc"), organization: s("org-0"), url: "https://a.example/x", messages: [], overdueAfterSeconds: nil), at: "2025-12-01"),
+                secret: try #require(WebhookSecret(key: Array(repeating: 3, count: 32))))
+            _ = try await store.waitForLog(count: events.count + 1)
+            let subscription = try #require(try await store.supplyChain().webhookSubscriptions().first)
+            let outbox = WebhookOutbox(database)
+            _ = try await outbox.queueTest(subscription, at: .now)
+            _ = try await outbox.queueTest(subscription, at: .now)
+            let first = try #require(try await outbox.lease(for: .seconds(30)))
+            #expect(first.url == "https://a.example/x")
+            #expect(try await outbox.lease(for: .seconds(30)) == nil, "the second waits for the first: one subscription, in order")
+            try await outbox.failed(first, status: 500, error: "the receiver answered 500", retryAt: nil)
+            #expect(try await outbox.disableIfOnlyFailing(s("soc"), for: .seconds(3600)) == false, "not failing long enough")
+            #expect(try await outbox.disableIfOnlyFailing(s("soc"), for: .zero))
+            #expect(try await outbox.disabled().keys.contains(s("soc")))
+            // A delivery that succeeds (a test message, which is still tried) enables it again.
+            let second = try #require(try await outbox.lease(for: .seconds(30)))
+            try await outbox.delivered(second, status: 204)
+            #expect(try await outbox.disabledSince(s("soc")) == nil)
+            #expect(try await outbox.disableIfOnlyFailing(s("soc"), for: .zero) == false, "a delivery since the last failure")
+            let listed = try await outbox.deliveries(organization: s("org-0"), failedOnly: false).map(\.state)
+            #expect(listed == ["delivered", "failed"])
+        }
+    }
 }

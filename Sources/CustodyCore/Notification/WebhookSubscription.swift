@@ -9,6 +9,9 @@ public struct WebhookSubscription: Hashable, Sendable, Codable {
     public var subscribedAt: Timestamp
     /// Nil while the subscription stands.
     public var removedAt: Timestamp?
+    /// When a deliverer disabled its endpoint for only failing (`custody webhook list` fills it in from the
+    /// deliverers' table; the log does not know it); nil while it is tried.
+    public var disabledSince: Timestamp? = nil
 
     /// Whether a message of `type` is sent to it (a test message always is, when asked for).
     public func wants(_ type: ExposureMessageType) -> Bool {

@@ -54,14 +54,56 @@ public struct WebhookOutbox: Sendable {
         return nil
     }
 
-    /// The receiver answered 2xx.
+    /// The receiver answered 2xx: the message is delivered, and its endpoint enabled if it was disabled.
     public func delivered(_ message: Leased, status: Int) async throws {
         try await database.query(
             """
-            UPDATE custody_webhook_outbox SET delivered_at = now(), leased_until = NULL, last_status = \(Int32(status)),
-                last_error = NULL
-            WHERE id = \(message.id)
+            WITH delivered AS (
+                UPDATE custody_webhook_outbox SET delivered_at = now(), leased_until = NULL, last_status = \(Int32(status)),
+                    last_error = NULL
+                WHERE id = \(message.id))
+            DELETE FROM custody_webhook_disabled WHERE subscription = \(message.subscription.rawValue)
             """)
+    }
+
+    /// When a subscription's endpoint was disabled, nil while it is tried.
+    public func disabledSince(_ subscription: Slug) async throws -> Timestamp? {
+        for try await since in try await database.query(
+            "SELECT custody_micros(since) FROM custody_webhook_disabled WHERE subscription = \(subscription.rawValue)"
+        ).decode(Int64.self) { return Timestamp(microseconds: since) }
+        return nil
+    }
+
+    /// Every disabled endpoint, by subscription, and since when.
+    public func disabled() async throws -> [Slug: Timestamp] {
+        var found: [Slug: Timestamp] = [:]
+        for try await (subscription, since) in try await database.query(
+            "SELECT subscription, custody_micros(since) FROM custody_webhook_disabled"
+        ).decode((String, Int64).self) { found[try Slug(subscription)] = Timestamp(microseconds: since) }
+        return found
+    }
+
+    /// Disables a subscription's endpoint when its messages have only been dead-lettered, none delivered, for at
+    /// least `period`; returns whether it is disabled now.
+    @discardableResult
+    public func disableIfOnlyFailing(_ subscription: Slug, for period: Duration) async throws -> Bool {
+        for try await disabled in try await database.query(
+            """
+            WITH failing AS (
+                SELECT min(dead_at) AS since FROM custody_webhook_outbox
+                WHERE subscription = \(subscription.rawValue) AND dead_at IS NOT NULL
+                  AND dead_at > coalesce((SELECT max(delivered_at) FROM custody_webhook_outbox
+                                          WHERE subscription = \(subscription.rawValue)), '-infinity')),
+            disabled AS (
+                INSERT INTO custody_webhook_disabled (subscription, since, reason)
+                SELECT \(subscription.rawValue), now(), 'only dead letters since ' || since FROM failing
+                WHERE since <= now() - \("\(period.components.seconds) seconds")::interval
+                ON CONFLICT (subscription) DO NOTHING
+                RETURNING 1)
+            SELECT EXISTS (SELECT 1 FROM disabled) OR EXISTS (SELECT 1 FROM custody_webhook_disabled WHERE subscription = \(subscription.rawValue))
+            """
+        ).decode(Bool.self) { return disabled }
+        return false
     }
 
     /// The attempt failed: retried at `retryAt`, or dead-lettered when nil.

@@ -86,7 +86,12 @@ extension WebhookCommand {
             }
             let only = chosen
             let subscriptions = try await Runner.run(connection) { database in
-                try await EventStore(database).supplyChain().webhookSubscriptions(of: only)
+                let disabled = try await WebhookOutbox(database).disabled()
+                return try await EventStore(database).supplyChain().webhookSubscriptions(of: only).map { subscription in
+                    var subscription = subscription
+                    subscription.disabledSince = disabled[subscription.id]
+                    return subscription
+                }
             }
             if connection.json {
                 print(try EventCoding.document(subscriptions))
@@ -98,7 +103,7 @@ extension WebhookCommand {
                     item.id.rawValue, item.organization.rawValue, item.url,
                     item.messages.isEmpty ? "all" : item.messages.joined(separator: ","),
                     item.overdueAfterSeconds.map(Postmortem.duration) ?? "–", item.subscribedAt.description,
-                    item.removedAt.map { "removed \($0)" } ?? "active",
+                    item.removedAt.map { "removed \($0)" } ?? item.disabledSince.map { "DISABLED since \($0) (only failures)" } ?? "active",
                 ])
             }
             print(subscriptions.isEmpty ? "no webhook subscriptions (add one with `custody webhook add`)" : table.text)

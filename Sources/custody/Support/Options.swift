@@ -137,6 +137,11 @@ struct WebhookDeliveryOptions: ParsableArguments {
     var retryBase: Double = 5
 
     @Option(
+        name: .customLong("webhook-disable-after"),
+        help: "Disable an endpoint whose messages have only been dead-lettered this long: 72h, 3d.")
+    var disableAfter = "72h"
+
+    @Option(
         name: .customLong("webhook-timeout"),
         help: "Seconds a delivery may take; a deliverer that dies holds its message about 3 times this long.")
     var timeout: Int64 = 5
@@ -152,6 +157,9 @@ struct WebhookDeliveryOptions: ParsableArguments {
         configuration.retryBase = .milliseconds(Int64(retryBase * 1000))
         guard (1...60).contains(timeout) else { throw CommandFailure(message: "--webhook-timeout must be from 1 to 60 seconds") }
         configuration.timeout = .seconds(timeout)
+        do { configuration.disableAfter = .seconds(try DurationText.seconds(parsing: disableAfter, what: "--webhook-disable-after")) } catch {
+            throw CommandFailure(message: error.message)
+        }
         return configuration
     }
 }
