@@ -15,6 +15,8 @@ public struct WebhookDeliverer: Sendable {
         public var allowed: [AddressRange] = []
         /// The first retry waits about this long; each next one twice as long (±50 % jitter).
         public var retryBase: Duration = .seconds(5)
+        /// No wait between two attempts is longer (with the default base it is never reached).
+        public var retryMaximum: Duration = .seconds(12 * 3600)
         /// A message is dead-lettered after this many attempts (with the default base, about a day of retries).
         public var maximumAttempts = 15
         /// Messages in flight at once in this process.
@@ -171,7 +173,8 @@ public struct WebhookDeliverer: Sendable {
             return record("dead")
         }
         let base = Double(configuration.retryBase.components.seconds) + Double(configuration.retryBase.components.attoseconds) / 1e18
-        let delay = base * pow(2, Double(message.attempts - 1)) * Double.random(in: 0.5...1.5)
+        let cap = Double(configuration.retryMaximum.components.seconds)
+        let delay = min(base * pow(2, Double(message.attempts - 1)), cap) * Double.random(in: 0.5...1.5)
         try await outbox.failed(message, status: status, error: error, retryAt: Timestamp(microseconds: Timestamp.now.microseconds + Int64(delay * 1_000_000)))
         record("retried")
     }

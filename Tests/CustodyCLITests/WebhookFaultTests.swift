@@ -23,7 +23,9 @@ import Testing
             return
         }
         try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let deliver = ["--webhook-allow", "127.0.0.1/32", "--webhook-retry-base", "0.5", "--webhook-timeout", "1"]
+        let deliver = [
+            "--webhook-allow", "127.0.0.1/32", "--webhook-retry-base", "0.5", "--webhook-retry-max", "2", "--webhook-timeout", "1",
+        ]
         // The projector runs in a server that does not deliver (`serve --no-notifier` leads the projection).
         let projector = try await ServerProcess(owner, arguments: ["--no-notifier"])
         var notifier = try await ServerProcess(owner, arguments: deliver, command: ["notify", "run"], marker: "delivering")

@@ -137,6 +137,11 @@ struct WebhookDeliveryOptions: ParsableArguments {
     var retryBase: Double = 5
 
     @Option(
+        name: .customLong("webhook-retry-max"),
+        help: "The longest wait between two attempts, in seconds (default 12 h, which the default base never reaches).")
+    var retryMaximum: Int64 = 12 * 3600
+
+    @Option(
         name: .customLong("webhook-disable-after"),
         help: "Disable an endpoint whose messages have only been dead-lettered this long: 72h, 3d.")
     var disableAfter = "72h"
@@ -155,6 +160,8 @@ struct WebhookDeliveryOptions: ParsableArguments {
             throw CommandFailure(message: "--webhook-retry-base must be more than 0 and at most 86400 seconds")
         }
         configuration.retryBase = .milliseconds(Int64(retryBase * 1000))
+        guard retryMaximum >= 1 else { throw CommandFailure(message: "--webhook-retry-max must be at least 1 second") }
+        configuration.retryMaximum = .seconds(retryMaximum)
         guard (1...60).contains(timeout) else { throw CommandFailure(message: "--webhook-timeout must be from 1 to 60 seconds") }
         configuration.timeout = .seconds(timeout)
         do { configuration.disableAfter = .seconds(try DurationText.seconds(parsing: disableAfter, what: "--webhook-disable-after")) } catch {
