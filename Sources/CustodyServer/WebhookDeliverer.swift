@@ -22,8 +22,8 @@ public struct WebhookDeliverer: Sendable {
         /// Messages in flight at once in this process.
         public var concurrency = 4
         public var timeout: Duration = .seconds(5)
-        /// How often an idle deliverer looks for due messages.
-        public var pollInterval: Duration = .milliseconds(100)
+        /// How often an idle deliverer looks for due messages (at once when a projector of this process rings).
+        public var pollInterval: Duration = .milliseconds(250)
         /// An endpoint whose messages have only been dead-lettered this long is disabled.
         public var disableAfter: Duration = .seconds(3 * 86_400)
         /// How often it looks for exposures whose response is overdue.
@@ -100,7 +100,7 @@ public struct WebhookDeliverer: Sendable {
                         try Task.checkCancellation()
                         do {
                             guard let message = try await outbox.lease(for: configuration.timeout * 3 + .seconds(5)) else {
-                                try await Task.sleep(for: configuration.pollInterval)
+                                try await outbox.database.outboxBell.wait(upTo: configuration.pollInterval)
                                 continue
                             }
                             await deliver(message, with: http)

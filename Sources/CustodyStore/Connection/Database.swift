@@ -12,6 +12,9 @@ public struct Database: Sendable {
     public let logger: Logger
     /// Nil inside `transaction`: followers are woken after its COMMIT, by the database it was opened on.
     var wakeup: FollowerWakeup? = FollowerWakeup()
+    /// Rung when a projector on this pool commits webhook messages (a deliverer of the same process then starts
+    /// at once instead of at its next poll).
+    public let outboxBell = OutboxBell()
 
     /// A pool for servers and long commands; one connection, used in turn, for a command that does one thing
     /// after another (a recording command: one connection to open instead of a probe and a pool's).

@@ -2,6 +2,24 @@ import CustodyCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
+
+/// Rung by a projector that committed webhook messages; a deliverer in the same process waits on it between polls
+/// (another process's deliverer finds them at its next poll).
+public final class OutboxBell: Sendable {
+    private let rung = Mutex<UInt64>(0)
+
+    public init() {}
+
+    func ring() { rung.withLock { $0 &+= 1 } }
+
+    /// Returns when rung, or after `timeout`; checks every few milliseconds, without asking the database.
+    public func wait(upTo timeout: Duration) async throws {
+        let seen = rung.withLock { $0 }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, rung.withLock({ $0 }) == seen { try await Task.sleep(for: .milliseconds(5)) }
+    }
+}
 
 /// The webhook outbox (`custody_webhook_outbox`, schema/017): the messages a projector step's changes make, for
 /// the standing subscriptions of the organizations they concern, rendered once and written with the change.

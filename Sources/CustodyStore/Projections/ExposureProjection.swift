@@ -127,6 +127,7 @@ public actor ExposureProjection {
         projector = step.next
         cursor = next
         appliedEvents = count
+        if !outbox.messages.isEmpty { database.outboxBell.ring() }
         publish()
     }
 
