@@ -122,11 +122,12 @@ import Testing
             let total = Int64(Workload.mixed().count + 1)
             while try await ExposureProjection.checkpoint(database)?.events ?? 0 < total { try await Task.sleep(for: .milliseconds(20)) }
             #expect(try await rows() == 0, "shown before its time")
-            while try await rows() == 0, Timestamp.now < due.adding(seconds: 5) { try await Task.sleep(for: .milliseconds(20)) }
+            while try await rows() == 0, Timestamp.now < due.adding(seconds: 10) { try await Task.sleep(for: .milliseconds(20)) }
             let shown = Timestamp.now
             #expect(try await rows() > 0)
             #expect(shown >= due)
-            #expect(shown < due.adding(seconds: 2), "shown \(shown), due \(due)")
+            // Within a second on a quiet machine; the bound leaves room for a suite running beside it on two cores.
+            #expect(shown < due.adding(seconds: 5), "shown \(shown), due \(due)")
             #expect(try await ExposureProjection.checkpoint(database)?.events == total, "no other event came")
         }
     }
