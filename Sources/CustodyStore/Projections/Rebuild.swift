@@ -26,7 +26,11 @@ extension ExposureProjection {
                 taken = lock
             }
             guard taken else { throw StoreError.busy("another `custody projections rebuild` is running; wait for it to finish") }
-            return try await rebuildHoldingLock(store, progress: progress)
+            let checkpoint = try await rebuildHoldingLock(store, progress: progress)
+            // Released now, not when the server notices the closed session: a rebuild right after this one was
+            // refused as "running" while the old backend was still exiting (seen under load in CI).
+            try await session.query("SELECT pg_advisory_unlock(\(rebuildKey))")
+            return checkpoint
         }
     }
 
