@@ -61,6 +61,7 @@ let package = Package(
                 .embedInCode("017_webhook_outbox.sql"),
                 .embedInCode("018_webhook_overdue.sql"),
                 .embedInCode("019_webhook_disabled.sql"),
+                .embedInCode("020_webhook_outbox_columns.sql"),
             ],
             swiftSettings: strict
         ),

@@ -36,5 +36,8 @@ public enum Migrations {
         Migration(version: 17, name: "webhook_outbox", sql: String(decoding: PackageResources._17_webhook_outbox_sql, as: UTF8.self)),
         Migration(version: 18, name: "webhook_overdue", sql: String(decoding: PackageResources._18_webhook_overdue_sql, as: UTF8.self)),
         Migration(version: 19, name: "webhook_disabled", sql: String(decoding: PackageResources._19_webhook_disabled_sql, as: UTF8.self)),
+        Migration(
+            version: 20, name: "webhook_outbox_columns",
+            sql: String(decoding: PackageResources._20_webhook_outbox_columns_sql, as: UTF8.self)),
     ]
 }

@@ -29,6 +29,11 @@ import Testing
         "DELETE FROM custody_access_log",
         "SELECT custody_swap_read_models()",
         "DROP TABLE custody_exposures",
+        // A webhook message is signed as the projector wrote it; secrets are stored and rotated, never rewritten.
+        "UPDATE custody_webhook_outbox SET body = '{}'",
+        "DELETE FROM custody_webhook_outbox",
+        "UPDATE custody_webhook_secrets SET secret = 'whsec_forged'",
+        "DELETE FROM custody_webhook_secrets",
     ]
 
     func connect(_ url: DatabaseURL, as role: String, _ body: @Sendable (Database) async throws -> Void) async throws {
@@ -102,6 +107,8 @@ import Testing
             _ = try await EventStore(database).append([Fixture.vendor("mercor")])
             try await database.query(
                 "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'admin', '/v1/x', '/v1/x', 200, 'r')")
+            // It delivers webhooks: it records what became of a message (and nothing else of it).
+            try await database.query("UPDATE custody_webhook_outbox SET attempts = attempts + 1, last_error = NULL WHERE false")
             await refuses(database, Self.forbidden, role: "custody_app")
         }
     }
