@@ -17,19 +17,27 @@ extension EventStore {
         }
     }
 
+    /// A subscription that stands (recorded, not removed), folded from its own stream only: asking for one
+    /// subscription does not fold the whole log.
+    public func standingSubscription(_ id: Slug) async throws -> WebhookSubscription {
+        var chain = SupplyChain()
+        chain.apply(try await read(streams: [.webhook(id)]))
+        guard let known = chain.webhookSubscriptions().first else {
+            throw CustodyError.unknown(what: "webhook subscription", id: id.rawValue)
+        }
+        guard known.removedAt == nil else {
+            throw CustodyError.conflict("webhook subscription '\(id)' was removed; subscribe again under a new id")
+        }
+        return known
+    }
+
     /// How long a rotated-out secret keeps signing beside the new one.
     public static let webhookSecretOverlap: Duration = .seconds(24 * 3600)
 
     /// Gives a subscription a new secret; the current one keeps signing for `webhookSecretOverlap`. A subscription
     /// restored from an export (which carries no secrets) gets its first secret this way.
     public func rotateSecret(of subscription: Slug, to secret: WebhookSecret) async throws {
-        let chain = try await supplyChain()
-        guard let known = chain.webhookSubscriptions().first(where: { $0.id == subscription }) else {
-            throw CustodyError.unknown(what: "webhook subscription", id: subscription.rawValue)
-        }
-        guard known.removedAt == nil else {
-            throw CustodyError.conflict("webhook subscription '\(subscription)' was removed; subscribe again under a new id")
-        }
+        let known = try await standingSubscription(subscription)
         let overlap = "\(Self.webhookSecretOverlap.components.seconds) seconds"
         try await database.query(
             "SELECT custody_rotate_webhook_secret(\(subscription.rawValue), \(secret.description), \(overlap)::interval)")

@@ -5,6 +5,12 @@ import Foundation
 
 /// Subscriptions: registry facts of the organization (the API stays read-only), their secrets kept out of the log.
 extension WebhookCommand {
+    /// The `--org` filter of a listing, checked.
+    static func organization(_ text: String?) throws -> Slug? {
+        guard let text else { return nil }
+        do { return try Slug(text, what: "organization id") } catch { throw CommandFailure(message: error.message) }
+    }
+
     /// 32 bytes from the system's secure source (the core draws no randomness).
     static func drawSecret() throws -> WebhookSecret {
         var random = SystemRandomNumberGenerator()
@@ -80,11 +86,7 @@ extension WebhookCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            var chosen: Slug?
-            if let organization {
-                do { chosen = try Slug(organization, what: "organization id") } catch { throw CommandFailure(message: error.message) }
-            }
-            let only = chosen
+            let only = try WebhookCommand.organization(organization)
             let subscriptions = try await Runner.run(connection) { database in
                 let disabled = try await WebhookOutbox(database).disabled()
                 return try await EventStore(database).supplyChain().webhookSubscriptions(of: only).map { subscription in
@@ -160,11 +162,7 @@ extension WebhookCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            var chosen: Slug?
-            if let organization {
-                do { chosen = try Slug(organization, what: "organization id") } catch { throw CommandFailure(message: error.message) }
-            }
-            let (only, failed) = (chosen, self.failed)
+            let (only, failed) = (try WebhookCommand.organization(organization), self.failed)
             let deliveries = try await Runner.run(connection) { database in
                 try await WebhookOutbox(database).deliveries(organization: only, failedOnly: failed)
             }
@@ -208,9 +206,7 @@ extension WebhookCommand {
             let subscription: Slug
             do { subscription = try Slug(id, what: "subscription id") } catch { throw CommandFailure(message: error.message) }
             let queued = try await Runner.run(connection) { database in
-                let found = try await EventStore(database).supplyChain().webhookSubscriptions().first { $0.id == subscription }
-                guard let found else { throw CustodyError.unknown(what: "webhook subscription", id: subscription.rawValue) }
-                guard found.removedAt == nil else { throw CustodyError.conflict("webhook subscription '\(subscription)' was removed") }
+                let found = try await EventStore(database).standingSubscription(subscription)
                 return try await WebhookOutbox(database).queueTest(found, at: .now)
             }
             print(connection.json ? JSONValue.object(["queued": .string(queued)]).jsonbText : "queued test message \(queued)")
