@@ -25,7 +25,7 @@ struct Custody: AsyncParsableCommand {
             Migrate.self, VendorCommand.self, ProviderCommand.self, ModelCommand.self, SupplyCommand.self,
             OrgCommand.self, Deploy.self, Retire.self, BreachCommand.self, Pause.self, Resume.self,
             InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, DiffCommand.self, PostmortemCommand.self,
-            Respond.self, WhatIf.self, ConcentrationCommand.self, InventoryCommand.self,
+            Respond.self, WhatIf.self, ConcentrationCommand.self, InventoryCommand.self, VEXCommand.self,
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
             Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
             Events.self, Import.self,

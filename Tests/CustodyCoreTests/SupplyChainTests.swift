@@ -231,8 +231,8 @@ struct LogBuilder {
         let chain = log.chain()
         func plan(_ workload: String) throws -> [String] {
             let inventory = Inventory(organization: slug("uni"), deployments: [
-                .init(id: slug("uni-gpt"), model: slug("gpt-5"), workload: "advising", criticality: .high, line: 1),
-                .init(id: slug("uni-cafe"), model: slug("gpt-5"), workload: workload, criticality: .low, line: 2),
+                .init(id: slug("uni-gpt"), model: slug("gpt-5"), workload: "advising", criticality: .high, source: .init(file: "f.yaml", line: 1)),
+                .init(id: slug("uni-cafe"), model: slug("gpt-5"), workload: workload, criticality: .low, source: .init(file: "f.yaml", line: 2)),
             ])
             return try chain.plan(inventory, at: now, file: "f.yaml").changes.map { "\($0.action) \($0.deployment)" }
         }

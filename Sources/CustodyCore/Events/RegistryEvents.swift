@@ -28,8 +28,10 @@ public struct ModelRegistered: EventPayload {
     public var name: String
     public var provider: Slug
     public var openWeights: Bool
-    public init(model: Slug, name: String, provider: Slug, openWeights: Bool) {
-        (self.model, self.name, self.provider, self.openWeights) = (model, name, provider, openWeights)
+    /// The model's package URL, by which a CycloneDX bill of materials may name it (absent: none recorded).
+    public var purl: String?
+    public init(model: Slug, name: String, provider: Slug, openWeights: Bool, purl: String? = nil) {
+        (self.model, self.name, self.provider, self.openWeights, self.purl) = (model, name, provider, openWeights, purl)
     }
     public var stream: StreamName { .model(model) }
     public var references: [StreamName] { [.provider(provider)] }

@@ -14,6 +14,7 @@ public struct SupplyChain: Hashable, Sendable {
         public var name: String
         public var provider: Slug
         public var openWeights: Bool
+        public var purl: String?
     }
 
     public struct Organization: Hashable, Sendable {
@@ -89,7 +90,7 @@ public struct SupplyChain: Hashable, Sendable {
         case .providerRegistered(let e): providers[e.provider, default: .init()].insert(e.name, at: stamp)
         case .modelRegistered(let e):
             models[e.model, default: .init()].insert(
-                Model(name: e.name, provider: e.provider, openWeights: e.openWeights), at: stamp)
+                Model(name: e.name, provider: e.provider, openWeights: e.openWeights, purl: e.purl), at: stamp)
         case .organizationRegistered(let e):
             organizations[e.organization, default: .init()].insert(Organization(name: e.name, sector: e.sector), at: stamp)
         case .supplyLinkRecorded(let e):

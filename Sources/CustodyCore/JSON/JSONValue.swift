@@ -139,6 +139,14 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// The text of a string value; nil for any other kind.
+    public var text: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+}
+
 extension [String: JSONValue] {
     /// A member that must hold a string when present; nil when it is absent or null. `context` prefixes the error
     /// with where the object sits ("metadata: ").
@@ -149,4 +157,8 @@ extension [String: JSONValue] {
         default: throw .malformedEvent("\(context)'\(key)' must be a string")
         }
     }
+}
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
 }

@@ -1,15 +1,31 @@
-/// An organization's deployments as an inventory file declares them: the desired state.
+/// An organization's deployments as its inventory files declare them: the desired state.
 public struct Inventory: Sendable, Equatable {
-    /// One declared deployment and the line of the file it came from.
+    /// Where a declaration is: a file and its line (YAML, CSV) or JSON pointer (a CycloneDX BOM).
+    public struct Source: Hashable, Sendable, CustomStringConvertible {
+        public var file: String
+        public var line: Int?
+        public var pointer: String?
+
+        public init(file: String, line: Int? = nil, pointer: String? = nil) {
+            (self.file, self.line, self.pointer) = (file, line, pointer)
+        }
+
+        public var description: String {
+            if let line { return "\(file):\(line)" }
+            return pointer.map { "\(file): \($0)" } ?? file
+        }
+    }
+
+    /// One declared deployment and where it was declared.
     public struct Deployment: Sendable, Equatable {
         public var id: Slug
         public var model: Slug
         public var workload: String
         public var criticality: Criticality
-        public var line: Int
+        public var source: Source
 
-        public init(id: Slug, model: Slug, workload: String, criticality: Criticality, line: Int) {
-            (self.id, self.model, self.workload, self.criticality, self.line) = (id, model, workload, criticality, line)
+        public init(id: Slug, model: Slug, workload: String, criticality: Criticality, source: Source) {
+            (self.id, self.model, self.workload, self.criticality, self.source) = (id, model, workload, criticality, source)
         }
     }
 
@@ -26,8 +42,15 @@ public struct InventoryPlan: Sendable {
         public var action: String
         public var deployment: Slug
         public var detail: String
-        /// The file's line, for what the file declares (retirements have none).
+        /// Where the change was declared (retirements have no place: they are what no file declares).
+        public var file: String?
         public var line: Int?
+        public var pointer: String?
+
+        init(action: String, deployment: Slug, detail: String, source: Inventory.Source?) {
+            (self.action, self.deployment, self.detail) = (action, deployment, detail)
+            (file, line, pointer) = (source?.file, source?.line, source?.pointer)
+        }
     }
 
     public var organization: Slug
@@ -38,22 +61,24 @@ public struct InventoryPlan: Sendable {
 extension SupplyChain {
     /// The events that turn the organization's active deployments at `time` into what `inventory` declares:
     /// new ones deployed, missing ones retired, changed models switched, changed workloads or criticalities
-    /// updated. Empty when the record already matches. Mistakes are refused naming the file's line.
+    /// updated. Empty when the record already matches. Mistakes are refused naming where they were declared;
+    /// `file` names the inventory in a retirement's detail.
     public func plan(_ inventory: Inventory, at time: Timestamp, file: String) throws(CustodyError) -> InventoryPlan {
         let organization = inventory.organization
         guard self.organization(organization) != nil else { throw .unknown(what: "organization", id: organization.rawValue) }
-        var seen: [Slug: Int] = [:]
+        var seen: [Slug: Inventory.Source] = [:]
         var changes: [InventoryPlan.Change] = []
         var events: [DomainEvent] = []
         for declared in inventory.deployments {
-            let at = "\(file):\(declared.line): "
+            let at = "\(declared.source): "
             if let first = seen[declared.id] {
-                throw .invalidValue(what: at + "deployment", value: declared.id.rawValue, accepted: "each id once (also on line \(first))")
+                let also = first.file == declared.source.file && first.line != nil ? "on line \(first.line ?? 0)" : "at \(first)"
+                throw .invalidValue(what: at + "deployment", value: declared.id.rawValue, accepted: "each id once (also \(also))")
             }
-            seen[declared.id] = declared.line
+            seen[declared.id] = declared.source
             guard model(declared.model) != nil else { throw .conflict(at + "unknown model '\(declared.model)'") }
             guard deployments[declared.id] != nil else {
-                changes.append(.init(action: "deploy", deployment: declared.id, detail: "\(declared.model), \(declared.criticality.rawValue): \(declared.workload)", line: declared.line))
+                changes.append(.init(action: "deploy", deployment: declared.id, detail: "\(declared.model), \(declared.criticality.rawValue): \(declared.workload)", source: declared.source))
                 events.append(.modelDeployed(ModelDeployed(
                     deployment: declared.id, organization: organization, model: declared.model, workload: declared.workload,
                     criticality: declared.criticality)))
@@ -66,7 +91,7 @@ extension SupplyChain {
                 throw .conflict(at + "deployment '\(declared.id)' was retired; declare the workload under a new id")
             }
             if current.model != declared.model {
-                changes.append(.init(action: "switch", deployment: declared.id, detail: "\(current.model) → \(declared.model)", line: declared.line))
+                changes.append(.init(action: "switch", deployment: declared.id, detail: "\(current.model) → \(declared.model)", source: declared.source))
                 events.append(.deploymentSwitched(DeploymentSwitched(deployment: declared.id, model: declared.model)))
             }
             let workload = current.workload.isSameText(as: declared.workload) ? nil : declared.workload
@@ -74,14 +99,14 @@ extension SupplyChain {
             if workload != nil || criticality != nil {
                 let detail = [workload.map { "workload '\(current.workload)' → '\($0)'" },
                               criticality.map { "criticality \(current.criticality.rawValue) → \($0.rawValue)" }].compactMap { $0 }
-                changes.append(.init(action: "update", deployment: declared.id, detail: detail.joined(separator: ", "), line: declared.line))
+                changes.append(.init(action: "update", deployment: declared.id, detail: detail.joined(separator: ", "), source: declared.source))
                 events.append(.deploymentUpdated(DeploymentUpdated(deployment: declared.id, workload: workload, criticality: criticality)))
             }
         }
         let declared = Set(inventory.deployments.map(\.id))
         for (id, deployed) in activeDeployments(at: time).sorted(by: { $0.key < $1.key })
         where deployed.organization == organization && !declared.contains(id) {
-            changes.append(.init(action: "retire", deployment: id, detail: "not in \(file)", line: nil))
+            changes.append(.init(action: "retire", deployment: id, detail: "not in \(file)", source: nil))
             events.append(.deploymentRetired(DeploymentRetired(deployment: id)))
         }
         return InventoryPlan(organization: organization, changes: changes, events: events)

@@ -22,6 +22,8 @@ public struct ModelEntry: Hashable, Sendable, Codable {
     public var provider: Slug
     public var openWeights: Bool
     public var activeDeployments: Int
+    /// Absent when none was recorded.
+    public var purl: String?
 }
 
 /// An organization as `custody organizations` lists it, with its active deployments.
@@ -78,7 +80,7 @@ extension SupplyChain {
         return models.compactMap { id, facts in
             facts.last.map {
                 ModelEntry(id: id, name: $0.value.name, provider: $0.value.provider, openWeights: $0.value.openWeights,
-                           activeDeployments: active.filter { $0.model == id }.count)
+                           activeDeployments: active.filter { $0.model == id }.count, purl: $0.value.purl)
             }
         }.sorted { $0.id < $1.id }
     }

@@ -42,6 +42,7 @@ extension Registry {
             try absent(providers[e.provider] != nil, "provider", e.provider)
         case .modelRegistered(let e):
             try absent(models[e.model] != nil, "model", e.model)
+            if let purl = e.purl { _ = try PackageURL(purl) }
             try Self.notBefore(try provider(e.provider), "provider '\(e.provider)' was registered", time, "model '\(e.model)' cannot be registered")
         case .supplyLinkRecorded(let e):
             let link = "a supply link from vendor '\(e.vendor)' to provider '\(e.provider)' cannot begin"

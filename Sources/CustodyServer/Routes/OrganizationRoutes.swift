@@ -8,6 +8,7 @@ extension Endpoints {
     func addOrganizationRoutes(to v1: RouterGroup<APIContext>) {
         v1.get("organizations", use: organizations)
         v1.get("organizations/:id/exposure", use: organizationExposure)
+        v1.get("organizations/:id/vex", use: organizationVEX)
     }
 
     func organizations(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -39,6 +40,20 @@ extension Endpoints {
             let document = try await chain(for: question, snapshot).exposure(ofOrganization: id, at: question.asOf)
             guard let document else { throw Problem.notFound("organization", id.rawValue) }
             return try Self.encode(document)
+        }
+    }
+
+    /// The organization's exposure as a CycloneDX 1.6 VEX document: the same bytes as `custody vex`.
+    func organizationVEX(_ request: Request, _ context: APIContext) async throws -> Response {
+        let id = try id(context, "organization")
+        let question = try Question(request)
+        guard context.scope.permits(id) else { throw Problem.notFound("organization", id.rawValue) }
+        return try await answer(request, context, contentType: VEX.mediaType) { [self] snapshot in
+            let chain = try await chain(for: question, snapshot)
+            guard let document = VEX.document(organization: id, in: chain, asOf: question.asOf, knownAt: question.knownAt) else {
+                throw Problem.notFound("organization", id.rawValue)
+            }
+            return document.jsonbText
         }
     }
 }

@@ -49,11 +49,18 @@ struct ModelCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Register a model of a provider.",
-            discussion: "Example: custody model add llama-4 --name 'Llama 4' --provider meta --open-weights")
+            discussion: """
+                A CycloneDX bill of materials (`custody inventory apply`) finds the model by the property \
+                custody:model, else by its package URL (--purl), else by a component name equal to the id.
+                Example: custody model add llama-4 --name 'Llama 4' --provider meta --open-weights \
+                --purl pkg:huggingface/meta-llama/Llama-4
+                """)
         @Argument(help: "The model's id, a slug like gpt-5.") var id: String
         @Option(help: "Display name.") var name: String
         @Option(help: "The provider that trains it.") var provider: String
         @Flag(name: .customLong("open-weights"), help: "The weights are published.") var openWeights = false
+        @Option(help: "Its package URL (pkg:TYPE/NAME[@VERSION]); without a version it names every release.")
+        var purl: String?
         @OptionGroup var recording: RecordingOptions
         @OptionGroup var connection: ConnectionOptions
 
@@ -61,7 +68,7 @@ struct ModelCommand: AsyncParsableCommand {
             try await Runner.record({
                 ModelRegistered(
                     model: try Slug(id, what: "model id"), name: name, provider: try Slug(provider, what: "provider id"),
-                    openWeights: openWeights)
+                    openWeights: openWeights, purl: purl)
             }, recording, connection)
         }
     }
