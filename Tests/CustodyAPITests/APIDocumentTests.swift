@@ -50,6 +50,40 @@ import Testing
         #expect(try await api.stop() == 0)
     }
 
+    /// The VEX endpoint serves `custody vex`'s bytes, with CycloneDX's media type, within the token's scope.
+    @Test func theVEXEndpointServesTheCLIsDocumentWithinScope() async throws {
+        let api = try await APIFixture.start()
+        let known = Timestamp.now.description
+        for (organization, query, flags) in [
+            ("mercy-hospital", "", [String]()), ("state-university", "?as_of=2026-04-02", ["--as-of", "2026-04-02"]),
+            ("civic-agency", "?as_of=2026-05-01&known_at=\(known)", ["--as-of", "2026-05-01", "--known-at", known]),
+        ] {
+            let response = try await api.get("/v1/organizations/\(organization)/vex\(query)")
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.header("content-type") == "application/vnd.cyclonedx+json; version=1.6")
+            let cli = try await api.cli.run(["vex", "--org", organization] + flags)
+            #expect(cli.status == 0, "\(cli.stderr)")
+            if query.isEmpty {
+                // Present answers are stamped with the moment they were computed: compare all but that.
+                func stripped(_ text: String) -> String {
+                    text.replacing(/"timestamp": "[^"]*"/, with: "").replacing(/"custody:as-of", "value": "[^"]*"/, with: "")
+                        .replacing(/urn:uuid:[0-9a-f-]*/, with: "")
+                }
+                #expect(stripped(response.text) == stripped(cli.stdout.trimmingCharacters(in: .newlines)))
+            } else {
+                #expect(response.text == cli.stdout.trimmingCharacters(in: .newlines), "the same bytes")
+            }
+            #expect(response.text.contains(#""bomFormat": "CycloneDX""#) && response.text.contains(#""id": "mercor-2026-03""#))
+        }
+        let scoped = try await api.token(org: "mercy-hospital")
+        #expect(try await api.get("/v1/organizations/mercy-hospital/vex", token: scoped).status == 200)
+        #expect(try await api.get("/v1/organizations/state-university/vex", token: scoped).status == 404, "another organization's")
+        #expect(try await api.get("/v1/organizations/nobody/vex").status == 404)
+        #expect(try await api.get("/v1/organizations/mercy-hospital/vex", token: "").status == 401)
+        #expect(try await api.get("/v1/organizations/mercy-hospital/vex?as_of=someday").status == 400)
+        #expect(try await api.stop() == 0)
+    }
+
     @Test func theEventFeedPagesThroughTheWholeLog() async throws {
         let api = try await APIFixture.start()
         let all = try await api.cli.run(["events", "--json"]).lines
