@@ -47,7 +47,8 @@ public enum APIServer {
                 logger.warning("authentication is OFF (--no-auth): every caller sees everything; use only for local demos")
             }
             let recorder = AccessRecorder()
-            let router = router(endpoints, authenticator, recorder: recorder)
+            let sessions = WebSessions(tokens: TokenStore(database), gate: gate)
+            let router = router(endpoints, authenticator, recorder: recorder, sessions: sessions)
             let app = Application(
                 router: router,
                 server: HTTP1ClosingChannel.builder(.init(idleTimeout: configuration.idleTimeout)),
@@ -76,7 +77,9 @@ public enum APIServer {
 
     /// The routes, each resource's from its file in Routes/, mounted where their access says: open ones at the
     /// root, the rest in `/v1` behind access recording and authentication, the feed behind an admin check too.
-    static func router(_ endpoints: Endpoints, _ authenticator: Authenticator, recorder: AccessRecorder) -> Router<APIContext> {
+    static func router(
+        _ endpoints: Endpoints, _ authenticator: Authenticator, recorder: AccessRecorder, sessions: WebSessions
+    ) -> Router<APIContext> {
         let router = Router(context: APIContext.self, options: .autoGenerateHeadEndpoints)
         // Middleware first: Hummingbird wraps each route with the middleware added before it.
         router.add(middleware: MetricsMiddleware())
@@ -94,20 +97,24 @@ public enum APIServer {
         endpoints.addIncidentRoutes(to: v1)
         endpoints.addAnalysisRoutes(to: v1)
         endpoints.addEventRoutes(to: v1.group("events").add(middleware: AdminOnlyMiddleware(authenticator: authenticator)))
+        // The web pages: signed in with a session cookie instead of a bearer token (Web/).
+        let web = router.group("web").add(middleware: WebMiddleware(sessions: sessions, authenticating: authenticator.enabled))
+        endpoints.addWebRoutes(to: web, sessions: sessions)
         return router
     }
 
-    /// Every route the server serves, as `GET /v1/organizations/{id}/exposure`, with its access: read from the
-    /// router itself (HEAD routes, generated from GET, left out), for the test that holds `openapi.yaml` to it.
-    /// The database is never queried.
+    /// Every API route the server serves, as `GET /v1/organizations/{id}/exposure`, with its access: read from the
+    /// router itself (HEAD routes, generated from GET, and the web pages under `/web`, which are not API, left
+    /// out), for the test that holds `openapi.yaml` to it. The database is never queried.
     public static func routes(_ database: Database) -> [(route: String, access: RouteAccess)] {
         let gate = DatabaseGate(deadline: .seconds(1), telemetry: Telemetry(poolSize: 1))
         let authenticator = Authenticator(tokens: TokenStore(database), enabled: true, database: gate)
         let endpoints = Endpoints(
             database: database, live: LiveState(), cache: AnswerCache(), gate: gate, telemetry: gate.telemetry,
             replays: ReplayLimit(1), readyLag: 0, authenticator: authenticator)
-        return router(endpoints, authenticator, recorder: AccessRecorder()).routes
-            .filter { $0.method != .head }
+        let sessions = WebSessions(tokens: TokenStore(database), gate: gate)
+        return router(endpoints, authenticator, recorder: AccessRecorder(), sessions: sessions).routes
+            .filter { $0.method != .head && !"\($0.path)".hasPrefix("/web") }
             .map { ("\($0.method) \($0.path)", RouteAccess.of(path: "\($0.path)")) }
     }
 }

@@ -64,6 +64,11 @@ import Testing
         let postmortem = try EventCoding.decode(Postmortem.self, from: Data(json.stdout.utf8))
         #expect(postmortem.timeline.count == 3)
         #expect(postmortem.windows.count == 4)
+        // The chart outside the browser: the web page's picture, one bar per window.
+        let svg = try await cli.run(["postmortem", "mercor-2026-03", "--svg"])
+        #expect(svg.status == 0 && svg.stdout.hasPrefix("<svg ") && svg.stdout.hasSuffix("</svg>\n"), "\(svg.stderr)")
+        #expect(svg.stdout.components(separatedBy: "<g class=\"window\"").count - 1 == postmortem.windows.count)
+        #expect(try await cli.run(["postmortem", "mercor-2026-03", "--svg", "--json"]).status != 0, "one form at a time")
         let unknown = try await cli.run(["postmortem", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown incident 'nope'"))

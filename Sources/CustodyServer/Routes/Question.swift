@@ -15,14 +15,19 @@ struct Question: Sendable {
             let accepted = allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ", ")
             throw Problem.badRequest("unknown query parameter '\(name)' (accepted: \(accepted))")
         }
+        try self.init(asOf: query["as_of"].map(String.init), knownAt: query["known_at"].map(String.init))
+    }
+
+    /// The clocks as given (nil: not asked), from a query or a form's fields.
+    init(asOf: String?, knownAt: String?) throws {
         let now = Timestamp.now
         do {
-            knownAt = try query["known_at"].map { text throws(CustodyError) in try Timestamp(asking: String(text), what: "known_at", now: now) }
-            asOf = try query["as_of"].map { text throws(CustodyError) in try Timestamp(asking: String(text), what: "as_of", now: now) } ?? knownAt ?? now
+            self.knownAt = try knownAt.map { text throws(CustodyError) in try Timestamp(asking: text, what: "known_at", now: now) }
+            self.asOf = try asOf.map { text throws(CustodyError) in try Timestamp(asking: text, what: "as_of", now: now) } ?? self.knownAt ?? now
         } catch {
             throw Problem.badRequest(error.message)
         }
-        present = query["as_of"] == nil && query["known_at"] == nil
+        present = asOf == nil && knownAt == nil
     }
 }
 

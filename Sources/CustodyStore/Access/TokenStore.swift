@@ -88,6 +88,18 @@ public struct TokenStore: Sendable {
         return nil
     }
 
+    /// The scope of the token with this id while it is valid (not revoked, not expired): how a web session,
+    /// which holds the token's id and never the token, learns that its token was revoked.
+    public func scope(ofValidToken id: String, now: Timestamp = .now) async throws -> AccessScope? {
+        let rows = try await database.query("SELECT \(unescaped: Self.columns) FROM custody_tokens WHERE id = \(id)")
+        for try await row in rows {
+            let stored = try Self.decode(row)
+            guard stored.revokedAt == nil, stored.expiresAt.map({ $0 > now }) ?? true else { return nil }
+            return stored.access
+        }
+        return nil
+    }
+
     private static let columns = """
         id, admin, organization, label, custody_micros(created_at), custody_micros(expires_at),
         custody_micros(revoked_at)

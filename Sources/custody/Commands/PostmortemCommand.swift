@@ -8,12 +8,19 @@ struct PostmortemCommand: AsyncParsableCommand {
         commandName: "postmortem",
         abstract: "An incident's postmortem: timeline, who entered or left exposure at each step, and the intervals.",
         discussion: """
-            Markdown by default (paste it into a ticket or a document); --json gives the same content as data. \
+            Markdown by default (paste it into a ticket or a document); --json gives the same content as data; \
+            --svg the exposure windows as a timeline chart (the picture of the web page's postmortem). \
             Each step shows when it happened and when it was recorded: time to detect is recorded minus occurred.
-            Example: custody postmortem mercor-2026-03 > postmortem.md
+            Examples: custody postmortem mercor-2026-03 > postmortem.md
+                      custody postmortem mercor-2026-03 --svg > windows.svg
             """)
     @Argument(help: "The incident's id.") var incident: String
+    @Flag(help: "Print the exposure windows as an SVG timeline chart instead of Markdown.") var svg = false
     @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if svg && connection.json { throw ValidationError("give one of --svg and --json") }
+    }
 
     func run() async throws {
         let id: Slug
@@ -26,7 +33,9 @@ struct PostmortemCommand: AsyncParsableCommand {
         guard let postmortem = Postmortem.of(id, events: events, now: .now) else {
             throw CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
         }
-        if connection.json {
+        if svg {
+            print(postmortem.chart(now: .now), terminator: "")
+        } else if connection.json {
             print(try EventCoding.document(postmortem))
         } else {
             print(postmortem.markdown, terminator: "")
