@@ -2,6 +2,7 @@ import CustodyCore
 import Foundation
 import Logging
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 import PostgresNIO
 
@@ -19,9 +20,22 @@ public struct Database: Sendable {
     /// A pool for servers and long commands; one connection, used in turn, for a command that does one thing
     /// after another (a recording command: one connection to open instead of a probe and a pool's).
     enum Backend: Sendable {
-        case pool(PostgresClient)
+        case pool(Pool)
         case connection(PostgresConnection)
     }
+
+    /// The pool's client: replaced by one on the new primary (or standby) when the URL names several hosts and
+    /// the one in use stops being what `target_session_attrs` asks for (a failover), without a restart.
+    final class Pool: Sendable {
+        private let current: NIOLockedValueBox<(client: PostgresClient, url: DatabaseURL)>
+        init(_ client: PostgresClient, _ url: DatabaseURL) { current = .init((client, url)) }
+        var client: PostgresClient { current.withLockedValue { $0.client } }
+        var url: DatabaseURL { current.withLockedValue { $0.url } }
+        func replace(_ client: PostgresClient, _ url: DatabaseURL) { current.withLockedValue { $0 = (client, url) } }
+    }
+
+    /// How often a pool over several hosts checks that its host is still the one to use.
+    static let failoverCheck = Duration.seconds(1)
 
     /// Runs `body` with a connected pool, closing it afterwards.
     ///
@@ -33,25 +47,110 @@ public struct Database: Sendable {
         _ url: DatabaseURL, logger: Logger = Logger(label: "custody.store"), maximumConnections: Int = 20,
         probe: Bool = false, _ body: (Database) async throws -> R
     ) async throws -> R {
-        if probe {
-            try await withConnection(url, logger: logger) { _ in }
+        // Several hosts: the one target_session_attrs picks, found by connecting (which is also the probe).
+        var chosen = url
+        if probe || url.choosesHost {
+            let (selected, connection) = try await select(url, logger: logger)
+            await firstOf(within: .seconds(2)) { try? await connection.close() }
+            chosen = selected
         }
-        var configuration = url.clientConfiguration
-        configuration.options.maximumConnections = maximumConnections
         // The pool's own chatter (reconnects, leases before run() starts) is not the user's business: failures
         // reach the caller as errors.
         var background = logger
         background.logLevel = .critical
-        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let client: @Sendable (DatabaseURL) -> PostgresClient = { [background] url in
+            var configuration = url.clientConfiguration
+            configuration.options.maximumConnections = maximumConnections
+            return PostgresClient(configuration: configuration, backgroundLogger: background)
+        }
+        let pool = Pool(client(chosen), chosen)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            let first = pool.client
+            group.addTask { await first.run() }
+            if url.endpoints.count > 1 {
+                group.addTask { await follow(url, pool, logger: logger, client) }
+            }
             defer { group.cancelAll() }
-            let database = Database(url: url, backend: .pool(client), logger: logger)
+            let database = Database(url: url, backend: .pool(pool), logger: logger)
             let result: Result<R, any Error>
             do { result = .success(try await body(database)) } catch { result = .failure(error) }
             await database.wakeup?.drain()
             return try result.get()
         }
+    }
+
+    /// Keeps a pool over several hosts on the one to use: every `failoverCheck`, asks the host in use whether it
+    /// still is (in or out of recovery as asked); when it is not, or does not answer, selects again and moves the
+    /// pool there. The replaced clients run until the caller's work ends, then all stop together.
+    private static func follow(
+        _ url: DatabaseURL, _ pool: Pool, logger: Logger, _ makeClient: @Sendable (DatabaseURL) -> PostgresClient
+    ) async {
+        await withTaskGroup(of: Void.self) { clients in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: failoverCheck)
+                let current = pool.client
+                let fits = await firstOf(within: .seconds(2)) {
+                    guard let (inRecovery, readOnly) = try? await current.withConnection({ try await state(of: $0, logger: logger) }) else {
+                        return false
+                    }
+                    // Under prefer-standby a primary is only a stand-in: look for a standby again.
+                    return url.target == .preferStandby ? inRecovery : url.target.accepts(inRecovery: inRecovery, readOnly: readOnly)
+                } ?? false
+                guard !fits, let (selected, connection) = try? await select(url, logger: logger) else { continue }
+                await firstOf(within: .seconds(2)) { try? await connection.close() }
+                // The same host again (it came back, or there is still no standby): the pool reconnects by itself.
+                guard selected.endpoint != pool.url.endpoint else { continue }
+                let replacement = makeClient(selected)
+                clients.addTask { await replacement.run() }
+                pool.replace(replacement, selected)
+                logger.warning("the database moved: now using \(DatabaseURL.name(selected.endpoint)) (\(url.target.rawValue))")
+            }
+            clients.cancelAll()
+        }
+    }
+
+    /// Whether a server is in recovery (a standby) and read-only by default.
+    static func state(of connection: PostgresConnection, logger: Logger) async throws -> (inRecovery: Bool, readOnly: Bool) {
+        let rows = try await connection.query(
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'", logger: logger)
+        for try await (inRecovery, readOnly) in rows.decode((Bool, Bool).self) { return (inRecovery, readOnly) }
+        return (false, false)
+    }
+
+    /// The host of `url` its `target_session_attrs` picks, in the order given, and a connection to it.
+    /// `prefer-standby` takes the first standby that answers, else the first host that answered.
+    static func select(_ url: DatabaseURL, logger: Logger) async throws -> (DatabaseURL, PostgresConnection) {
+        var fallback: (DatabaseURL, PostgresConnection)?
+        var refusals: [String] = []
+        for endpoint in url.endpoints {
+            let candidate = url.connecting(to: endpoint)
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(configuration: candidate.connectionConfiguration(), id: 0, logger: logger)
+            } catch {
+                refusals.append("\(DatabaseURL.name(endpoint)): \(translate(error))")
+                continue
+            }
+            guard url.choosesHost else { return (candidate, connection) }
+            let (inRecovery, readOnly): (Bool, Bool)
+            do { (inRecovery, readOnly) = try await state(of: connection, logger: logger) } catch {
+                refusals.append("\(DatabaseURL.name(endpoint)): \(translate(error))")
+                await firstOf(within: .seconds(2)) { try? await connection.close() }
+                continue
+            }
+            if url.target == .preferStandby && !inRecovery {
+                if fallback == nil { fallback = (candidate, connection) } else { await firstOf(within: .seconds(2)) { try? await connection.close() } }
+                continue
+            }
+            if url.target.accepts(inRecovery: inRecovery, readOnly: readOnly) {
+                if let (_, spare) = fallback { await firstOf(within: .seconds(2)) { try? await spare.close() } }
+                return (candidate, connection)
+            }
+            refusals.append("\(DatabaseURL.name(endpoint)) is \(inRecovery ? "a standby" : "the primary"), not \(url.target.rawValue)")
+            await firstOf(within: .seconds(2)) { try? await connection.close() }
+        }
+        if let fallback { return fallback }
+        throw StoreError.unavailable(refusals.joined(separator: "; "))
     }
 
     /// Runs `body` with a database of one connection, which `body` must use one statement after another (no
@@ -62,7 +161,7 @@ public struct Database: Sendable {
     ) async throws -> R {
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+            connection = try await select(url, logger: logger).1
         } catch {
             throw translate(error)
         }
@@ -110,7 +209,7 @@ public struct Database: Sendable {
     public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         do {
             switch backend {
-            case .pool(let client): return try await client.query(query, logger: logger)
+            case .pool(let pool): return try await pool.client.query(query, logger: logger)
             case .connection(let connection): return try await connection.query(query, logger: logger)
             }
         } catch {
@@ -122,7 +221,7 @@ public struct Database: Sendable {
     public func withConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         do {
             switch backend {
-            case .pool(let client): return try await client.withConnection { connection in try await body(connection) }
+            case .pool(let pool): return try await pool.client.withConnection { connection in try await body(connection) }
             case .connection(let connection): return try await body(connection)
             }
         } catch {
@@ -214,6 +313,11 @@ public struct Database: Sendable {
                 "the log accepts only event types and schema versions this custody reads, with object data and metadata")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006":
             return StoreError.unavailable(message)
+        case "25006", _ where message.contains("during recovery"):
+            // Writing to a standby: no retry will help; the primary's URL, or several hosts, will.
+            return StoreError.configuration(
+                "the database is a standby (read-only, in recovery): record facts on the primary, or give every host "
+                    + "with target_session_attrs=read-write (postgres://user@h1,h2/db?target_session_attrs=read-write)")
         case "3D000", "28000", "28P01":
             // A wrong database name or credentials will not fix themselves: no retry.
             return StoreError.configuration("the database refused the connection: \(message)")
