@@ -22,6 +22,12 @@ public enum APIServer {
         public var poolSize = 16
         /// Deliver the webhook outbox in this process (nil: `--no-notifier`, another process does).
         public var webhooks: WebhookDeliverer.Configuration? = WebhookDeliverer.Configuration()
+        /// Hot standbys to serve every `/v1` read from (`--replica-url`): the first that answers, else the primary.
+        public var replicas: [DatabaseURL] = []
+        /// How often the follower of a standby polls the log (a standby cannot LISTEN).
+        public var replicaPoll = Duration.milliseconds(200)
+        /// /ready fails when the standby's replay is further behind than this.
+        public var maxReplicaLag = Duration.seconds(30)
 
         public init() {}
     }
@@ -36,43 +42,67 @@ public enum APIServer {
         telemetry.bootstrap()
         var storeLogger = logger
         storeLogger.logLevel = .warning
-        try await Database.with(url, logger: storeLogger, maximumConnections: configuration.poolSize) { database in
-            let live = LiveState()
-            let gate = DatabaseGate(deadline: configuration.databaseDeadline, telemetry: telemetry)
-            let authenticator = Authenticator(tokens: TokenStore(database), enabled: configuration.authenticate, database: gate)
-            let endpoints = Endpoints(
-                database: database, live: live, cache: AnswerCache(), gate: gate, telemetry: telemetry,
-                replays: ReplayLimit(2), readyLag: configuration.readyLag, authenticator: authenticator)
-            if !configuration.authenticate {
-                logger.warning("authentication is OFF (--no-auth): every caller sees everything; use only for local demos")
+        try await Database.with(url, logger: storeLogger, maximumConnections: configuration.poolSize) { primary in
+            guard !configuration.replicas.isEmpty else {
+                return try await serve(primary: primary, reads: primary, configuration, telemetry: telemetry, logger: logger, listening: listening)
             }
-            let recorder = AccessRecorder()
-            let sessions = WebSessions(tokens: TokenStore(database), gate: gate)
-            let router = router(endpoints, authenticator, recorder: recorder, sessions: sessions)
-            let app = Application(
-                router: router,
-                server: HTTP1ClosingChannel.builder(.init(idleTimeout: configuration.idleTimeout)),
-                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody"),
-                onServerRunning: { channel in
-                    listening(configuration.host, channel.localAddress?.port ?? configuration.port)
-                },
-                logger: logger)
-            let watcher = LogWatcher(database: database, live: live, project: configuration.projector)
-            let accessLog = AccessLog(database)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await watcher.run() }
-                group.addTask { await recorder.run(accessLog, logger: logger) }
-                if let webhooks = configuration.webhooks {
-                    group.addTask { await WebhookDeliverer.keepRunning(database, webhooks, telemetry: telemetry, logger: logger) }
-                }
-                try await app.runService()
-                logger.info("stopping: no longer serving; writing the access log and stopping the projector")
-                // Stopped serving: what was read is written before the pool closes (if the database answers soon).
-                try? await gate.run { await recorder.flush(accessLog, logger: logger) }
-                group.cancelAll()
+            // Reads from the first standby that answers; the primary stands in while none does (and /ready says so).
+            let reads = DatabaseURL.reading(from: configuration.replicas, else: url)
+            try await Database.with(reads, logger: storeLogger, maximumConnections: configuration.poolSize) { replica in
+                try await serve(primary: primary, reads: replica, configuration, telemetry: telemetry, logger: logger, listening: listening)
             }
-            logger.info("stopped")
         }
+    }
+
+    /// Serves `/v1` and the pages from `reads` (the primary, or a standby) while the projector, the access log
+    /// and the webhook deliverer write to `primary`.
+    private static func serve(
+        primary: Database, reads database: Database, _ configuration: Configuration, telemetry: Telemetry, logger: Logger,
+        listening: @escaping @Sendable (String, Int) -> Void
+    ) async throws {
+        let replicated = !configuration.replicas.isEmpty
+        let live = LiveState()
+        let gate = DatabaseGate(deadline: configuration.databaseDeadline, telemetry: telemetry)
+        let authenticator = Authenticator(tokens: TokenStore(database), enabled: configuration.authenticate, database: gate)
+        let endpoints = Endpoints(
+            database: database, live: live, cache: AnswerCache(), gate: gate, telemetry: telemetry,
+            replays: ReplayLimit(2), readyLag: configuration.readyLag, authenticator: authenticator,
+            replication: replicated ? Replication(primary: primary, maximumLag: configuration.maxReplicaLag) : nil)
+        if !configuration.authenticate {
+            logger.warning("authentication is OFF (--no-auth): every caller sees everything; use only for local demos")
+        }
+        let recorder = AccessRecorder()
+        let sessions = WebSessions(tokens: TokenStore(database), gate: gate)
+        let router = router(endpoints, authenticator, recorder: recorder, sessions: sessions)
+        let app = Application(
+            router: router,
+            server: HTTP1ClosingChannel.builder(.init(idleTimeout: configuration.idleTimeout)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody"),
+            onServerRunning: { channel in
+                listening(configuration.host, channel.localAddress?.port ?? configuration.port)
+            },
+            logger: logger)
+        // The answers follow the log where they are read: from a standby by polling, as it cannot LISTEN. The
+        // projector, when it runs here, writes to the primary on its own.
+        let watcher = replicated
+            ? LogWatcher(database: database, live: live, project: false, pollInterval: configuration.replicaPoll, listening: false)
+            : LogWatcher(database: database, live: live, project: configuration.projector)
+        let projector = replicated && configuration.projector ? LogWatcher(database: primary, live: LiveState(), project: true) : nil
+        let accessLog = AccessLog(primary)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await watcher.run() }
+            if let projector { group.addTask { await projector.run() } }
+            group.addTask { await recorder.run(accessLog, logger: logger) }
+            if let webhooks = configuration.webhooks {
+                group.addTask { await WebhookDeliverer.keepRunning(primary, webhooks, telemetry: telemetry, logger: logger) }
+            }
+            try await app.runService()
+            logger.info("stopping: no longer serving; writing the access log and stopping the projector")
+            // Stopped serving: what was read is written before the pool closes (if the database answers soon).
+            try? await gate.run { await recorder.flush(accessLog, logger: logger) }
+            group.cancelAll()
+        }
+        logger.info("stopped")
     }
 
     /// The routes, each resource's from its file in Routes/, mounted where their access says: open ones at the

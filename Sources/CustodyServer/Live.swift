@@ -58,6 +58,9 @@ struct LogWatcher: Sendable {
     let live: LiveState
     /// Run the exposure projector here (writing the read models), or only follow the log and the checkpoint.
     let project: Bool
+    /// How often a follower polls; a follower of a standby polls only (a standby cannot LISTEN).
+    var pollInterval = Duration.milliseconds(200)
+    var listening = true
 
     func run() async {
         var delay = Duration.milliseconds(250)
@@ -97,10 +100,11 @@ struct LogWatcher: Sendable {
         let start = cursor
         let live = self.live
         let database = self.database
+        let (pollInterval, listening) = (self.pollInterval, self.listening)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 let fold = NIOLockedValueBox(folded)
-                try await Follower(store, pollInterval: .milliseconds(200)).follow(after: start) { page in
+                try await Follower(store, pollInterval: pollInterval, listening: listening).follow(after: start) { page in
                     let chain = fold.withLockedValue { chain in
                         for entry in page.entries { chain.apply(entry.event) }
                         return chain
@@ -110,7 +114,7 @@ struct LogWatcher: Sendable {
             }
             group.addTask {
                 while true {
-                    try await Task.sleep(for: .milliseconds(250))
+                    try await Task.sleep(for: pollInterval)
                     live.checkpointed(try await ExposureProjection.checkpoint(database))
                 }
             }

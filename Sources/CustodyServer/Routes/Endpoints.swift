@@ -18,6 +18,8 @@ struct Endpoints: Sendable {
     let readyLag: Int64
     /// /ready is open, but names another session's transaction (pid, database, application) to admins only.
     let authenticator: Authenticator
+    /// Set when `database` is a standby's (`--replica-url`): the primary, to measure how far behind it is.
+    var replication: Replication? = nil
 
     // MARK: - Shared
 
@@ -51,6 +53,12 @@ struct Endpoints: Sendable {
     static func encode(_ value: some Encodable) throws -> String {
         try EventCoding.document(value)
     }
+}
+
+/// Reads served from a hot standby: the primary they are compared with, and how far behind /ready tolerates.
+struct Replication: Sendable {
+    let primary: Database
+    let maximumLag: Duration
 }
 
 /// At most `limit` replays of the whole log at once; the others wait their turn.

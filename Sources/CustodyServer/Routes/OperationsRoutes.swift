@@ -64,6 +64,20 @@ extension Endpoints {
                 + (admin ? "\(stall)" : "transaction open longest in the cluster (an admin token, or `custody projections status`, names it)"))
         }
         if let behind { telemetry.projectionBehind.set(behind) }
+        var replica: JSONValue = .null
+        if let replication {
+            do {
+                let state = try await gate.run { [self] in try await ReplicaState.measure(reads: self.database, primary: replication.primary) }
+                replica = try EventCoding.value(of: state)
+                if state.inRecovery, state.behindEvents > 0, let lag = state.replayLagSeconds, lag > Double(replication.maximumLag.components.seconds) {
+                    reasons.append("the standby is \(state.behindEvents) event(s), \(Int(lag)) s behind the primary (bound \(replication.maximumLag))")
+                }
+            } catch {
+                let problem = ProblemMiddleware.problem(for: error)
+                replica = .object(["error": .string(problem.detail)])
+                reasons.append("the standby's lag cannot be measured: \(problem.detail)")
+            }
+        }
         let document = JSONValue.object([
             "ready": .bool(reasons.isEmpty),
             "database": database,
@@ -75,6 +89,7 @@ extension Endpoints {
                 "heldBack": .integer(heldBack),
                 "stalledBy": admin ? (try? stall.map { try EventCoding.value(of: $0) }) ?? .null : .null,
             ]),
+            "replica": replica,
             "reasons": .array(reasons.map(JSONValue.string)),
         ])
         guard !reasons.isEmpty else { return try json(document.jsonbText) }

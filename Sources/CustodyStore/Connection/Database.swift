@@ -34,6 +34,14 @@ public struct Database: Sendable {
         func replace(_ client: PostgresClient, _ url: DatabaseURL) { current.withLockedValue { $0 = (client, url) } }
     }
 
+    /// The host in use, for messages and /ready: the one a pool over several hosts chose last.
+    public var server: String {
+        switch backend {
+        case .pool(let pool): return DatabaseURL.name(pool.url.endpoint)
+        case .connection: return url.server
+        }
+    }
+
     /// How often a pool over several hosts checks that its host is still the one to use.
     static let failoverCheck = Duration.seconds(1)
 

@@ -13,10 +13,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     let password: String?
     let database: String
     /// Every host given, in order; `endpoint` is the one this URL connects to.
-    let endpoints: [Endpoint]
+    private(set) var endpoints: [Endpoint]
     let endpoint: Endpoint
     let tls: TLSMode
-    let target: TargetSessionAttributes
+    private(set) var target: TargetSessionAttributes
 
     enum Endpoint: Sendable, Equatable {
         case tcp(host: String, port: Int)
@@ -117,6 +117,17 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     private init(_ url: DatabaseURL, endpoint: Endpoint) {
         (text, username, password, database, endpoints, tls, target) = (url.text, url.username, url.password, url.database, url.endpoints, url.tls, url.target)
         self.endpoint = endpoint
+    }
+
+    /// Reads from the first of `replicas` that is a standby and answers, else from any host of them or of
+    /// `primary` that answers (`prefer-standby` over all their hosts, the replicas first), with the first
+    /// replica's user, password, database and TLS mode.
+    public static func reading(from replicas: [DatabaseURL], else primary: DatabaseURL) -> DatabaseURL {
+        guard let first = replicas.first else { return primary }
+        var url = DatabaseURL(first, endpoint: first.endpoint)
+        url.endpoints = replicas.flatMap(\.endpoints) + primary.endpoints
+        url.target = .preferStandby
+        return url
     }
 
     /// Whether connecting means choosing among hosts, or asking what the one host is.

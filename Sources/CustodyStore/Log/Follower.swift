@@ -4,13 +4,16 @@ import PostgresNIO
 
 /// Follows the log: every committed event once, in commit-consistent order, waking on notifications and
 /// polling as a fallback (a LISTEN ends with its connection; polling covers the gap until it is re-established).
+/// On a hot standby, which cannot LISTEN, it only polls (`listening: false`).
 public struct Follower: Sendable {
     let store: EventStore
     let pollInterval: Duration
+    let listening: Bool
 
-    public init(_ store: EventStore, pollInterval: Duration = .milliseconds(500)) {
+    public init(_ store: EventStore, pollInterval: Duration = .milliseconds(500), listening: Bool = true) {
         self.store = store
         self.pollInterval = pollInterval
+        self.listening = listening
     }
 
     /// Calls `handle` with each page of events after `cursor`, forever (until the task is cancelled).
@@ -45,6 +48,10 @@ public struct Follower: Sendable {
             }
         }
         defer { ticker.cancel() }
+        guard listening else {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            return
+        }
         while !Task.isCancelled {
             do {
                 try await store.database.withConnection { connection in

@@ -18,6 +18,11 @@ struct Serve: AsyncParsableCommand {
             by default it also takes part in running the exposure projector: one process (serve or projections \
             run) leads and writes the read models, the others stand by and take over when it dies, so several \
             servers can share one database (--no-projector: only follow the log).
+            With --replica-url (a PostgreSQL hot standby; repeatable), every /v1 read and page is served from the \
+            first standby that answers, which the server follows by polling every --replica-poll (a standby \
+            cannot LISTEN); the projector, the access log and webhook deliveries write to --database-url, and \
+            reads fall back to the primary while no standby answers (/ready says where reads come from and how \
+            far behind they are). Any URL may name several hosts (postgres://u@h1,h2/db?target_session_attrs=…).
             SIGTERM or Ctrl-C stop it gracefully: in-flight requests finish.
             Examples: custody serve --port 8080
                       curl -H "Authorization: Bearer $TOKEN" localhost:8080/v1/organizations/state-university/exposure
@@ -33,10 +38,27 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
     @Flag(name: .customLong("no-notifier"), help: "Do not deliver webhooks here (`custody notify run` or another server does).")
     var noNotifier = false
+    @Option(name: .customLong("replica-url"), help: ArgumentHelp(
+        "A hot standby to serve reads from (repeatable; the first that answers is used).", valueName: "url"))
+    var replicaURLs: [String] = []
+    @Option(name: .customLong("replica-poll"), help: "How often reads from a standby look for new events: 200ms, 1s, …")
+    var replicaPoll = "200ms"
+    @Option(name: .customLong("max-replica-lag"), help: "/ready fails when the standby's replay is further behind: 30s, 2m, …")
+    var maxReplicaLag = "30s"
     @OptionGroup var webhooks: WebhookDeliveryOptions
     @OptionGroup var connection: ConnectionOptions
 
+    /// `250ms`, or the whole seconds, minutes, hours or days `DurationText` reads.
+    static func duration(_ text: String, _ option: String) throws -> Duration {
+        if text.hasSuffix("ms"), let milliseconds = Int64(text.dropLast(2)), milliseconds > 0 { return .milliseconds(milliseconds) }
+        do { return .seconds(try DurationText.seconds(parsing: text, what: option)) } catch {
+            throw ValidationError("\(option) must be a duration like 200ms, 5s or 2m (not '\(text)')")
+        }
+    }
+
     func validate() throws {
+        _ = try Self.duration(replicaPoll, "--replica-poll")
+        _ = try Self.duration(maxReplicaLag, "--max-replica-lag")
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard readyLag >= 0 else { throw ValidationError("--ready-lag must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -52,6 +74,13 @@ struct Serve: AsyncParsableCommand {
         configuration.authenticate = !noAuth
         configuration.readyLag = readyLag
         configuration.webhooks = noNotifier ? nil : try webhooks.configuration()
+        configuration.replicaPoll = try Self.duration(replicaPoll, "--replica-poll")
+        configuration.maxReplicaLag = try Self.duration(maxReplicaLag, "--max-replica-lag")
+        do {
+            configuration.replicas = try replicaURLs.map { try DatabaseURL($0) }
+        } catch let error as StoreError {
+            throw CommandFailure(message: "--replica-url: \(error.description)")
+        }
         var logger = Logger(label: "custody.serve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let json = connection.json
