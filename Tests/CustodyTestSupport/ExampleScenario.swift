@@ -17,8 +17,8 @@ public enum ExampleScenario {
     }
 
     /// A fresh database holding the registry of the example (no incident yet).
-    public static func registry() async throws -> CLI {
-        let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
+    public static func registry(on cluster: TestDatabase.Cluster = .endToEnd) async throws -> CLI {
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: cluster))
         try await record(cli, [
             ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
             ["vendor", "add", "scale-ai", "--name", "Scale AI", "--at", "2016-06-01"],

@@ -14,6 +14,8 @@ public enum TestDatabase {
         case store = "CUSTODY_TEST_DATABASE_URL"
         case endToEnd = "CUSTODY_TEST_E2E_DATABASE_URL"
         case horizon = "CUSTODY_TEST_HORIZON_DATABASE_URL"
+        /// A primary with a streaming hot standby (CUSTODY_TEST_REPLICA_STANDBY_URL), for reads from a standby.
+        case replica = "CUSTODY_TEST_REPLICA_PRIMARY_URL"
     }
 
     /// The cluster's URL, from scripts/test.
