@@ -59,13 +59,12 @@ import Testing
 
             kill(first.processIdentifier, SIGKILL)
             first.waitUntilExit()
-            let killed = ContinuousClock.now
-            for event in events.dropFirst(half) { _ = try await store.append([event]) }
-            #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) })
             // Liveness, not speed (the standby retries every second; timings belong to scripts/bench): it takes over
-            // while the leader's replacement would still be starting, on a loaded machine too.
-            #expect(ContinuousClock.now - killed < .seconds(15), "the standby took over too slowly")
-            #expect(said(secondLog).contains("leading"))
+            // while the leader's replacement would still be starting, on a loaded machine too. Measured to its
+            // "leading", not to the end of the appends below, which a loaded machine slows on its own.
+            #expect(try await waitFor(.seconds(15)) { said(secondLog).contains("leading") }, "the standby took over too slowly")
+            for event in events.dropFirst(half) { _ = try await store.append([event]) }
+            #expect(try await waitFor(.seconds(30)) { try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) })
             #expect(said(secondLog).components(separatedBy: "standing by").count == 2, "the standby restarted its stand-by")
             let survived = try await ReadModels.rows(database)
             _ = try await ExposureProjection.rebuild(store)
