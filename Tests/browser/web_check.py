@@ -118,8 +118,10 @@ try:
     check("every bar has a length", all(width > 0 for width in widths), str(widths))
 
     # The two clocks, through the form, answer what the CLI's --as-of and --known-at answer.
+    recorded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
     for fields, flags in [({"as_of": "2026-03-20"}, ["--as-of", "2026-03-20"]),
-                          ({"as_of": "2026-04-02"}, ["--as-of", "2026-04-02"])]:
+                          ({"as_of": "2026-04-02"}, ["--as-of", "2026-04-02"]),
+                          ({"as_of": "2026-05-01", "known_at": recorded}, ["--as-of", "2026-05-01", "--known-at", recorded])]:
         driver.get(base + f"/web/organizations/{org}")
         for name, value in fields.items():
             box = driver.find_element(By.NAME, name)
