@@ -91,31 +91,14 @@ import Testing
         _ = try await Self.waitFor(pair.replica, "/ready", pair.admin) { $0.status == 200 && $0.text.contains("\"behindEvents\": 0") }
         let url = try #require(pair.cli.databaseURL)
         try await Database.with(url) { database in
-            let opened = AsyncStream.makeStream(of: Void.self)
-            let release = AsyncStream.makeStream(of: Void.self)
-            let held = Task {
-                try await database.withTransaction { connection in
-                    try await connection.query(
-                        """
-                        SELECT * FROM custody_append(ARRAY['vendor-early'], ARRAY[0::bigint], ARRAY[gen_random_uuid()],
-                            ARRAY['vendor-early'], ARRAY['VendorRegistered'], ARRAY[1], ARRAY['{"vendor":"early","name":"E"}'],
-                            ARRAY['{"actor":"t","source":"t"}'], ARRAY[0::bigint])
-                        """, logger: database.logger)
-                    opened.continuation.yield()
-                    var iterator = release.stream.makeAsyncIterator()
-                    _ = await iterator.next()
-                }
+            try await Fixture.withEarlyAppendHeldOpen(database) {
+                // Appended as the horizon test does: a recording command would wait for the open transaction first.
+                _ = try await EventStore(database).append([Fixture.vendor("late")])
+                // The later commit is on the standby (its WAL is replayed) but held back behind the open transaction.
+                try await Task.sleep(for: .seconds(2))
+                let whileOpen = try await Self.get(pair.replica, "/v1/events?limit=1000", pair.admin)
+                #expect(!whileOpen.text.contains("vendor-late") && !whileOpen.text.contains("vendor-early"), "the follower passed an open transaction")
             }
-            var openedIterator = opened.stream.makeAsyncIterator()
-            _ = await openedIterator.next()
-            // Appended as the horizon test does: a recording command would wait for the open transaction first.
-            _ = try await EventStore(database).append([Fixture.vendor("late")])
-            // The later commit is on the standby (its WAL is replayed) but held back behind the open transaction.
-            try await Task.sleep(for: .seconds(2))
-            let whileOpen = try await Self.get(pair.replica, "/v1/events?limit=1000", pair.admin)
-            #expect(!whileOpen.text.contains("vendor-late") && !whileOpen.text.contains("vendor-early"), "the follower passed an open transaction")
-            release.continuation.yield()
-            try await held.value
         }
         let after = try await Self.waitFor(pair.replica, "/v1/events?limit=1000", pair.admin) { $0.text.contains("vendor-late") }
         let early = try #require(after.text.range(of: "\"vendor-early\""), "the held transaction's event was skipped: \(after.text.suffix(400))")

@@ -136,3 +136,32 @@ extension CLI {
         return CLI(databaseURL: try databaseURL.role(name))
     }
 }
+
+extension Fixture {
+    /// Runs `body` while an append of `vendor-early` sits in a transaction left open: the cluster's visibility
+    /// horizon stays behind it until `body` returns, then it commits.
+    public static func withEarlyAppendHeldOpen<R: Sendable>(_ database: Database, _ body: () async throws -> R) async throws -> R {
+        let opened = AsyncStream.makeStream(of: Void.self)
+        let release = AsyncStream.makeStream(of: Void.self)
+        let held = Task {
+            try await database.withTransaction { connection in
+                try await connection.query(
+                    """
+                    SELECT * FROM custody_append(ARRAY['vendor-early'], ARRAY[0::bigint], ARRAY[gen_random_uuid()],
+                        ARRAY['vendor-early'], ARRAY['VendorRegistered'], ARRAY[1], ARRAY['{"vendor":"early","name":"E"}'],
+                        ARRAY['{"actor":"t","source":"t"}'], ARRAY[0::bigint])
+                    """, logger: database.logger)
+                opened.continuation.yield()
+                var iterator = release.stream.makeAsyncIterator()
+                _ = await iterator.next()
+            }
+        }
+        var openedIterator = opened.stream.makeAsyncIterator()
+        _ = await openedIterator.next()
+        let result: Result<R, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        release.continuation.yield()
+        try await held.value
+        return try result.get()
+    }
+}

@@ -31,6 +31,14 @@ struct Question: Sendable {
     }
 }
 
+extension Question {
+    /// The clocks as query fields, as a link that asks the same question carries them (none for the present).
+    var fields: [(String, String)] {
+        guard !present else { return [] }
+        return [("as_of", asOf.description)] + (knownAt.map { [("known_at", $0.description)] } ?? [])
+    }
+}
+
 extension Endpoints {
     /// The id in the path, refused with a 400 when it cannot be an id at all.
     func id(_ context: APIContext, _ what: String) throws -> Slug {

@@ -51,12 +51,7 @@ struct WebPage {
 
     /// This page with its clocks and kept fields: where "Reload" goes.
     var here: String {
-        var fields = keep
-        if let question, !question.present {
-            fields.append(("as_of", question.asOf.description))
-            if let knownAt = question.knownAt { fields.append(("known_at", knownAt.description)) }
-        }
-        return Self.link(path, fields)
+        Self.link(path, keep + (question?.fields ?? []))
     }
 
     private func clocks(_ question: Question) -> String {
@@ -108,12 +103,7 @@ enum WebPiece {
 
     /// The link to another page, keeping the clocks of this one.
     static func link(_ path: String, _ label: String, _ question: Question) -> String {
-        var fields: [(String, String)] = []
-        if !question.present {
-            fields.append(("as_of", question.asOf.description))
-            if let knownAt = question.knownAt { fields.append(("known_at", knownAt.description)) }
-        }
-        return "<a href=\"\(Markup.escape(WebPage.link(path, fields)))\">\(Markup.escape(label))</a>"
+        "<a href=\"\(Markup.escape(WebPage.link(path, question.fields)))\">\(Markup.escape(label))</a>"
     }
 
     static func id(_ slug: Slug) -> String { Markup.escape(slug.rawValue) }

@@ -39,11 +39,7 @@ enum WebPages {
 
         let rows = sort.sorted(document.exposures.filter { status == nil || $0.status == status })
         html += "<section aria-labelledby=\"exposures-title\"><h2 id=\"exposures-title\">Exposures</h2>\n"
-        var clocks: [(String, String)] = []
-        if !question.present {
-            clocks.append(("as_of", question.asOf.description))
-            if let knownAt = question.knownAt { clocks.append(("known_at", knownAt.description)) }
-        }
+        let clocks = question.fields
         func link(status: ExposureStatus?, sort: Sort) -> String {
             var fields = clocks
             if let status { fields.append(("status", status.rawValue)) }
@@ -147,7 +143,7 @@ enum WebPages {
         let id = postmortem.incident.rawValue
         var html = "<h1>Postmortem of \(e(id))</h1>\n<p>Breach at \(Piece.id(postmortem.vendor)), severity \(postmortem.severity.rawValue)"
             + (postmortem.retracted ? " (retracted: as known now it never happened)" : "") + ": \(e(postmortem.summary))</p>\n"
-        html += "<p><a href=\"\(e(WebPage.link("/web/incidents/\(id)/postmortem.md", clockFields(question))))\" download>Download the report (Markdown)</a> · "
+        html += "<p><a href=\"\(e(WebPage.link("/web/incidents/\(id)/postmortem.md", question.fields)))\" download>Download the report (Markdown)</a> · "
             + Piece.link("/web/incidents/\(id)", "the incident", question) + "</p>\n"
         html += "<dl class=\"summary\"><dt>Time to detect</dt><dd>\(Postmortem.duration(postmortem.timeToDetectSeconds))</dd>"
         if let disclose = postmortem.timeToDiscloseSeconds { html += "<dt>Time to disclose</dt><dd>\(Postmortem.duration(disclose))</dd>" }
@@ -187,11 +183,6 @@ enum WebPages {
                 + "<td>\(e(step.description))</td><td>\(e(effects.isEmpty ? "–" : effects.joined(separator: "; ")))</td></tr>\n"
         }
         return html + "</tbody></table></section>"
-    }
-
-    static func clockFields(_ question: Question) -> [(String, String)] {
-        guard !question.present else { return [] }
-        return [("as_of", question.asOf.description)] + (question.knownAt.map { [("known_at", $0.description)] } ?? [])
     }
 
     static func index(organizations: [(Slug, String)], incidents: IncidentList, question: Question) -> String {

@@ -39,7 +39,7 @@ final class WebSessions: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
-        let id = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let id = ChainHash.hex(bytes)
         let now = ContinuousClock.now
         sessions.withLockedValue { sessions in
             if sessions.count >= Self.capacity {
