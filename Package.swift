@@ -62,6 +62,7 @@ let package = Package(
                 .embedInCode("018_webhook_overdue.sql"),
                 .embedInCode("019_webhook_disabled.sql"),
                 .embedInCode("020_webhook_outbox_columns.sql"),
+                .embedInCode("021_vendor_pauses.sql"),
             ],
             swiftSettings: strict
         ),

@@ -39,5 +39,6 @@ public enum Migrations {
         Migration(
             version: 20, name: "webhook_outbox_columns",
             sql: String(decoding: PackageResources._20_webhook_outbox_columns_sql, as: UTF8.self)),
+        Migration(version: 21, name: "vendor_pauses", sql: String(decoding: PackageResources._21_vendor_pauses_sql, as: UTF8.self)),
     ]
 }

@@ -3,14 +3,27 @@ import CustodyTestSupport
 import Testing
 
 /// The read models as the projector's changes leave them, kept in memory: the oracle compares them with every
-/// row and view evaluated from scratch.
+/// row and view evaluated from scratch. Exposure rows are kept as stored (without `paused`), beside the pauses.
 struct Tables: Equatable {
     var exposures: [ReadModelChanges.Key: Exposure] = [:]
+    var pauses: Set<VendorPause> = []
     var organizations: [Slug: OrganizationSummary] = [:]
     var names: [Slug: String] = [:]
 
+    /// The rows as a reader gets them: `paused` composed from the pauses.
+    var composed: [ReadModelChanges.Key: Exposure] {
+        exposures.mapValues { row in
+            var row = row
+            row.paused = pauses.contains(VendorPause(provider: row.provider, vendor: row.vendor))
+            return row
+        }
+    }
+
     mutating func apply(_ changes: ReadModelChanges) {
-        for row in changes.exposures { exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row }
+        for row in changes.exposures { exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored }
+        #expect(pauses.isDisjoint(with: changes.pausesStarted) && Set(changes.pausesEnded).isSubset(of: pauses))
+        pauses.formUnion(changes.pausesStarted)
+        pauses.subtract(changes.pausesEnded)
         for key in changes.removedExposures { exposures[key] = nil }
         for view in changes.organizations {
             organizations[view.organization.id] = view.summary
@@ -20,7 +33,10 @@ struct Tables: Equatable {
 
     /// Everything evaluated from scratch: what a rebuild writes.
     init(_ chain: SupplyChain, at time: Timestamp) {
-        for row in chain.exposures(at: time) { exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row }
+        for row in chain.exposures(at: time) {
+            exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored
+        }
+        pauses = chain.pauses(at: time)
         for (id, view) in chain.organizationViews(at: time) {
             organizations[id] = view.summary
             names[id] = view.organization.name + "/" + view.sector
@@ -52,8 +68,66 @@ struct Tables: Equatable {
             projector = step.next
             #expect(tables == Tables(projector.chain, at: clock), "seed \(seed), after event \(index) at \(clock)")
             if tables != Tables(projector.chain, at: clock) { return }
+            let rows = projector.chain.exposures(at: clock)
+            #expect(tables.composed == Dictionary(uniqueKeysWithValues: rows.map { (ReadModelChanges.Key(deployment: $0.deployment, incident: $0.incident), $0) }))
         }
         #expect(projector.chain == { var chain = SupplyChain(); chain.apply(events); return chain }())
+    }
+
+    /// A step's notices are exactly the changes a reader of the subscribed organizations sees (rows composed with
+    /// their pauses, before and after), and none for an organization nobody subscribed for.
+    @Test(arguments: 0..<40)
+    func noticesAreTheComposedChangesOfSubscribedOrganizations(seed: Int) {
+        _ = noticesOfComposedChanges(seed: seed)
+    }
+
+    @discardableResult
+    func noticesOfComposedChanges(seed: Int) -> [ExposureNotice] {
+        var workload = RandomWorkload(seed: UInt64(seed) + 5000)
+        let listening: Set<Slug> = [Fixture.slug("o0"), Fixture.slug("o2")]
+        let subscriptions = listening.sorted().enumerated().map { index, organization in
+            RecordedEvent(
+                id: .init(), stream: .webhook(Fixture.slug("w\(index)")), version: 1, position: Int64(index - 2),
+                event: .webhookSubscribed(WebhookSubscribed(
+                    subscription: Fixture.slug("w\(index)"), organization: organization, url: "https://example.org/hook", messages: [],
+                    overdueAfterSeconds: nil)),
+                metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start, recordedAt: workload.start, hash: [])
+        }
+        let events = workload.recorded(count: 200, recordedAt: workload.start)
+        var clock = workload.start
+        var projector = ExposureProjector(evaluatedAt: clock).step(subscriptions, at: clock).next
+        var tables = Tables()
+        var index = 0
+        var told: [ExposureNotice] = []
+        while index < events.count || projector.nextDue != nil {
+            let page = events[index..<min(index + workload.below(8), events.count)]
+            index += page.count
+            clock = clock.adding(seconds: Int64(workload.below(Int(workload.span / 40))))
+            let before = tables.composed
+            let step = projector.step(page, at: clock)
+            tables.apply(step.changes)
+            projector = step.next
+            let after = tables.composed
+            var expected: [ExposureNotice] = []
+            for key in Set(before.keys).union(after.keys).sorted() {
+                guard let organization = (after[key] ?? before[key])?.organization, listening.contains(organization),
+                    let type = ExposureMessageType.of(previous: before[key], current: after[key])
+                else { continue }
+                expected.append(ExposureNotice(type: type, previous: before[key], current: after[key]))
+            }
+            let notices = step.changes.notices.map { ExposureNotice(type: $0.type, previous: $0.previous, current: $0.current) }
+            #expect(notices == expected, "seed \(seed), after event \(index) at \(clock)")
+            if notices != expected { return told }
+            told += notices
+        }
+        return told
+    }
+
+    /// Over all seeds, subscribers were told of changes, pauses among them (a change nobody stores).
+    @Test func noticesIncludePauses() {
+        let notices = (0..<40).flatMap { noticesOfComposedChanges(seed: $0) }
+        #expect(notices.count > 50)
+        #expect(notices.contains { $0.previous != nil && $0.current != nil && $0.previous?.paused != $0.current?.paused })
     }
 
     /// A restarted projector (the fold restored up to the checkpoint, the tables as they were) continues exactly,

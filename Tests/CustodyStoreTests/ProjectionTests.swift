@@ -79,13 +79,14 @@ import Testing
                 for try await name in try await database.query(
                     """
                     SELECT indexname FROM pg_indexes
-                    WHERE tablename IN ('custody_exposures', 'custody_organization_views', 'custody_deployments') ORDER BY indexname
+                    WHERE tablename IN ('custody_exposures', 'custody_organization_views', 'custody_deployments', 'custody_pauses')
+                    ORDER BY indexname
                     """
                 ).decode(String.self) { names.append(name) }
                 return names
             }
             let original = try await indexes()
-            #expect(original.count == 7)
+            #expect(original.count == 8)
             _ = try await ExposureProjection.rebuild(store)
             _ = try await ExposureProjection.rebuild(store)
             #expect(try await indexes() == original)
@@ -210,6 +211,29 @@ import Testing
             #expect(!metas.isEmpty)
             #expect(rewritten.filter { $0.hasPrefix("e/") } == metas)
             #expect(rewritten.count < before.count, "every row was rewritten")
+
+            // Meta resuming Mercor rewrites no row at all: the pause table loses its row, and every reader sees
+            // meta's rows to b1 unpaused (schema/021).
+            func metaRows() async throws -> [Exposure] {
+                try #require(try await ExposureProjection.list(database, .incident, Fixture.slug("b1"))).exposures
+                    .filter { $0.provider == Fixture.slug("meta") }
+            }
+            let paused = try await metaRows()
+            #expect(!paused.isEmpty && paused.allSatisfy(\.paused))
+            _ = try await store.append([Fixture.proposed(VendorResumed(provider: Fixture.slug("meta"), vendor: Fixture.slug("mercor")), at: "2026-06-03")])
+            _ = try await store.waitForLog(count: Workload.mixed().count + 3)
+            #expect(try await projection.catchUp() == 1)
+            #expect(try await versions() == after, "a pause rewrote read-model rows")
+            let resumed = try await metaRows()
+            #expect(resumed.count == paused.count && resumed.allSatisfy { !$0.paused })
+            var pauses: [String] = []
+            for try await pair in try await database.query("SELECT provider || '/' || vendor FROM custody_pauses").decode(String.self) {
+                pauses.append(pair)
+            }
+            #expect(!pauses.contains("meta/mercor"))
+            let rebuilt = try await ReadModels.rows(database)
+            _ = try await ExposureProjection.rebuild(store)
+            #expect(try await ReadModels.rows(database) == rebuilt)
         }
     }
 

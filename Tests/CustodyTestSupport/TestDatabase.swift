@@ -114,7 +114,8 @@ extension EventStore {
 public enum ReadModels {
     public static func rows(_ database: Database) async throws -> [String] {
         var rows: [String] = []
-        for (table, order) in [("custody_exposures", "deployment, incident"), ("custody_organization_views", "organization"), ("custody_deployments", "deployment")] {
+        for (table, order) in [("custody_exposures", "deployment, incident"), ("custody_organization_views", "organization"), ("custody_deployments", "deployment"),
+            ("custody_pauses", "provider, vendor")] {
             let query = PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM \(table) t ORDER BY \(order)")
             for try await text in try await database.query(query).decode(String.self) { rows.append(text) }
         }

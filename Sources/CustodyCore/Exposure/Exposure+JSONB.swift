@@ -3,12 +3,14 @@
 /// sort were most of that cost. The text must be exactly `EventCoding.value(of: row).jsonbText`; a property test
 /// holds the two to the same bytes, so a new field fails that test until it is written here too.
 extension Exposure {
-    public var jsonbText: String {
+    public var jsonbText: String { jsonbText(withPause: true) }
+
+    func jsonbText(withPause: Bool) -> String {
         var text = JSONBWriter(capacity: 320)
         // jsonb's key order: by byte length, then bytes.
         text.key("model", first: true); text.string(model.rawValue)
         text.key("since"); text.string(since.description)
-        text.key("paused"); text.bool(paused)
+        if withPause { text.key("paused"); text.bool(paused) }
         text.key("status"); text.string(status.rawValue)
         text.key("vendor"); text.string(vendor.rawValue)
         text.key("incident"); text.string(incident.rawValue)

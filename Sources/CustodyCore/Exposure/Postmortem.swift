@@ -128,7 +128,7 @@ extension Postmortem {
         let reaching = events.filter { event in
             guard SupplyChain.folds(event.event) else { return false }
             let impact = chain.impact(of: event.event)
-            return impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil
+            return impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil || impact.flagsThrough[incident] != nil
                 || !impact.deployments.isDisjoint(with: candidates)
         }
         let reachingIds = Set(reaching.map(\.id))

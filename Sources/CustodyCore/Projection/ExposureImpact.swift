@@ -9,6 +9,9 @@ public struct ExposureImpact: Hashable, Sendable {
     /// Incidents only some of whose rows can change: those through these providers (a pause of one provider's
     /// work with the vendor, one provider's investigation). An incident in `incidents` needs no entry here.
     public var incidentsThrough: [Slug: Set<Slug>] = [:]
+    /// Rows of incidents through providers whose stored form cannot change, only what is composed at read time
+    /// (`paused`): nothing to write, but a subscriber of their organization is told of the change.
+    public var flagsThrough: [Slug: Set<Slug>] = [:]
     public var deployments: Set<Slug> = []
     public var organizations: Set<Slug> = []
 
@@ -21,11 +24,14 @@ public struct ExposureImpact: Hashable, Sendable {
         for incident in incidents { incidentsThrough[incident] = [provider] }
     }
 
-    public var isEmpty: Bool { incidents.isEmpty && incidentsThrough.isEmpty && deployments.isEmpty && organizations.isEmpty }
+    public var isEmpty: Bool {
+        incidents.isEmpty && incidentsThrough.isEmpty && flagsThrough.isEmpty && deployments.isEmpty && organizations.isEmpty
+    }
 
     public mutating func formUnion(_ other: ExposureImpact) {
         incidents.formUnion(other.incidents)
         incidentsThrough.merge(other.incidentsThrough) { $0.union($1) }
+        flagsThrough.merge(other.flagsThrough) { $0.union($1) }
         deployments.formUnion(other.deployments)
         organizations.formUnion(other.organizations)
         if !incidentsThrough.isEmpty, !incidents.isEmpty {
@@ -109,10 +115,13 @@ extension SupplyChain {
     }
 
     /// A pause flags the rows that run through the vendor's link to the provider: none without such a link (the
-    /// link's own event reaches the vendor's incidents when it comes).
+    /// link's own event reaches the vendor's incidents when it comes). It changes no stored row: the read model
+    /// keeps the pauses apart (`VendorPause`).
     private func pauseImpact(provider: Slug, vendor: Slug) -> ExposureImpact {
         guard linksByVendor[vendor]?.contains(provider) == true else { return ExposureImpact() }
-        return ExposureImpact(incidents: incidentsByVendor[vendor] ?? [], through: provider)
+        var impact = ExposureImpact()
+        for incident in incidentsByVendor[vendor] ?? [] { impact.flagsThrough[incident] = [provider] }
+        return impact
     }
 
     /// A supply link decides which of the vendor's incidents reach the provider's models, and which vendors every

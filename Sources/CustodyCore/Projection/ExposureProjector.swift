@@ -62,7 +62,11 @@ public struct ExposureProjector: Sendable {
         }
         next.evaluatedAt = now
         var tally = self.tally ?? OrganizationTally(chain, at: evaluatedAt)
-        var changes = ReadModelChanges(from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally)
+        // Only organizations with a standing subscription are told of changes: the rows of others whose only change
+        // is composed at read time (a pause) need not even be evaluated.
+        let listening = Set(next.chain.webhookSubscriptions().filter { $0.removedAt == nil }.map(\.organization))
+        var changes = ReadModelChanges(
+            from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally, noticing: listening)
         for index in changes.notices.indices {
             changes.notices[index].cause = changes.notices[index].row.flatMap(causes.cause)
         }
@@ -79,6 +83,7 @@ public struct ExposureProjector: Sendable {
         mutating func note(_ event: RecordedEvent, _ impact: ExposureImpact) {
             for incident in impact.incidents { keepLater(&byIncident, incident, event) }
             for incident in impact.incidentsThrough.keys { keepLater(&byIncident, incident, event) }
+            for incident in impact.flagsThrough.keys { keepLater(&byIncident, incident, event) }
             for deployment in impact.deployments { keepLater(&byDeployment, deployment, event) }
         }
 

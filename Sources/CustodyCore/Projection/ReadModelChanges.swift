@@ -11,8 +11,11 @@ public struct ReadModelChanges: Sendable, Equatable {
         public static func < (lhs: Key, rhs: Key) -> Bool { (lhs.deployment, lhs.incident) < (rhs.deployment, rhs.incident) }
     }
 
-    /// Exposure rows that are new or whose document changed.
+    /// Exposure rows that are new or whose stored document (`Exposure.stored`) changed.
     public var exposures: [Exposure] = []
+    /// Pairs paused now that were not (`paused` is composed from these when rows are read), and pairs no longer paused.
+    public var pausesStarted: [VendorPause] = []
+    public var pausesEnded: [VendorPause] = []
     public var removedExposures: [Key] = []
     /// Organization views to write (the read model keeps their name, sector and summary). None is ever deleted:
     /// an organization cannot be unregistered.
@@ -28,41 +31,48 @@ public struct ReadModelChanges: Sendable, Equatable {
 
     public var isEmpty: Bool {
         exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && deployments.isEmpty
+            && pausesStarted.isEmpty && pausesEnded.isEmpty
     }
 
     /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold, whose counted
     /// part `tally` holds, and is brought up to date) and `after` evaluated at `now`. The organizations of every
     /// changed row are re-counted too; their views come without rows (the read model keeps those in their table).
+    /// Notices are made for the rows of `noticing` organizations (of every one when nil).
     public init(
         from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp, within impact: ExposureImpact,
-        tally: inout OrganizationTally
+        tally: inout OrganizationTally, noticing: Set<Slug>? = nil
     ) {
+        // Few pairs are ever paused: comparing all of them is cheaper than deriving which ones a step touched, and
+        // a pause coming true at its time (no event in the step) is covered too.
+        let (wasPaused, isPaused) = (before.pauses(at: then), after.pauses(at: now))
+        pausesStarted = isPaused.subtracting(wasPaused).sorted()
+        pausesEnded = wasPaused.subtracting(isPaused).sorted()
         guard !impact.isEmpty else { return }
         deployments = impact.deployments.sorted().compactMap { id in
             let entry = after.deploymentEntry(id, at: now)
             return entry == before.deploymentEntry(id, at: then) ? nil : entry
         }
-        let old = Self.rows(before, at: then, within: impact)
-        let new = Self.rows(after, at: now, within: impact)
+        let old = Self.rows(before, at: then, within: impact, noticing: noticing)
+        let new = Self.rows(after, at: now, within: impact, noticing: noticing)
         // An organization's summary changes with its deployments and suppliers (the impact names those) or with
         // what its current rows count; a row whose change the summary does not count (a pause, a workload, a
         // response's owner) leaves the organization alone: a pause touching thousands of rows rewrites no summary.
         var organizations = impact.organizations
         var noticed: [(Key, ExposureNotice)] = []
         for (key, row) in new where old[key] != row {
-            exposures.append(row)
-            if let type = ExposureMessageType.of(previous: old[key], current: row) {
+            if old[key]?.stored != row.stored { exposures.append(row) }
+            if noticing?.contains(row.organization) ?? true, let type = ExposureMessageType.of(previous: old[key], current: row) {
                 noticed.append((key, ExposureNotice(type: type, previous: old[key], current: row)))
             }
+            if let previous = old[key], previous.organization == row.organization, CountedExposure(previous) == CountedExposure(row) { continue }
             if let previous = old[key] { tally.remove(previous) }
             tally.set(row)
-            if let previous = old[key], previous.organization == row.organization, CountedExposure(previous) == CountedExposure(row) { continue }
             organizations.insert(row.organization)
             if let previous = old[key] { organizations.insert(previous.organization) }
         }
         for (key, row) in old where new[key] == nil {
             removedExposures.append(key)
-            if let type = ExposureMessageType.of(previous: row, current: nil) {
+            if noticing?.contains(row.organization) ?? true, let type = ExposureMessageType.of(previous: row, current: nil) {
                 noticed.append((key, ExposureNotice(type: type, previous: row, current: nil)))
             }
             tally.remove(row)
@@ -78,10 +88,20 @@ public struct ReadModelChanges: Sendable, Equatable {
         }
     }
 
-    private static func rows(_ chain: SupplyChain, at time: Timestamp, within impact: ExposureImpact) -> [Key: Exposure] {
+    private static func rows(
+        _ chain: SupplyChain, at time: Timestamp, within impact: ExposureImpact, noticing: Set<Slug>?
+    ) -> [Key: Exposure] {
         var found = chain.unorderedExposures(toIncidents: impact.incidents, among: nil, at: time)
         for (incident, providers) in impact.incidentsThrough {
             found += chain.unorderedExposures(toIncidents: [incident], among: nil, through: providers, at: time)
+        }
+        // Rows whose change nobody stores are evaluated only for the organizations told of it. A row also reached
+        // in full above is evaluated twice, to the same value.
+        let told = noticing.map { $0.reduce(into: Set<Slug>()) { $0.formUnion(chain.deploymentsByOrganization[$1] ?? []) } }
+        if told?.isEmpty != true {
+            for (incident, providers) in impact.flagsThrough {
+                found += chain.unorderedExposures(toIncidents: [incident], among: told, through: providers, at: time)
+            }
         }
         if !impact.deployments.isEmpty {
             found += chain.unorderedExposures(toIncidents: chain.incidentIds, among: impact.deployments, at: time)

@@ -209,7 +209,8 @@ public struct WebhookOutbox: Sendable {
             var bodies: [String] = []
             for try await (key, text) in try await database.query(
                 """
-                SELECT e.deployment || '/' || e.incident, e.document::text FROM custody_exposures e
+                SELECT e.deployment || '/' || e.incident, \(unescaped: ReadModelRow.composedDocument)::text
+                FROM custody_exposures e
                 WHERE e.organization = \(subscription.organization) AND e.is_current AND NOT e.document ? 'response'
                   AND custody_micros((e.document->>'since')::timestamptz) <= \(now.microseconds - subscription.seconds * 1_000_000)
                   AND NOT EXISTS (

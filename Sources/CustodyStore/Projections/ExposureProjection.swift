@@ -80,7 +80,9 @@ public actor ExposureProjection {
 
     /// Applies one page and writes what changed, with the checkpoint, in one transaction.
     public func apply(_ page: LogPage) async throws {
-        try await commit(projector.step(page.entries.map(\.event), at: .now), through: page.next, events: page.entries.count)
+        let started = ContinuousClock.now
+        let step = projector.step(page.entries.map(\.event), at: .now)
+        try await commit(step, through: page.next, events: page.entries.count, decided: ContinuousClock.now - started)
     }
 
     /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had.
@@ -100,13 +102,17 @@ public actor ExposureProjection {
         if stored.cursor != cursor || stored.evaluatedAt != projector.evaluatedAt { throw ProjectionMoved() }
     }
 
-    private func commit(_ step: ExposureProjector.Step, through next: LogCursor, events: Int) async throws {
+    /// Writes a step; `decided` is how long the step took to compute, for the debug line that says where a page's
+    /// time went.
+    private func commit(_ step: ExposureProjector.Step, through next: LogCursor, events: Int, decided: Duration = .zero) async throws {
         committing = true
         defer { committing = false }
         let count = appliedEvents + Int64(events)
         let expected = cursor
         let evaluatedAt = step.next.evaluatedAt
+        let rendering = ContinuousClock.now
         let rows = ChangedRows(step.changes)
+        let writing = ContinuousClock.now
         let outbox = try OutboxMessages(
             step.changes.notices, subscriptions: step.changes.notices.isEmpty ? [] : step.next.chain.webhookSubscriptions(),
             at: evaluatedAt)
@@ -124,6 +130,11 @@ public actor ExposureProjection {
             try await Self.storeCheckpoint(next, events: count, evaluatedAt: evaluatedAt, connection, logger: logger)
             try failure?("commit")
         }
+        database.logger.debug("applied a page", metadata: [
+            "events": "\(events)", "rows": "\(step.changes.exposures.count)", "organizations": "\(step.changes.organizations.count)",
+            "decide_ms": "\(Int(decided.seconds * 1000))", "render_ms": "\(Int((writing - rendering).seconds * 1000))",
+            "write_ms": "\(Int((ContinuousClock.now - writing).seconds * 1000))",
+        ])
         projector = step.next
         cursor = next
         appliedEvents = count

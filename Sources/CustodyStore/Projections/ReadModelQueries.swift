@@ -13,7 +13,8 @@ extension ExposureProjection {
             """
             SELECT true, document::text FROM custody_organization_views WHERE organization = \(id.rawValue)
             UNION ALL
-            SELECT false, document::text FROM custody_exposures WHERE organization = \(id.rawValue) AND is_current
+            SELECT false, \(unescaped: ReadModelRow.composedDocument)::text FROM custody_exposures e
+            WHERE organization = \(id.rawValue) AND is_current
             """
         ).decode((Bool, String).self) {
             if isView {
@@ -41,8 +42,8 @@ extension ExposureProjection {
             FROM custody_organization_views WHERE organization = \(id.rawValue)
             UNION ALL
             SELECT false, document->>'status', document->>'severity', document->>'criticality', deployment, incident,
-                document::text
-            FROM custody_exposures WHERE organization = \(id.rawValue) AND is_current
+                \(unescaped: ReadModelRow.composedDocument)::text
+            FROM custody_exposures e WHERE organization = \(id.rawValue) AND is_current
             """
         ).decode((Bool, String, String?, String?, String?, String?, String?).self) {
             if isView {
@@ -118,7 +119,7 @@ extension ExposureProjection {
             """
             (SELECT NULL::text FROM custody_events WHERE stream_id = \(stream) LIMIT 1)
             UNION ALL
-            SELECT document::text FROM custody_exposures
+            SELECT \(unescaped: ReadModelRow.composedDocument)::text FROM custody_exposures e
             WHERE \(unescaped: subject.rawValue) = \(id.rawValue) AND (is_current OR \(every))
             """
         ).decode(String?.self) {

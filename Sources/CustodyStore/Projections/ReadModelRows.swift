@@ -13,6 +13,14 @@ enum ReadModelRow {
     static let exposureColumns = ["deployment", "incident", "organization", "model", "is_current", "document"]
     static let organizationColumns = ["organization", "document"]
     static let deploymentColumns = ["deployment", "organization", "document"]
+    static let pauseColumns = ["provider", "vendor"]
+
+    /// An exposure row's document as every reader gets it: the stored row (`e`, of `custody_exposures`) with its
+    /// `paused` flag composed from `custody_pauses` (schema/021).
+    static let composedDocument = """
+        (e.document || jsonb_build_object('paused', EXISTS (SELECT 1 FROM custody_pauses p
+            WHERE p.provider = e.document->>'provider' AND p.vendor = e.document->>'vendor')))
+        """
 
     static func deployment(_ entry: DeploymentEntry) -> [String] {
         [entry.id.rawValue, entry.organization.rawValue, text(entry)]
@@ -21,9 +29,11 @@ enum ReadModelRow {
     static func exposure(_ row: Exposure) -> [String] {
         [
             row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
-            row.isCurrent ? "t" : "f", row.jsonbText,
+            row.isCurrent ? "t" : "f", row.storedJSONBText,
         ]
     }
+
+    static func pause(_ pause: VendorPause) -> [String] { [pause.provider.rawValue, pause.vendor.rawValue] }
 
     static func organization(_ view: OrganizationExposure) -> [String] {
         let stored = StoredOrganization(organization: view.organization, sector: view.sector, summary: view.summary)
@@ -56,6 +66,8 @@ struct Views {
     }
 
     var deployments: some Sequence<[String]> { chain.deploymentEntries(at: time).lazy.map(ReadModelRow.deployment) }
+
+    var pauses: some Sequence<[String]> { chain.pauses(at: time).sorted().lazy.map(ReadModelRow.pause) }
 }
 
 /// An organization's row in `custody_organization_views`: the view without its exposure rows and time.
@@ -71,8 +83,11 @@ struct ChangedRows: Sendable {
     let removedExposures: [ReadModelChanges.Key]
     let organizations: [[String]]
     let deployments: [[String]]
+    let pausesStarted: [VendorPause]
+    let pausesEnded: [VendorPause]
 
     init(_ changes: ReadModelChanges) {
+        (pausesStarted, pausesEnded) = (changes.pausesStarted, changes.pausesEnded)
         exposures = changes.exposures.map(ReadModelRow.exposure)
         removedExposures = changes.removedExposures
         organizations = changes.organizations.map(ReadModelRow.organization)
@@ -96,6 +111,19 @@ struct ChangedRows: Sendable {
         try failure?("organizations")
         try await upsert(deployments, Self.upsertDeployments, connection, logger)
         try failure?("deployments")
+        if !pausesStarted.isEmpty || !pausesEnded.isEmpty {
+            try await connection.query(
+                """
+                WITH ended AS (
+                    DELETE FROM custody_pauses p USING unnest(\(pausesEnded.map(\.provider.rawValue))::text[],
+                        \(pausesEnded.map(\.vendor.rawValue))::text[]) AS x(provider, vendor)
+                    WHERE p.provider = x.provider AND p.vendor = x.vendor
+                )
+                INSERT INTO custody_pauses (provider, vendor)
+                SELECT * FROM unnest(\(pausesStarted.map(\.provider.rawValue))::text[], \(pausesStarted.map(\.vendor.rawValue))::text[])
+                """, logger: logger)
+        }
+        try failure?("pauses")
     }
 
     private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger) async throws {

@@ -81,6 +81,7 @@ extension ExposureProjection {
             try await copy(views.exposures, into: "custody_exposures_rebuild", columns: ReadModelRow.exposureColumns)
             try await copy(views.organizations, into: "custody_organization_views_rebuild", columns: ReadModelRow.organizationColumns)
             try await copy(views.deployments, into: "custody_deployments_rebuild", columns: ReadModelRow.deploymentColumns)
+            try await copy(views.pauses, into: "custody_pauses_rebuild", columns: ReadModelRow.pauseColumns)
         }
         let finalCursor = cursor
         let finalEvents = events
