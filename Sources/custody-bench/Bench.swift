@@ -2,6 +2,7 @@ import ArgumentParser
 import CustodyCore
 import CustodyStore
 import Foundation
+import Logging
 import Synchronization
 
 /// Load and data generation for scripts/bench: not part of the product, so it is its own executable.
@@ -188,7 +189,10 @@ enum LiveProjector {
     static func with<R: Sendable>(
         _ url: DatabaseURL, _ body: (EventStore, ExposureProjection, borrowing Mutex<Int64>) async throws -> R
     ) async throws -> R {
-        try await Database.with(url) { database in
+        // CUSTODY_BENCH_LOG_LEVEL=debug prints where each page's time went (the projector's "applied a page").
+        var logger = Logger(label: "custody.bench")
+        logger.logLevel = ProcessInfo.processInfo.environment["CUSTODY_BENCH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return try await Database.with(url, logger: logger) { database in
             let store = EventStore(database)
             let committed = Mutex<Int64>(0)
             let projection = ExposureProjection(store) { _, _, checkpoint in committed.withLock { $0 = checkpoint.events } }

@@ -26,4 +26,37 @@ import Testing
             #expect(row.jsonbText == (try EventCoding.value(of: row)).jsonbText)
         }
     }
+
+    /// The stored organization view (`OrganizationExposure.storedJSONBText`) is the encoded tree's text of its three
+    /// fields, with and without the optional ones, for names that need escapes and shares that are not whole.
+    @Test(arguments: 0..<20)
+    func theStoredOrganizationTextIsTheEncodedTreesText(seed: Int) throws {
+        struct Stored: Encodable {
+            var organization: Reference
+            var sector: String
+            var summary: OrganizationSummary
+        }
+        var random = SeededGenerator(seed: UInt64(seed) + 777)
+        let texts = ["Org 1", "say \"hi\"", "tab\tnew\nline\u{1}", "ünïcode ✓", "emoji 🦀", "line\u{2028}sep", ""]
+        func text() -> String { texts[Int(random.next() % UInt64(texts.count))] }
+        func flip() -> Bool { random.next() % 2 == 0 }
+        func count() -> Int { Int(random.next() % 5000) }
+        for _ in 0..<50 {
+            let active = Int(random.next() % 40)
+            var counts: [String: Int] = [:]
+            for status in ExposureStatus.allCases where flip() { counts[status.rawValue] = count() }
+            let summary = OrganizationSummary(
+                activeDeployments: active, exposedDeployments: count(), statusCounts: counts,
+                highestSeverity: flip() ? nil : Severity.allCases[Int(random.next() % 4)],
+                providers: (0..<Int(random.next() % 4)).map { Fixture.slug("p\($0)") },
+                vendors: (0..<Int(random.next() % 12)).map { Fixture.slug("v\($0)") }, singleProvider: flip(),
+                openWeightShare: active == 0 ? 0 : Double(random.next() % UInt64(active + 1)) / Double(active),
+                needsResponse: count(), oldestUnanswered: flip() ? nil : Timestamp(microseconds: Int64(random.next() % 2_000_000_000_000_000)))
+            let view = OrganizationExposure(
+                organization: Reference(id: Fixture.slug("o-\(count())"), name: text()), sector: text(), asOf: .now, summary: summary,
+                exposures: [])
+            let tree = try EventCoding.value(of: Stored(organization: view.organization, sector: view.sector, summary: summary))
+            #expect(view.storedJSONBText == tree.jsonbText)
+        }
+    }
 }

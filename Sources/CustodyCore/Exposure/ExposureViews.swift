@@ -83,7 +83,7 @@ extension SupplyChain {
         var views: [Slug: OrganizationExposure] = [:]
         for id in ids {
             let current = orderingRows ? (rows[id] ?? []).sorted(by: <) : rows[id] ?? []
-            guard var view = organizationView(id, at: time, counting: current.compactMap(CountedExposure.init), supplying: &supplying)
+            guard var view = organizationView(id, at: time, counting: CountedRows(current.compactMap(CountedExposure.init)), supplying: &supplying)
             else { continue }
             view.exposures = current
             views[id] = view
@@ -94,14 +94,13 @@ extension SupplyChain {
     /// The view of organization `id` at `time` without its rows, from what its summary counts of its current
     /// rows; `supplying` keeps the vendors found per model across calls. Nil for an unknown organization.
     public func organizationView(
-        _ id: Slug, at time: Timestamp, counting current: some Collection<CountedExposure>, supplying: inout [Slug: [Slug]]
+        _ id: Slug, at time: Timestamp, counting current: CountedRows, supplying: inout [Slug: [Slug]]
     ) -> OrganizationExposure? {
         guard let organization = organization(id) else { return nil }
         let deployments = (deploymentsByOrganization[id] ?? []).compactMap { activeDeployment($0, at: time)?.value }
             .filter { $0.organization == id }
         var counts: [String: Int] = [:]
-        for status in ExposureStatus.allCases where status != .cleared { counts[status.rawValue] = 0 }
-        for row in current { counts[row.status.rawValue, default: 0] += 1 }
+        for status in ExposureStatus.allCases where status != .cleared { counts[status.rawValue] = current.byStatus[status] ?? 0 }
         let models = Set(deployments.map(\.model))
         let providers = Set(models.compactMap { model($0)?.provider })
         var suppliers = Set<Slug>()
@@ -110,13 +109,12 @@ extension SupplyChain {
             suppliers.formUnion(supplying[model] ?? [])
         }
         let openWeight = deployments.filter { model($0.model)?.openWeights == true }.count
-        let unanswered = current.filter { !$0.answered }
         let summary = OrganizationSummary(
-            activeDeployments: deployments.count, exposedDeployments: Set(current.map(\.deployment)).count,
-            statusCounts: counts, highestSeverity: current.map(\.severity).max(), providers: providers.sorted(),
+            activeDeployments: deployments.count, exposedDeployments: current.exposedDeployments,
+            statusCounts: counts, highestSeverity: current.highestSeverity, providers: providers.sorted(),
             vendors: suppliers.sorted(), singleProvider: !deployments.isEmpty && providers.count == 1,
             openWeightShare: deployments.isEmpty ? 0 : Double(openWeight) / Double(deployments.count),
-            needsResponse: unanswered.count, oldestUnanswered: unanswered.map(\.since).min())
+            needsResponse: current.needsResponse, oldestUnanswered: current.oldestUnanswered)
         return OrganizationExposure(
             organization: Reference(id: id, name: organization.name), sector: organization.sector, asOf: time,
             summary: summary, exposures: [])

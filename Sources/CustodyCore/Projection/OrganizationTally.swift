@@ -14,32 +14,74 @@ public struct CountedExposure: Hashable, Sendable {
     }
 }
 
+/// What an organization's summary reads of its current rows, kept as rows come and go: adding or removing a row
+/// costs the same whatever the organization's size, so a breach reaching 900 organizations re-counts none of them.
+public struct CountedRows: Sendable, Equatable {
+    public private(set) var byStatus: [ExposureStatus: Int] = [:]
+    private var rowsByDeployment: [Slug: Int] = [:]
+    private var bySeverity: [Severity: Int] = [:]
+    private var unansweredSince: [Timestamp: Int] = [:]
+    public private(set) var needsResponse = 0
+
+    public init() {}
+
+    public init(_ rows: some Sequence<CountedExposure>) {
+        for row in rows { add(row) }
+    }
+
+    /// Active deployments with at least one current row.
+    public var exposedDeployments: Int { rowsByDeployment.count }
+    public var highestSeverity: Severity? { bySeverity.keys.max() }
+    /// When the oldest unanswered row began.
+    public var oldestUnanswered: Timestamp? { unansweredSince.keys.min() }
+
+    public mutating func add(_ row: CountedExposure) { count(row, by: 1) }
+
+    public mutating func remove(_ row: CountedExposure) { count(row, by: -1) }
+
+    /// Keys whose count reaches zero are dropped, so equal rows give equal values whatever the history.
+    private mutating func count(_ row: CountedExposure, by change: Int) {
+        func adjust<Key: Hashable>(_ counts: inout [Key: Int], _ key: Key) {
+            let value = counts[key, default: 0] + change
+            counts[key] = value == 0 ? nil : value
+        }
+        adjust(&byStatus, row.status)
+        adjust(&rowsByDeployment, row.deployment)
+        adjust(&bySeverity, row.severity)
+        if !row.answered {
+            adjust(&unansweredSince, row.since)
+            needsResponse += change
+        }
+    }
+}
+
 /// The counted part of every current exposure row the read models hold, by organization: the projector keeps it
 /// so that a change to some rows (an investigation setting the status of 2,000 rows across 900 organizations)
-/// re-counts those organizations' summaries without evaluating each one's other rows again.
+/// re-counts those organizations' summaries without evaluating each one's other rows again. It keeps only the
+/// counts: whoever changes a row knows the row it replaces (the read model holds exactly the fold's rows).
 public struct OrganizationTally: Sendable, Equatable {
-    private var rows: [Slug: [ReadModelChanges.Key: CountedExposure]] = [:]
+    private var counted: [Slug: CountedRows] = [:]
 
     public init() {}
 
     /// The tally of `chain`'s rows at `time`, evaluated an incident at a time (the rows of one are alive at once).
     public init(_ chain: SupplyChain, at time: Timestamp) {
         for incident in chain.incidentIds {
-            for row in chain.unorderedExposures(toIncidents: [incident], among: nil, at: time) { set(row) }
+            for row in chain.unorderedExposures(toIncidents: [incident], among: nil, at: time) { add(row) }
         }
     }
 
-    public func counted(_ organization: Slug) -> some Collection<CountedExposure> {
-        (rows[organization] ?? [:]).values
+    public func counted(_ organization: Slug) -> CountedRows { counted[organization] ?? CountedRows() }
+
+    /// Counts a row the read model now holds (nothing when it is not current).
+    mutating func add(_ row: Exposure) {
+        guard let new = CountedExposure(row) else { return }
+        counted[row.organization, default: CountedRows()].add(new)
     }
 
-    /// Records a written row (removing it when it is no longer current).
-    mutating func set(_ row: Exposure) {
-        let key = ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)
-        rows[row.organization, default: [:]][key] = CountedExposure(row)
-    }
-
+    /// Stops counting a row the read model held.
     mutating func remove(_ row: Exposure) {
-        rows[row.organization]?[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = nil
+        guard let old = CountedExposure(row) else { return }
+        counted[row.organization]?.remove(old)
     }
 }

@@ -66,7 +66,7 @@ public struct ReadModelChanges: Sendable, Equatable {
             }
             if let previous = old[key], previous.organization == row.organization, CountedExposure(previous) == CountedExposure(row) { continue }
             if let previous = old[key] { tally.remove(previous) }
-            tally.set(row)
+            tally.add(row)
             organizations.insert(row.organization)
             if let previous = old[key] { organizations.insert(previous.organization) }
         }

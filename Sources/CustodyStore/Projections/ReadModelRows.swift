@@ -35,10 +35,7 @@ enum ReadModelRow {
 
     static func pause(_ pause: VendorPause) -> [String] { [pause.provider.rawValue, pause.vendor.rawValue] }
 
-    static func organization(_ view: OrganizationExposure) -> [String] {
-        let stored = StoredOrganization(organization: view.organization, sector: view.sector, summary: view.summary)
-        return [view.organization.id.rawValue, text(stored)]
-    }
+    static func organization(_ view: OrganizationExposure) -> [String] { [view.organization.id.rawValue, view.storedJSONBText] }
 
     /// jsonb's own text form.
     static func text(_ value: some Encodable) -> String {
@@ -70,7 +67,8 @@ struct Views {
     var pauses: some Sequence<[String]> { chain.pauses(at: time).sorted().lazy.map(ReadModelRow.pause) }
 }
 
-/// An organization's row in `custody_organization_views`: the view without its exposure rows and time.
+/// An organization's row in `custody_organization_views`: the view without its exposure rows and time, as
+/// `OrganizationExposure.storedJSONBText` writes it.
 public struct StoredOrganization: Codable, Sendable {
     public var organization: Reference
     public var sector: String
