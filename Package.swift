@@ -119,6 +119,7 @@ let package = Package(
             dependencies: [
                 "CustodyCore", "CustodyStore", "CustodyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -9,7 +9,7 @@ import Synchronization
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self, Throughput.self, Webhooks.self, Parse.self])
+        commandName: "custody-bench", abstract: "Workloads for scripts/bench.", subcommands: [Append.self, Generate.self, Fold.self, Visible.self, Throughput.self, Webhooks.self, ReplicaVisible.self, Parse.self])
 
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
