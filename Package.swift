@@ -135,7 +135,8 @@ let package = Package(
             path: "Tests/CustodyTestSupport",
             swiftSettings: strict
         ),
-        .testTarget(name: "CustodyCoreTests", dependencies: ["CustodyCore", "CustodyTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "CustodyCoreTests", dependencies: ["CustodyCore", "CustodyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CustodyStoreTests",
             dependencies: [

@@ -44,12 +44,16 @@ public enum APIServer {
         storeLogger.logLevel = .warning
         try await Database.with(url, logger: storeLogger, maximumConnections: configuration.poolSize) { primary in
             guard !configuration.replicas.isEmpty else {
-                return try await serve(primary: primary, reads: primary, configuration, telemetry: telemetry, logger: logger, listening: listening)
+                return try await serve(
+                    primary: primary, reads: primary, configuration, telemetry: telemetry, logger: logger,
+                    listening: listening)
             }
             // Reads from the first standby that answers; the primary stands in while none does (and /ready says so).
             let reads = DatabaseURL.reading(from: configuration.replicas, else: url)
             try await Database.with(reads, logger: storeLogger, maximumConnections: configuration.poolSize) { replica in
-                try await serve(primary: primary, reads: replica, configuration, telemetry: telemetry, logger: logger, listening: listening)
+                try await serve(
+                    primary: primary, reads: replica, configuration, telemetry: telemetry, logger: logger,
+                    listening: listening)
             }
         }
     }
@@ -57,13 +61,15 @@ public enum APIServer {
     /// Serves `/v1` and the pages from `reads` (the primary, or a standby) while the projector, the access log
     /// and the webhook deliverer write to `primary`.
     private static func serve(
-        primary: Database, reads database: Database, _ configuration: Configuration, telemetry: Telemetry, logger: Logger,
+        primary: Database, reads database: Database, _ configuration: Configuration, telemetry: Telemetry,
+        logger: Logger,
         listening: @escaping @Sendable (String, Int) -> Void
     ) async throws {
         let replicated = !configuration.replicas.isEmpty
         let live = LiveState()
         let gate = DatabaseGate(deadline: configuration.databaseDeadline, telemetry: telemetry)
-        let authenticator = Authenticator(tokens: TokenStore(database), enabled: configuration.authenticate, database: gate)
+        let authenticator = Authenticator(
+            tokens: TokenStore(database), enabled: configuration.authenticate, database: gate)
         let endpoints = Endpoints(
             database: database, live: live, cache: AnswerCache(), gate: gate, telemetry: telemetry,
             replays: ReplayLimit(2), readyLag: configuration.readyLag, authenticator: authenticator,
@@ -77,24 +83,32 @@ public enum APIServer {
         let app = Application(
             router: router,
             server: HTTP1ClosingChannel.builder(.init(idleTimeout: configuration.idleTimeout)),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "custody"),
             onServerRunning: { channel in
                 listening(configuration.host, channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
         // The answers follow the log where they are read: from a standby by polling, as it cannot LISTEN. The
         // projector, when it runs here, writes to the primary on its own.
-        let watcher = replicated
-            ? LogWatcher(database: database, live: live, project: false, pollInterval: configuration.replicaPoll, listening: false)
+        let watcher =
+            replicated
+            ? LogWatcher(
+                database: database, live: live, project: false, pollInterval: configuration.replicaPoll,
+                listening: false)
             : LogWatcher(database: database, live: live, project: configuration.projector)
-        let projector = replicated && configuration.projector ? LogWatcher(database: primary, live: LiveState(), project: true) : nil
+        let projector =
+            replicated && configuration.projector
+            ? LogWatcher(database: primary, live: LiveState(), project: true) : nil
         let accessLog = AccessLog(primary)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await watcher.run() }
             if let projector { group.addTask { await projector.run() } }
             group.addTask { await recorder.run(accessLog, logger: logger) }
             if let webhooks = configuration.webhooks {
-                group.addTask { await WebhookDeliverer.keepRunning(primary, webhooks, telemetry: telemetry, logger: logger) }
+                group.addTask {
+                    await WebhookDeliverer.keepRunning(primary, webhooks, telemetry: telemetry, logger: logger)
+                }
             }
             try await app.runService()
             logger.info("stopping: no longer serving; writing the access log and stopping the projector")
@@ -126,9 +140,11 @@ public enum APIServer {
         endpoints.addModelAndDeploymentRoutes(to: v1)
         endpoints.addIncidentRoutes(to: v1)
         endpoints.addAnalysisRoutes(to: v1)
-        endpoints.addEventRoutes(to: v1.group("events").add(middleware: AdminOnlyMiddleware(authenticator: authenticator)))
+        endpoints.addEventRoutes(
+            to: v1.group("events").add(middleware: AdminOnlyMiddleware(authenticator: authenticator)))
         // The web pages: signed in with a session cookie instead of a bearer token (Web/).
-        let web = router.group("web").add(middleware: WebMiddleware(sessions: sessions, authenticating: authenticator.enabled))
+        let web = router.group("web").add(
+            middleware: WebMiddleware(sessions: sessions, authenticating: authenticator.enabled))
         endpoints.addWebRoutes(to: web, sessions: sessions)
         return router
     }

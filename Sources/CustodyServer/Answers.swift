@@ -12,7 +12,10 @@ import NIOConcurrencyHelpers
 /// answers were 50 MB plain and 5 MB gzipped, a third of the server's memory. Most clients accept gzip; for the
 /// others the plain text is inflated per request, which costs far less than computing the answer again.
 struct Answer: Sendable {
-    private enum Form { case plain(ByteBuffer), gzipped(ByteBuffer, plainBytes: Int) }
+    private enum Form {
+        case plain(ByteBuffer)
+        case gzipped(ByteBuffer, plainBytes: Int)
+    }
     private let form: Form
     var contentType: String
     var etag: String
@@ -74,10 +77,11 @@ struct Answer: Sendable {
         return accepted.split(separator: ",").contains { part in
             let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let coding = fields.first, coding == "gzip" || coding == "x-gzip" else { return false }
-            let weight = fields.dropFirst().compactMap { field -> Double? in
-                let pair = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                return pair.count == 2 && pair[0] == "q" ? Double(pair[1]) : nil
-            }.first ?? 1
+            let weight =
+                fields.dropFirst().compactMap { field -> Double? in
+                    let pair = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    return pair.count == 2 && pair[0] == "q" ? Double(pair[1]) : nil
+                }.first ?? 1
             return weight > 0
         }
     }

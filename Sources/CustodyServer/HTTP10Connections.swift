@@ -13,7 +13,9 @@ struct HTTP1ClosingChannel: HTTPChannelHandler {
     var responder: Responder { inner.responder }
 
     static func builder(_ configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in HTTP1ClosingChannel(inner: HTTP1Channel(responder: responder, configuration: configuration)) }
+        HTTPServerBuilder { responder in
+            HTTP1ClosingChannel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+        }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -34,7 +36,8 @@ final class HTTP10CloseByDefault: ChannelInboundHandler, RemovableChannelHandler
     typealias InboundOut = HTTPServerRequestPart
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data), head.version.major == 1, head.version.minor == 0, !head.isKeepAlive
+        guard case .head(var head) = unwrapInboundIn(data), head.version.major == 1, head.version.minor == 0,
+            !head.isKeepAlive
         else { return context.fireChannelRead(data) }
         head.headers.replaceOrAdd(name: "connection", value: "close")
         context.fireChannelRead(wrapInboundOut(.head(head)))

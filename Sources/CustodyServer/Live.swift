@@ -81,7 +81,8 @@ struct LogWatcher: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 live.failed("\(error)")
-                database.logger.warning("following the log failed; retrying", metadata: ["error": "\(error)", "in": "\(delay)"])
+                database.logger.warning(
+                    "following the log failed; retrying", metadata: ["error": "\(error)", "in": "\(delay)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
                 continue
@@ -104,7 +105,8 @@ struct LogWatcher: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 let fold = NIOLockedValueBox(folded)
-                try await Follower(store, pollInterval: pollInterval, listening: listening).follow(after: start) { page in
+                try await Follower(store, pollInterval: pollInterval, listening: listening).follow(after: start) {
+                    page in
                     let chain = fold.withLockedValue { chain in
                         for entry in page.entries { chain.apply(entry.event) }
                         return chain

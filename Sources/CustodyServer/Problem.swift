@@ -47,7 +47,8 @@ struct Problem: Error, HTTPResponseError, Sendable {
         ])
         var fields = headers
         fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: document.jsonbText + "\n")))
+        return Response(
+            status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: document.jsonbText + "\n")))
     }
 }
 

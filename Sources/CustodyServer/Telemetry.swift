@@ -16,12 +16,15 @@ final class Telemetry: Sendable {
 
     init(poolSize: Int) {
         projectionBehind = registry.makeGauge(
-            name: "custody_projection_behind_events", help: "Visible events the exposure read models have not applied yet")
+            name: "custody_projection_behind_events",
+            help: "Visible events the exposure read models have not applied yet")
         projectionEvents = registry.makeGauge(
             name: "custody_projection_applied_events", help: "Events applied by the exposure read models")
         databaseInFlight = registry.makeGauge(
-            name: "custody_database_requests_in_flight", help: "API requests holding or awaiting a pooled database connection")
-        databasePoolSize = registry.makeGauge(name: "custody_database_pool_size", help: "Connections the API's pool may open")
+            name: "custody_database_requests_in_flight",
+            help: "API requests holding or awaiting a pooled database connection")
+        databasePoolSize = registry.makeGauge(
+            name: "custody_database_pool_size", help: "Connections the API's pool may open")
         databasePoolSize.set(Int64(poolSize))
         webhooksPending = registry.makeGauge(
             name: "custody_webhook_pending_messages", help: "Webhook messages neither delivered nor dead-lettered")
@@ -33,7 +36,8 @@ final class Telemetry: Sendable {
     func webhookDelivery(_ outcome: String) {
         registry.makeCounter(
             name: "custody_webhook_deliveries_total", labels: [("outcome", outcome)],
-            help: "Webhook delivery attempts by outcome").increment()
+            help: "Webhook delivery attempts by outcome"
+        ).increment()
     }
 
     /// Routes swift-metrics (Hummingbird's MetricsMiddleware) into this registry; once per process.

@@ -38,15 +38,21 @@ public struct WebhookDeliverer: Sendable {
     let logger: Logger
     let outcome: (@Sendable (String) -> Void)?
 
-    public init(_ database: Database, configuration: Configuration, logger: Logger, outcome: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        _ database: Database, configuration: Configuration, logger: Logger, outcome: (@Sendable (String) -> Void)? = nil
+    ) {
         (outbox, store) = (WebhookOutbox(database), EventStore(database))
         (self.configuration, self.logger, self.outcome) = (configuration, logger, outcome)
     }
 
     /// Delivers in a server until it stops, counting outcomes and the pending messages; a failure (the database
     /// away) is logged and the deliverer starts again.
-    static func keepRunning(_ database: Database, _ configuration: Configuration, telemetry: Telemetry, logger: Logger) async {
-        let deliverer = WebhookDeliverer(database, configuration: configuration, logger: logger) { telemetry.webhookDelivery($0) }
+    static func keepRunning(_ database: Database, _ configuration: Configuration, telemetry: Telemetry, logger: Logger)
+        async
+    {
+        let deliverer = WebhookDeliverer(database, configuration: configuration, logger: logger) {
+            telemetry.webhookDelivery($0)
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -73,7 +79,9 @@ public struct WebhookDeliverer: Sendable {
     /// Delivers until cancelled.
     public func run() async throws {
         var client = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        client.timeout = .init(connect: .seconds(Int64(configuration.timeout.components.seconds)), read: .seconds(Int64(configuration.timeout.components.seconds)))
+        client.timeout = .init(
+            connect: .seconds(Int64(configuration.timeout.components.seconds)),
+            read: .seconds(Int64(configuration.timeout.components.seconds)))
         let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: client)
         do {
             try await work(http)
@@ -88,7 +96,9 @@ public struct WebhookDeliverer: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while true {
-                    do { try await outbox.queueOverdue(at: .now) } catch is CancellationError { throw CancellationError() } catch {
+                    do { try await outbox.queueOverdue(at: .now) } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
                         logger.warning("webhook overdue responses: \(error)")
                     }
                     try await Task.sleep(for: configuration.overdueInterval)
@@ -99,7 +109,8 @@ public struct WebhookDeliverer: Sendable {
                     while true {
                         try Task.checkCancellation()
                         do {
-                            guard let message = try await outbox.lease(for: configuration.timeout * 3 + .seconds(5)) else {
+                            guard let message = try await outbox.lease(for: configuration.timeout * 3 + .seconds(5))
+                            else {
                                 try await outbox.database.outboxBell.wait(upTo: configuration.pollInterval)
                                 continue
                             }
@@ -124,16 +135,21 @@ public struct WebhookDeliverer: Sendable {
                 return record("removed")
             }
             // A disabled endpoint is not tried, but for a test message: one that succeeds enables it again.
-            if message.type != ExposureMessageType.test.rawValue, let since = try await outbox.disabledSince(message.subscription) {
+            if message.type != ExposureMessageType.test.rawValue,
+                let since = try await outbox.disabledSince(message.subscription)
+            {
                 try await outbox.failed(
                     message, status: nil,
-                    error: "the endpoint is disabled (only failures since \(since)); `custody webhook test \(message.subscription)` tries it again",
+                    error:
+                        "the endpoint is disabled (only failures since \(since)); `custody webhook test \(message.subscription)` tries it again",
                     retryAt: nil)
                 return record("disabled")
             }
             let secrets = try await store.signingSecrets(of: message.subscription)
             guard !secrets.isEmpty else {
-                return try await retry(message, status: nil, error: "no signing secret is stored (run `custody webhook rotate \(message.subscription)`)")
+                return try await retry(
+                    message, status: nil,
+                    error: "no signing secret is stored (run `custody webhook rotate \(message.subscription)`)")
             }
             try await checkDestination(url)
             let timestamp = Timestamp.now.microseconds / 1_000_000
@@ -145,9 +161,11 @@ public struct WebhookDeliverer: Sendable {
             request.headers.add(name: "webhook-timestamp", value: String(timestamp))
             request.headers.add(
                 name: "webhook-signature",
-                value: WebhookSignature.header(id: message.messageId, timestamp: timestamp, body: message.body, secrets: secrets))
+                value: WebhookSignature.header(
+                    id: message.messageId, timestamp: timestamp, body: message.body, secrets: secrets))
             request.body = .bytes(ByteBuffer(string: message.body))
-            let response = try await http.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
+            let response = try await http.execute(
+                request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
             // Only a little of what a receiver answers is read, whatever it sends.
             _ = try? await response.body.collect(upTo: 16 * 1024)
             let status = Int(response.status.code)
@@ -172,10 +190,14 @@ public struct WebhookDeliverer: Sendable {
             try await outbox.disableIfOnlyFailing(message.subscription, for: configuration.disableAfter)
             return record("dead")
         }
-        let base = Double(configuration.retryBase.components.seconds) + Double(configuration.retryBase.components.attoseconds) / 1e18
+        let base =
+            Double(configuration.retryBase.components.seconds) + Double(configuration.retryBase.components.attoseconds)
+            / 1e18
         let cap = Double(configuration.retryMaximum.components.seconds)
         let delay = min(base * pow(2, Double(message.attempts - 1)), cap) * Double.random(in: 0.5...1.5)
-        try await outbox.failed(message, status: status, error: error, retryAt: Timestamp(microseconds: Timestamp.now.microseconds + Int64(delay * 1_000_000)))
+        try await outbox.failed(
+            message, status: status, error: error,
+            retryAt: Timestamp(microseconds: Timestamp.now.microseconds + Int64(delay * 1_000_000)))
         record("retried")
     }
 
@@ -193,7 +215,8 @@ public struct WebhookDeliverer: Sendable {
         guard !addresses.isEmpty else { throw URLError(.cannotFindHost) }
         for address in addresses where !AddressRange.mayReach(address, allowed: configuration.allowed) {
             throw CustodyError.conflict(
-                "webhook destination \(host) is an internal address; allow it with --webhook-allow if it is meant to be reached")
+                "webhook destination \(host) is an internal address; allow it with --webhook-allow if it is meant to be reached"
+            )
         }
     }
 

@@ -24,14 +24,16 @@ public enum WebhookListener {
         let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             var request = request
             let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
-            let (status, delivery) = verify(request.headers, body: body, secret: secret, tolerance: tolerance, now: .now)
+            let (status, delivery) = verify(
+                request.headers, body: body, secret: secret, tolerance: tolerance, now: .now)
             received(delivery)
             return Response(status: status)
         }
         router.post("/", use: handle)
         router.post("**", use: handle)
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "custody-webhook-listen"),
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "custody-webhook-listen"),
             onServerRunning: { channel in listening(host, channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
     }
@@ -41,15 +43,29 @@ public enum WebhookListener {
         _ headers: HTTPFields, body: String, secret: WebhookSecret, tolerance: Int64, now: Timestamp
     ) -> (HTTPResponse.Status, Delivery) {
         func field(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
-        guard let id = field("webhook-id"), let stamp = field("webhook-timestamp"), let signature = field("webhook-signature")
+        guard let id = field("webhook-id"), let stamp = field("webhook-timestamp"),
+            let signature = field("webhook-signature")
         else {
-            return (.badRequest, Delivery(id: "-", verified: false, reason: "missing webhook-id, webhook-timestamp or webhook-signature", body: body))
+            return (
+                .badRequest,
+                Delivery(
+                    id: "-", verified: false, reason: "missing webhook-id, webhook-timestamp or webhook-signature",
+                    body: body)
+            )
         }
         guard let seconds = Int64(stamp), abs(now.microseconds / 1_000_000 - seconds) <= tolerance else {
-            return (.unauthorized, Delivery(id: id, verified: false, reason: "timestamp \(stamp) is more than \(tolerance) s away from now", body: body))
+            return (
+                .unauthorized,
+                Delivery(
+                    id: id, verified: false, reason: "timestamp \(stamp) is more than \(tolerance) s away from now",
+                    body: body)
+            )
         }
         guard WebhookSignature.verify(header: signature, id: id, timestamp: seconds, body: body, secret: secret) else {
-            return (.unauthorized, Delivery(id: id, verified: false, reason: "no signature verifies under this secret", body: body))
+            return (
+                .unauthorized,
+                Delivery(id: id, verified: false, reason: "no signature verifies under this secret", body: body)
+            )
         }
         return (.noContent, Delivery(id: id, verified: true, reason: nil, body: body))
     }

@@ -33,16 +33,20 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongExpectedVersion(let stream, let expected, let actual):
             return "stream \(stream) is at version \(actual), not the expected \(expected): re-read it and retry"
         case .readStreamMoved(let stream, let expected, let actual):
-            return "stream \(stream) moved on to version \(actual) while this fact was being checked against version \(expected): "
+            return
+                "stream \(stream) moved on to version \(actual) while this fact was being checked against version \(expected): "
                 + "run the command again to check it against the new state"
         case .appendedTwiceInOneTransaction:
             return "this transaction has already appended to the log: append every event of a transaction in one call"
         case .conflictingEventId(let id):
-            return "event id \(id.uuidString.lowercased()) is already stored with different content (a retry must repeat the same fact)"
+            return
+                "event id \(id.uuidString.lowercased()) is already stored with different content (a retry must repeat the same fact)"
         case .schemaBehind(let current, let required):
-            return "the database schema is at version \(current) but this custody needs \(required): run `custody migrate`"
+            return
+                "the database schema is at version \(current) but this custody needs \(required): run `custody migrate`"
         case .schemaAhead(let current, let supported):
-            return "the database schema is at version \(current), newer than this custody supports (\(supported)): upgrade custody"
+            return
+                "the database schema is at version \(current), newer than this custody supports (\(supported)): upgrade custody"
         case .restoredIntoNewCluster:
             return "the log holds transaction ids newer than this cluster's (it was copied into a new cluster); "
                 + "refusing to append: export with `custody events --json` and import into an empty database"

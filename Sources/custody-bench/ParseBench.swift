@@ -7,7 +7,8 @@ extension Bench {
     /// behind keeping a parser of our own are measured here, not inferred from the import's total.
     struct Parse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Parses N generated event lines with each JSON reader; prints JSON {reader: {seconds, linesPerSecond}}.",
+            abstract:
+                "Parses N generated event lines with each JSON reader; prints JSON {reader: {seconds, linesPerSecond}}.",
             discussion: """
                 Readers: `custody` (JSONParser to a JSONValue tree), `JSONSerialization` (to Foundation objects),
                 `JSONDecoder` (to a JSONValue through its Codable conformance, the try-each-type cascade), and

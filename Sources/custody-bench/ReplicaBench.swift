@@ -39,7 +39,8 @@ extension Bench {
                     for index in 0..<samples {
                         let vendor = try Slug("replica-bench-\(run)-\(index)")
                         let event = ProposedEvent(
-                            id: UUID(), event: .vendorRegistered(VendorRegistered(vendor: vendor, name: "Replica bench")),
+                            id: UUID(),
+                            event: .vendorRegistered(VendorRegistered(vendor: vendor, name: "Replica bench")),
                             metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
                         _ = try await store.append([event])
                         let started = ContinuousClock.now
@@ -59,7 +60,8 @@ extension Bench {
                 }
                 try await client.shutdown()
                 let report: [String: Double] = [
-                    "p50": latencies[latencies.count / 2], "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                    "p50": latencies[latencies.count / 2],
+                    "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                     "max": latencies[latencies.count - 1], "samples": Double(latencies.count),
                 ]
                 print(JSONValue.object(report.mapValues { .number(String(format: "%.2f", $0)) }).jsonbText)
@@ -70,7 +72,9 @@ extension Bench {
         }
 
         /// One page of `/v1/events` after `cursor`: the cursor after it and its events' ids.
-        static func page(_ client: HTTPClient, _ api: String, _ token: String, after cursor: LogCursor) async throws -> (LogCursor, [String]) {
+        static func page(_ client: HTTPClient, _ api: String, _ token: String, after cursor: LogCursor) async throws
+            -> (LogCursor, [String])
+        {
             var request = HTTPClientRequest(url: "\(api)/v1/events?after=\(cursor)&limit=1000")
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             let response = try await client.execute(request, timeout: .seconds(10))

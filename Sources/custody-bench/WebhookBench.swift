@@ -10,7 +10,8 @@ import Synchronization
 /// process as in `custody serve`, and a Standard Webhooks receiver (`custody webhook listen`'s) beside them.
 struct Webhooks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Append → verified webhook receipt on a live database; prints {\"p50\", \"p99\", \"max\", \"samples\"} in ms.",
+        abstract:
+            "Append → verified webhook receipt on a live database; prints {\"p50\", \"p99\", \"max\", \"samples\"} in ms.",
         discussion: """
             Subscribes one organization, then appends `--samples` responses to its exposures, one at a time: each
             changes a row, so the projector writes an exposure.changed message, the deliverer signs and posts it,
@@ -22,7 +23,9 @@ struct Webhooks: AsyncParsableCommand {
     func run() async throws {
         let databaseURL = try DatabaseURL(url)
         let samples = self.samples
-        guard let secret = WebhookSecret(key: Array(repeating: 7, count: 32)) else { throw ValidationError("a bad secret") }
+        guard let secret = WebhookSecret(key: Array(repeating: 7, count: 32)) else {
+            throw ValidationError("a bad secret")
+        }
         let received = Mutex<[String: ContinuousClock.Instant]>([:])
         let port = Mutex<Int>(0)
         var quiet = Logger(label: "custody.bench")
@@ -45,20 +48,29 @@ struct Webhooks: AsyncParsableCommand {
         let receiver = "http://127.0.0.1:\(port.withLock { $0 })/hooks"
         let report = try await LiveProjector.with(databaseURL) { store, projection, committed in
             let world = LiveWorld(chain: await projection.chain)
-            let rows = Dictionary(grouping: world.exposures, by: \.organization).max { $0.value.count < $1.value.count }?.value ?? []
-            guard let organization = rows.first?.organization else { throw ValidationError("no organization is exposed") }
+            let rows =
+                Dictionary(grouping: world.exposures, by: \.organization).max { $0.value.count < $1.value.count }?.value
+                ?? []
+            guard let organization = rows.first?.organization else {
+                throw ValidationError("no organization is exposed")
+            }
             let subscription = try Slug("bench-\(UUID().uuidString.prefix(8).lowercased())")
             _ = try await store.subscribe(
                 ProposedEvent(
-                    id: UUID(), event: .webhookSubscribed(WebhookSubscribed(
-                        subscription: subscription, organization: organization, url: receiver, messages: [], overdueAfterSeconds: nil)),
+                    id: UUID(),
+                    event: .webhookSubscribed(
+                        WebhookSubscribed(
+                            subscription: subscription, organization: organization, url: receiver, messages: [],
+                            overdueAfterSeconds: nil)),
                     metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now),
                 secret: secret)
             let runner = Task { try await projection.run() }
             defer { runner.cancel() }
             var configuration = WebhookDeliverer.Configuration()
             configuration.allowed = [try AddressRange(parsing: "127.0.0.1/32")]
-            let deliverer = Task { try await WebhookDeliverer(store.database, configuration: configuration, logger: logger).run() }
+            let deliverer = Task {
+                try await WebhookDeliverer(store.database, configuration: configuration, logger: logger).run()
+            }
             defer { deliverer.cancel() }
             // Running and following before the first sample: the subscription's own event is applied first.
             let warm = committed.withLock { $0 }
@@ -68,20 +80,30 @@ struct Webhooks: AsyncParsableCommand {
                 let row = rows[index % rows.count]
                 let id = UUID()
                 let started = ContinuousClock.now
-                _ = try await store.append([ProposedEvent(
-                    id: id, event: .exposureResponseRecorded(ExposureResponseRecorded(
-                        organization: row.organization, incident: row.incident, deployment: row.deployment, provider: nil,
-                        state: index % 2 == 0 ? .acknowledged : .mitigating, owner: "bench \(index)")),
-                    metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)])
+                _ = try await store.append([
+                    ProposedEvent(
+                        id: id,
+                        event: .exposureResponseRecorded(
+                            ExposureResponseRecorded(
+                                organization: row.organization, incident: row.incident, deployment: row.deployment,
+                                provider: nil,
+                                state: index % 2 == 0 ? .acknowledged : .mitigating, owner: "bench \(index)")),
+                        metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
+                ])
                 let key = id.uuidString.lowercased()
                 let deadline = started + .seconds(30)
-                while received.withLock({ $0[key] }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
-                guard let at = received.withLock({ $0[key] }) else { throw ValidationError("no webhook arrived for sample \(index) within 30 s") }
+                while received.withLock({ $0[key] }) == nil, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                guard let at = received.withLock({ $0[key] }) else {
+                    throw ValidationError("no webhook arrived for sample \(index) within 30 s")
+                }
                 latencies.append(milliseconds(at - started))
             }
             latencies.sort()
             return [
-                "p50": latencies[latencies.count / 2], "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                "p50": latencies[latencies.count / 2],
+                "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                 "max": latencies[latencies.count - 1], "samples": Double(latencies.count),
             ]
         }

@@ -24,7 +24,8 @@ struct Custody: AsyncParsableCommand {
         subcommands: [
             Migrate.self, VendorCommand.self, ProviderCommand.self, ModelCommand.self, SupplyCommand.self,
             OrgCommand.self, Deploy.self, Retire.self, BreachCommand.self, Pause.self, Resume.self,
-            InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, DiffCommand.self, PostmortemCommand.self,
+            InvestigationCommand.self, IncidentCommand.self, ExposureCommand.self, DiffCommand.self,
+            PostmortemCommand.self,
             Respond.self, WhatIf.self, ConcentrationCommand.self, InventoryCommand.self, VEXCommand.self,
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
             Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
@@ -38,7 +39,8 @@ struct Custody: AsyncParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let (typed, known) = CommandSuggestion.unknown(in: arguments, under: Self.self) {
             let hint = CommandSuggestion.closest(to: typed, among: known).map { "; did you mean '\($0)'?" } ?? ""
-            FileHandle.standardError.write(Data("Error: unknown command '\(typed)'\(hint) (`custody --help` lists them)\n".utf8))
+            FileHandle.standardError.write(
+                Data("Error: unknown command '\(typed)'\(hint) (`custody --help` lists them)\n".utf8))
             Foundation.exit(64)
         }
         await Self.main(arguments)
@@ -67,7 +69,9 @@ enum CommandSuggestion {
     static func closest(to typed: String, among names: [String]) -> String? {
         if let prefixed = names.first(where: { $0.hasPrefix(typed) && typed.count >= 2 }) { return prefixed }
         // A name with more typed after it (`--organization` for `--org`).
-        if let extended = names.filter({ typed.hasPrefix($0) && $0.count >= 3 }).max(by: { $0.count < $1.count }) { return extended }
+        if let extended = names.filter({ typed.hasPrefix($0) && $0.count >= 3 }).max(by: { $0.count < $1.count }) {
+            return extended
+        }
         let scored = names.map { ($0, distance(typed, $0)) }.filter { $0.1 <= 2 }
         return scored.min { $0.1 < $1.1 }?.0
     }
@@ -84,7 +88,9 @@ enum CommandSuggestion {
             for j in 1...y.count {
                 let cost = x[i - 1] == y[j - 1] ? 0 : 1
                 d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
         }
         return d[x.count][y.count]

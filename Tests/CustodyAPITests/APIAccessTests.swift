@@ -1,7 +1,7 @@
+import Crypto
 import CustodyCore
 import CustodyStore
 import CustodyTestSupport
-import Crypto
 import Foundation
 import PostgresNIO
 import Testing
@@ -24,12 +24,15 @@ import Testing
         }
         let model = try api.decode(ExposureList.self, try await api.get("/v1/models/gpt-5/exposure", token: university))
         #expect(model.exposures.map(\.organization.rawValue) == ["state-university"])
-        let incident = try api.decode(IncidentReport.self, try await api.get("/v1/incidents/mercor-2026-03", token: university))
+        let incident = try api.decode(
+            IncidentReport.self, try await api.get("/v1/incidents/mercor-2026-03", token: university))
         #expect(Set(incident.exposures.map(\.organization.rawValue)) == ["state-university"])
         #expect(incident.incident.organizations == 1)
-        let postmortem = try api.decode(Postmortem.self, try await api.get("/v1/incidents/mercor-2026-03/postmortem", token: university))
+        let postmortem = try api.decode(
+            Postmortem.self, try await api.get("/v1/incidents/mercor-2026-03/postmortem", token: university))
         #expect(Set(postmortem.windows.map(\.organization.rawValue)) == ["state-university"])
-        let markdown = try await api.get("/v1/incidents/mercor-2026-03/postmortem", token: university, headers: ["Accept": "text/markdown"])
+        let markdown = try await api.get(
+            "/v1/incidents/mercor-2026-03/postmortem", token: university, headers: ["Accept": "text/markdown"])
         #expect(!markdown.text.contains("mh-triage") && !markdown.text.contains("ca-records"))
         // The global feed and stream are for admins only.
         #expect(try await api.get("/v1/events", token: university).status == 403)
@@ -51,8 +54,11 @@ import Testing
         #expect(records.allSatisfy { $0.scope == "state-university" || $0.subject == "state-university" })
         #expect(!result.stdout.contains(university) && !result.stdout.contains(api.admin))
         let hospital = try EventCoding.decode(
-            [AccessRecord].self, from: Data(try await api.cli.run(["access-log", "--org", "mercy-hospital", "--json"]).stdout.utf8))
-        #expect(hospital.contains { $0.tokenId == universityId && $0.status == 404 }, "the refused look at the hospital is the hospital's to know")
+            [AccessRecord].self,
+            from: Data(try await api.cli.run(["access-log", "--org", "mercy-hospital", "--json"]).stdout.utf8))
+        #expect(
+            hospital.contains { $0.tokenId == universityId && $0.status == 404 },
+            "the refused look at the hospital is the hospital's to know")
     }
 
     @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {
@@ -88,17 +94,23 @@ import Testing
         #expect(inURL.problem?.detail.contains("Authorization header") == true, "\(inURL.text)")
         #expect(try await api.get("/v1/organizations?x=\(token)").status == 400)
         #expect(try await api.cli.run(["token", "revoke", id]).status == 0)
-        let refused = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: token) { $0.status == 401 }
+        let refused = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: token) {
+            $0.status == 401
+        }
         #expect(refused.status == 401)
         #expect(refused.problem?.detail.contains("revoked") == true)
         #expect(try await api.cli.run(["token", "revoke", id]).status == 1)
-        #expect(try await api.cli.run(["token", "create", "--org", "nobody"]).stderr.contains("unknown organization 'nobody'"))
+        #expect(
+            try await api.cli.run(["token", "create", "--org", "nobody"]).stderr.contains(
+                "unknown organization 'nobody'"))
         #expect(try await api.cli.run(["token", "create", "--admin", "--expires", "2020-01-01"]).status == 1)
         // An expiring token works until its time, then is refused like a revoked one.
         let soon = Timestamp.now.adding(seconds: 3)
         let expiring = try await APIFixture.token(api.cli, ["--org", "mercy-hospital", "--expires", soon.description])
         #expect(try await api.get("/v1/organizations/mercy-hospital/exposure", token: expiring).status == 200)
-        let expired = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: expiring) { $0.status == 401 }
+        let expired = try await api.waitUntil("/v1/organizations/mercy-hospital/exposure", token: expiring) {
+            $0.status == 401
+        }
         #expect(expired.status == 401)
         #expect(Timestamp.now >= soon)
         #expect(try await api.stop() == 0)
@@ -109,7 +121,9 @@ import Testing
         #expect(!created.stderr.contains(token) && !created.stderr.contains(expectedHash))
         let accessLog = try await api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout
         let records = try EventCoding.decode([AccessRecord].self, from: Data(accessLog.utf8))
-        #expect(records.contains { $0.status == 400 && $0.path == "/v1/organizations/mercy-hospital/exposure" }, "\(accessLog)")
+        #expect(
+            records.contains { $0.status == 400 && $0.path == "/v1/organizations/mercy-hospital/exposure" },
+            "\(accessLog)")
         #expect(!accessLog.contains(secret))
     }
 
@@ -121,7 +135,10 @@ import Testing
             ("/v1/incidents/nothing", [:], nil, 404, "no incident 'nothing'"),
             ("/v1/incidents/nothing/postmortem", [:], nil, 404, "no incident 'nothing'"),
             ("/v1/organizations/Not_An_Id/exposure", [:], nil, 400, "invalid organization id"),
-            ("/v1/organizations/state-university/exposure?as_of=2026-02-30", [:], nil, 400, "invalid as_of '2026-02-30'"),
+            (
+                "/v1/organizations/state-university/exposure?as_of=2026-02-30", [:], nil, 400,
+                "invalid as_of '2026-02-30'"
+            ),
             ("/v1/organizations/state-university/exposure?known_at=2999-01-01", [:], nil, 400, "not in the future"),
             ("/v1/incidents?color=blue", [:], nil, 400, "unknown query parameter 'color'"),
             ("/v1/events?limit=5000", [:], nil, 400, "invalid limit '5000'"),
@@ -130,7 +147,10 @@ import Testing
             ("/v1/events/stream?after=yesterday", ["Last-Event-ID": ""], nil, 400, "invalid cursor 'yesterday'"),
             ("/v1/events/stream", ["Last-Event-ID": "tomorrow"], nil, 400, "invalid cursor 'tomorrow'"),
             ("/v1/organizations", [:], "", 401, "needs a bearer token"),
-            ("/v1/organizations", [:], "custody_0123456789abcdef_" + String(repeating: "A", count: 43), 401, "unknown, revoked or expired"),
+            (
+                "/v1/organizations", [:], "custody_0123456789abcdef_" + String(repeating: "A", count: 43), 401,
+                "unknown, revoked or expired"
+            ),
             ("/v1/organizations", [:], "hunter2", 401, "not a Custody bearer token"),
             ("/v1/nowhere", [:], nil, 404, "no such route"),
             ("/v1/incidents?x=" + String(repeating: "a", count: 3000), [:], nil, 414, "exceeds"),
@@ -139,13 +159,16 @@ import Testing
             let response = try await api.get(path, token: token, headers: headers)
             #expect(response.status == status, "\(path.prefix(80))")
             #expect(response.problem?.status == status, "\(path.prefix(80)): \(response.text.prefix(200))")
-            #expect(response.problem?.detail.contains(detail) == true, "\(path.prefix(80)): \(response.problem?.detail ?? response.text)")
+            #expect(
+                response.problem?.detail.contains(detail) == true,
+                "\(path.prefix(80)): \(response.problem?.detail ?? response.text)")
         }
         let unauthorized = try await api.get("/v1/incidents", token: "")
         #expect(unauthorized.header("www-authenticate")?.hasPrefix("Bearer") == true)
         let posted = try await api.server.http.get("/v1/incidents", method: "POST")
         #expect(posted.status == 405 && posted.header("allow") == "GET, HEAD")
-        let body = try await api.server.http.get("/v1/incidents", headers: ["Authorization": "Bearer \(api.admin)"], body: "{}")
+        let body = try await api.server.http.get(
+            "/v1/incidents", headers: ["Authorization": "Bearer \(api.admin)"], body: "{}")
         #expect(body.status == 413)
         #expect(try await api.get("/health", token: "").status == 200)
         // The root says where everything is, without a token.
@@ -165,8 +188,11 @@ import Testing
         #expect(try await api.stop() == 0)
         // Refused before any route ran (405, 413, 414, no such route): in the access log all the same.
         let records = try EventCoding.decode(
-            [AccessRecord].self, from: Data(try await api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout.utf8))
-        for (status, path) in [(405, "/v1/incidents"), (413, "/v1/incidents"), (414, "/v1/incidents"), (404, "/v1/nowhere")] {
+            [AccessRecord].self,
+            from: Data(try await api.cli.run(["access-log", "--json", "--limit", "1000"]).stdout.utf8))
+        for (status, path) in [
+            (405, "/v1/incidents"), (413, "/v1/incidents"), (414, "/v1/incidents"), (404, "/v1/nowhere"),
+        ] {
             #expect(records.contains { $0.status == status && $0.path == path }, "\(status) \(path)")
         }
     }

@@ -8,7 +8,8 @@ import Testing
     @Test func exposureEndpointsAnswerWhatTheCLIAnswers() async throws {
         let api = try await APIFixture.start()
         let viaCLI = try EventCoding.decode(
-            OrganizationExposure.self, from: Data(try await api.cli.run(["exposure", "--org", "state-university", "--json"]).stdout.utf8))
+            OrganizationExposure.self,
+            from: Data(try await api.cli.run(["exposure", "--org", "state-university", "--json"]).stdout.utf8))
         let organization = try await api.get("/v1/organizations/state-university/exposure")
         #expect(organization.status == 200)
         #expect(organization.header("content-type") == "application/json")
@@ -31,11 +32,13 @@ import Testing
         #expect(incidents.incidents.first?.organizations == 3)
         let incident = try api.decode(IncidentReport.self, try await api.get("/v1/incidents/mercor-2026-03"))
         let radius = try EventCoding.decode(
-            ExposureList.self, from: Data(try await api.cli.run(["exposure", "--incident", "mercor-2026-03", "--json"]).stdout.utf8))
+            ExposureList.self,
+            from: Data(try await api.cli.run(["exposure", "--incident", "mercor-2026-03", "--json"]).stdout.utf8))
         #expect(incident.exposures == radius.exposures)
 
         // Both clocks, as in the CLI: before the breach nothing; known before it was recorded, nothing either.
-        let before = try api.decode(OrganizationExposure.self, try await api.get("/v1/organizations/mercy-hospital/exposure?as_of=2026-03-20"))
+        let before = try api.decode(
+            OrganizationExposure.self, try await api.get("/v1/organizations/mercy-hospital/exposure?as_of=2026-03-20"))
         #expect(before.exposures.isEmpty)
         let asOf = try api.decode(ExposureList.self, try await api.get("/v1/models/gpt-5/exposure?as_of=2026-04-02"))
         #expect(asOf.exposures.map(\.status) == [.investigating, .investigating])
@@ -44,7 +47,8 @@ import Testing
 
         let postmortem = try api.decode(Postmortem.self, try await api.get("/v1/incidents/mercor-2026-03/postmortem"))
         #expect(postmortem.timeline.count == 3)
-        let markdown = try await api.get("/v1/incidents/mercor-2026-03/postmortem", headers: ["Accept": "text/markdown"])
+        let markdown = try await api.get(
+            "/v1/incidents/mercor-2026-03/postmortem", headers: ["Accept": "text/markdown"])
         #expect(markdown.header("content-type")?.hasPrefix("text/markdown") == true)
         #expect(markdown.text == (try await api.cli.run(["postmortem", "mercor-2026-03"])).stdout)
         #expect(try await api.stop() == 0)
@@ -66,18 +70,24 @@ import Testing
             if query.isEmpty {
                 // Present answers are stamped with the moment they were computed: compare all but that.
                 func stripped(_ text: String) -> String {
-                    text.replacing(/"timestamp": "[^"]*"/, with: "").replacing(/"custody:as-of", "value": "[^"]*"/, with: "")
-                        .replacing(/urn:uuid:[0-9a-f-]*/, with: "")
+                    text.replacing(/"timestamp": "[^"]*"/, with: "").replacing(
+                        /"custody:as-of", "value": "[^"]*"/, with: ""
+                    )
+                    .replacing(/urn:uuid:[0-9a-f-]*/, with: "")
                 }
                 #expect(stripped(response.text) == stripped(cli.stdout.trimmingCharacters(in: .newlines)))
             } else {
                 #expect(response.text == cli.stdout.trimmingCharacters(in: .newlines), "the same bytes")
             }
-            #expect(response.text.contains(#""bomFormat": "CycloneDX""#) && response.text.contains(#""id": "mercor-2026-03""#))
+            #expect(
+                response.text.contains(#""bomFormat": "CycloneDX""#)
+                    && response.text.contains(#""id": "mercor-2026-03""#))
         }
         let scoped = try await api.token(org: "mercy-hospital")
         #expect(try await api.get("/v1/organizations/mercy-hospital/vex", token: scoped).status == 200)
-        #expect(try await api.get("/v1/organizations/state-university/vex", token: scoped).status == 404, "another organization's")
+        #expect(
+            try await api.get("/v1/organizations/state-university/vex", token: scoped).status == 404,
+            "another organization's")
         #expect(try await api.get("/v1/organizations/nobody/vex").status == 404)
         #expect(try await api.get("/v1/organizations/mercy-hospital/vex", token: "").status == 401)
         #expect(try await api.get("/v1/organizations/mercy-hospital/vex?as_of=someday").status == 400)
@@ -109,10 +119,13 @@ import Testing
         let api = try await APIFixture.start()
         let headers = ["Authorization": "Bearer \(api.admin)"]
         let last = try #require(try await api.cli.run(["events", "--json"]).lines.last)
-        let cursor = try #require((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])?["cursor"] as? String)
+        let cursor = try #require(
+            (try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])?["cursor"] as? String)
         let http = api.server.http
         // No wait for the subscription: the stream starts after a cursor, so an event appended first is sent too.
-        async let received = http.stream("/v1/events/stream?after=\(cursor)", headers: headers) { $0.contains("acme-labels") }
+        async let received = http.stream("/v1/events/stream?after=\(cursor)", headers: headers) {
+            $0.contains("acme-labels")
+        }
         let appended = try await api.cli.run(["vendor", "add", "acme-labels", "--name", "Acme Labels"])
         #expect(appended.status == 0)
         let text = try await received
@@ -120,7 +133,9 @@ import Testing
         #expect(text.contains("event: VendorRegistered"))
         #expect(!text.contains("InvestigationOpened"), "events before the cursor were sent again")
         // A reconnecting client resumes after its Last-Event-ID and sees nothing twice.
-        let resumed = try await http.stream("/v1/events/stream", headers: headers.merging(["Last-Event-ID": cursor]) { a, _ in a }) {
+        let resumed = try await http.stream(
+            "/v1/events/stream", headers: headers.merging(["Last-Event-ID": cursor]) { a, _ in a }
+        ) {
             $0.contains("acme-labels")
         }
         #expect(resumed.components(separatedBy: "event: ").count == 2)
@@ -136,7 +151,8 @@ import Testing
         // Another caller's view of the same URL is another representation.
         let scoped = try await api.get(path, token: try api.token(org: "state-university"))
         #expect(scoped.header("etag") != etag)
-        try await ExampleScenario.record(api.cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
+        try await ExampleScenario.record(
+            api.cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
         let changed = try await api.waitUntil(path) { $0.header("etag") != etag }
         #expect(changed.header("etag") != etag)
         #expect(try await api.get(path, headers: ["If-None-Match": etag]).status == 200)
@@ -154,7 +170,9 @@ import Testing
             let answer = try await api.get("/v1/incidents/mercor-2026-03", headers: ["Accept-Encoding": refusal])
             #expect(answer.header("content-encoding") == nil, "\(refusal)")
         }
-        #expect(try await api.get("/v1/incidents/mercor-2026-03", headers: ["Accept-Encoding": "gzip;q=0.5"]).header("content-encoding") == "gzip")
+        #expect(
+            try await api.get("/v1/incidents/mercor-2026-03", headers: ["Accept-Encoding": "gzip;q=0.5"]).header(
+                "content-encoding") == "gzip")
         #expect(try await api.stop() == 0)
     }
 
@@ -177,7 +195,8 @@ import Testing
     @Test func whatIfAndConcentrationAreServedWithinScope() async throws {
         let api = try await APIFixture.start(breach: false)
         let all = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor&data=rlhf"))
-        #expect(Set(all.exposures.map(\.organization.rawValue)) == ["state-university", "mercy-hospital", "civic-agency"])
+        #expect(
+            Set(all.exposures.map(\.organization.rawValue)) == ["state-university", "mercy-hospital", "civic-agency"])
         let agency = try await api.token(org: "civic-agency")
         let scoped = try api.decode(ExposureList.self, try await api.get("/v1/whatif?vendor=mercor", token: agency))
         #expect(scoped.exposures.map(\.deployment.rawValue) == ["ca-records"])

@@ -9,7 +9,9 @@ struct APIFixture {
     let server: ServerProcess
     let admin: String
 
-    static func start(breach: Bool = true, serve arguments: [String] = [], waitForReady: Bool = true) async throws -> APIFixture {
+    static func start(breach: Bool = true, serve arguments: [String] = [], waitForReady: Bool = true) async throws
+        -> APIFixture
+    {
         let cli = try await ExampleScenario.registry()
         if breach { try await ExampleScenario.breach(cli) }
         let admin = try await token(cli, ["--admin"])
@@ -27,7 +29,8 @@ struct APIFixture {
             return ready.projection.behind == 0 && ready.projection.heldBack == 0
         }
         guard response.status == 200 else {
-            throw ExampleScenario.Failed(description: "the server never became ready: \(String(decoding: response.body, as: UTF8.self))")
+            throw ExampleScenario.Failed(
+                description: "the server never became ready: \(String(decoding: response.body, as: UTF8.self))")
         }
     }
 

@@ -18,14 +18,17 @@ import Testing
         #expect(ready.status == 200, "\(ready.text)")
         #expect(try await api.get("/v1/organizations/civic-agency/exposure").status == 200)
         // Nobody projects the new event: the read models fall behind and /ready says so.
-        try await ExampleScenario.record(cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
+        try await ExampleScenario.record(
+            cli, [["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"]])
         let behind = try await api.waitUntil("/ready") { $0.status == 503 }
         #expect(behind.status == 503)
         #expect(behind.text.contains("events behind (bound 0)"))
         // The live fold still follows the log, so views answered from it are current.
-        let model = try api.decode(ExposureList.self, try await api.waitUntil("/v1/models/gpt-5/exposure") {
-            $0.text.contains("confirmed")
-        })
+        let model = try api.decode(
+            ExposureList.self,
+            try await api.waitUntil("/v1/models/gpt-5/exposure") {
+                $0.text.contains("confirmed")
+            })
         #expect(model.exposures.contains { $0.status == .confirmed })
         #expect(try await api.stop() == 0)
     }
@@ -78,7 +81,9 @@ import Testing
         #expect(ready.text.contains("the projector cannot go on: the event at position"), "\(ready.text)")
         #expect(ready.text.contains("stream vendor-odd, version 1, type VendorRegistered"), "\(ready.text)")
         let status = try await api.cli.run(["projections", "status"])
-        #expect(status.stdout.contains("stuck: the event at position") && status.stdout.contains("vendor-odd"), "\(status.stdout)")
+        #expect(
+            status.stdout.contains("stuck: the event at position") && status.stdout.contains("vendor-odd"),
+            "\(status.stdout)")
         let json = try await api.cli.run(["projections", "status", "--json"])
         #expect(json.stdout.contains(#""unreadable": "the event at position"#), "\(json.stdout)")
         #expect(try await api.stop() == 0)

@@ -9,7 +9,9 @@ import Yams
 @Suite struct OpenAPITests {
     /// The router's own routes (`Router.routes`), as `GET /v1/organizations/{id}/exposure`; nothing is queried.
     func registered() async throws -> [(route: String, access: RouteAccess)] {
-        try await Database.with(try TestDatabase.clusterURL(.endToEnd), maximumConnections: 1) { database in APIServer.routes(database) }
+        try await Database.with(try TestDatabase.clusterURL(.endToEnd), maximumConnections: 1) { database in
+            APIServer.routes(database)
+        }
     }
 
     func document() throws -> [String: Any] {
@@ -36,8 +38,12 @@ import Yams
         let registered = Set(routes.map(\.route))
         #expect(routes.count == 17, "\(routes.map(\.route))")
         #expect(registered.count == routes.count, "a route is registered twice")
-        #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered))")
-        #expect(registered.subtracting(documented).isEmpty, "served but not documented: \(registered.subtracting(documented))")
+        #expect(
+            documented.subtracting(registered).isEmpty,
+            "documented but not served: \(documented.subtracting(registered))")
+        #expect(
+            registered.subtracting(documented).isEmpty,
+            "served but not documented: \(registered.subtracting(documented))")
     }
 
     @Test func accessMatchesTheDocumentsSecurity() async throws {
@@ -56,7 +62,8 @@ import Yams
                 #expect(responses["401"] != nil, "\(route.path) does not document 401")
                 #expect(route.path.hasPrefix("/v1"))
             }
-            #expect((responses["403"] != nil) == (route.access == .admin), "\(route.path): 403 documented iff admin-only")
+            #expect(
+                (responses["403"] != nil) == (route.access == .admin), "\(route.path): 403 documented iff admin-only")
         }
     }
 
@@ -68,7 +75,9 @@ import Yams
             let route = (path: String(name.split(separator: " ")[1]), ())
             let operation = try #require(operations[name])
             let parameters = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { parameter -> String? in
-                if let reference = parameter["$ref"] as? String { return shared[String(reference.split(separator: "/").last ?? "")]?["name"] as? String }
+                if let reference = parameter["$ref"] as? String {
+                    return shared[String(reference.split(separator: "/").last ?? "")]?["name"] as? String
+                }
                 return parameter["name"] as? String
             }
             #expect(parameters.contains("id"), "\(route.path) does not declare {id}")

@@ -17,7 +17,9 @@ import Testing
     }
 
     func rows(_ document: OrganizationExposure) -> [String] {
-        document.exposures.map { "\($0.deployment)/\($0.provider)/\($0.vendor)/\($0.status.rawValue)/paused:\($0.paused)" }
+        document.exposures.map {
+            "\($0.deployment)/\($0.provider)/\($0.vendor)/\($0.status.rawValue)/paused:\($0.paused)"
+        }
     }
 
     @Test func theExampleScenarioUnfoldsAsExpected() async throws {
@@ -27,9 +29,11 @@ import Testing
         await #expect(try organization(cli, "state-university", ["--as-of", "2026-03-20"]).exposures.isEmpty)
         // After Meta's pause and OpenAI's investigation.
         let university = try await organization(cli, "state-university", ["--as-of", "2026-04-02"])
-        #expect(rows(university) == [
-            "su-advising/openai/mercor/investigating/paused:false", "su-research/anthropic/mercor/potential/paused:false",
-        ])
+        #expect(
+            rows(university) == [
+                "su-advising/openai/mercor/investigating/paused:false",
+                "su-research/anthropic/mercor/potential/paused:false",
+            ])
         #expect(university.summary.providers.map(\.rawValue) == ["anthropic", "openai"])
         #expect(university.summary.vendors.map(\.rawValue) == ["mercor", "scale-ai"])
         #expect(!university.summary.singleProvider)
@@ -41,15 +45,22 @@ import Testing
         #expect(rows(agency) == ["ca-records/meta/mercor/potential/paused:true"])
         #expect(agency.summary.openWeightShare == 1)
         // HYPOTHETICAL: OpenAI confirms, Anthropic's separate investigation clears.
-        try await record(cli, [
-            ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
-            ["investigation", "open", "anthropic-inv", "--incident", "mercor-2026-03", "--provider", "anthropic", "--at", "2026-04-02"],
-            ["investigation", "close", "anthropic-inv", "--outcome", "cleared", "--at", "2026-04-15"],
-        ])
-        await #expect(rows(try organization(cli, "state-university")) == ["su-advising/openai/mercor/confirmed/paused:false"])
+        try await record(
+            cli,
+            [
+                ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
+                [
+                    "investigation", "open", "anthropic-inv", "--incident", "mercor-2026-03", "--provider", "anthropic",
+                    "--at", "2026-04-02",
+                ],
+                ["investigation", "close", "anthropic-inv", "--outcome", "cleared", "--at", "2026-04-15"],
+            ])
+        await #expect(
+            rows(try organization(cli, "state-university")) == ["su-advising/openai/mercor/confirmed/paused:false"])
         let blast = try await cli.run(["exposure", "--incident", "mercor-2026-03", "--json"])
         let radius = try EventCoding.decode(ExposureList.self, from: Data(blast.stdout.utf8))
-        #expect(radius.exposures.map(\.deployment.rawValue) == ["mh-triage", "su-advising", "ca-records", "su-research"])
+        #expect(
+            radius.exposures.map(\.deployment.rawValue) == ["mh-triage", "su-advising", "ca-records", "su-research"])
         #expect(radius.exposures.last?.status == .cleared)
     }
 
@@ -68,7 +79,8 @@ import Testing
         let svg = try await cli.run(["postmortem", "mercor-2026-03", "--svg"])
         #expect(svg.status == 0 && svg.stdout.hasPrefix("<svg ") && svg.stdout.hasSuffix("</svg>\n"), "\(svg.stderr)")
         #expect(svg.stdout.components(separatedBy: "<g class=\"window\"").count - 1 == postmortem.windows.count)
-        #expect(try await cli.run(["postmortem", "mercor-2026-03", "--svg", "--json"]).status != 0, "one form at a time")
+        #expect(
+            try await cli.run(["postmortem", "mercor-2026-03", "--svg", "--json"]).status != 0, "one form at a time")
         let unknown = try await cli.run(["postmortem", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("unknown incident 'nope'"))
@@ -78,7 +90,9 @@ import Testing
         let cli = try await scenario()
         try await breach(cli)
         try await record(cli, [["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"]])
-        let result = try await cli.run(["diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json"])
+        let result = try await cli.run([
+            "diff", "--from", "2026-03-20", "--to", "2026-04-02", "--org", "state-university", "--json",
+        ])
         let appeared = try EventCoding.decode(ExposureDiff.self, from: Data(result.stdout.utf8))
         #expect(appeared.appeared.map(\.deployment.rawValue).sorted() == ["su-advising", "su-research"])
         let later = try await cli.run(["diff", "--from", "2026-04-02", "--to", "2026-04-21", "--json"])

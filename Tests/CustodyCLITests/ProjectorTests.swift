@@ -35,24 +35,36 @@ import Testing
     /// the other takes over within seconds, continuing from the checkpoint (tables equal to a rebuild).
     @Test func aStandbyTakesOverWhenTheLeaderIsKilled() async throws {
         let url = try await TestDatabase.create(on: .endToEnd)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-lead-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "custody-lead-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (firstLog, secondLog) = (directory.appendingPathComponent("a").path, directory.appendingPathComponent("b").path)
+        let (firstLog, secondLog) = (
+            directory.appendingPathComponent("a").path, directory.appendingPathComponent("b").path
+        )
         func said(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         try await Database.with(url) { database in
             let store = EventStore(database)
             let events = Workload.mixed(organizations: 8)
             let first = try startProjector(url, stderr: firstLog)
-            defer { kill(first.processIdentifier, SIGKILL); first.waitUntilExit() }
+            defer {
+                kill(first.processIdentifier, SIGKILL)
+                first.waitUntilExit()
+            }
             #expect(try await waitFor(.seconds(20)) { said(firstLog).contains("leading") })
             let second = try startProjector(url, stderr: secondLog)
-            defer { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
+            defer {
+                kill(second.processIdentifier, SIGKILL)
+                second.waitUntilExit()
+            }
             #expect(try await waitFor(.seconds(20)) { said(secondLog).contains("standing by") })
 
             let half = events.count / 2
             for event in events.prefix(half) { _ = try await store.append([event]) }
-            #expect(try await waitFor(.seconds(20)) { try await ExposureProjection.checkpoint(database)?.events == Int64(half) })
+            #expect(
+                try await waitFor(.seconds(20)) {
+                    try await ExposureProjection.checkpoint(database)?.events == Int64(half)
+                })
             #expect(!said(secondLog).contains("leading"), "two processes led at once")
             let status = try await CLI(databaseURL: url).run(["projections", "status", "--json"])
             #expect(status.stdout.contains("\"leader\": {\"pid\": "), "status names no leader: \(status.stdout)")
@@ -62,10 +74,16 @@ import Testing
             // Liveness, not speed (the standby retries every second; timings belong to scripts/bench): it takes over
             // while the leader's replacement would still be starting, on a loaded machine too. Measured to its
             // "leading", not to the end of the appends below, which a loaded machine slows on its own.
-            #expect(try await waitFor(.seconds(15)) { said(secondLog).contains("leading") }, "the standby took over too slowly")
+            #expect(
+                try await waitFor(.seconds(15)) { said(secondLog).contains("leading") },
+                "the standby took over too slowly")
             for event in events.dropFirst(half) { _ = try await store.append([event]) }
-            #expect(try await waitFor(.seconds(30)) { try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) })
-            #expect(said(secondLog).components(separatedBy: "standing by").count == 2, "the standby restarted its stand-by")
+            #expect(
+                try await waitFor(.seconds(30)) {
+                    try await ExposureProjection.checkpoint(database)?.events == Int64(events.count)
+                })
+            #expect(
+                said(secondLog).components(separatedBy: "standing by").count == 2, "the standby restarted its stand-by")
             let survived = try await ReadModels.rows(database)
             _ = try await ExposureProjection.rebuild(store)
             #expect(try await ReadModels.rows(database) == survived)
@@ -88,7 +106,10 @@ import Testing
                 projector.waitUntilExit()
             }
             let projector = try startProjector(url)
-            defer { kill(projector.processIdentifier, SIGKILL); projector.waitUntilExit() }
+            defer {
+                kill(projector.processIdentifier, SIGKILL)
+                projector.waitUntilExit()
+            }
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 if try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) { break }
@@ -117,7 +138,9 @@ import Testing
         }
         #expect(lagging.stderr.contains("event(s) behind the projector (server process"), "\(lagging.stderr)")
         let fromLag = try EventCoding.decode(OrganizationExposure.self, from: Data(lagging.stdout.utf8))
-        #expect(fromLag.exposures == (try EventCoding.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))).exposures)
+        #expect(
+            fromLag.exposures
+                == (try EventCoding.decode(OrganizationExposure.self, from: Data(behind.stdout.utf8))).exposures)
         #expect(try await cli.run(["projections", "rebuild"]).status == 0)
         let status = try await cli.run(["projections", "status", "--json"])
         #expect(status.stdout.contains("\"behind\": 0"))
@@ -137,7 +160,9 @@ import Testing
         try await Database.with(url) { database in
             for event in Workload.mixed(organizations: 3) { _ = try await EventStore(database).append([event]) }
         }
-        let questions = [["--model", "llama-4"], ["--deployment", "d-1-2"], ["--incident", "b1"], ["--incident", "b2"]]
+        let questions = [
+            ["--model", "llama-4"], ["--deployment", "d-1-2"], ["--incident", "b1"], ["--incident", "b2"],
+        ]
         var fromLog: [ExposureList] = []
         for question in questions {
             let answer = try await cli.run(["exposure"] + question + ["--json"])
@@ -176,7 +201,8 @@ import Testing
         // A mark only the read model carries shows that the answer came from it.
         try await Database.with(url) { database in
             try await database.query(
-                "UPDATE custody_deployments SET document = jsonb_set(document, '{workload}', '\"marked\"') WHERE deployment = 'd-1-2'")
+                "UPDATE custody_deployments SET document = jsonb_set(document, '{workload}', '\"marked\"') WHERE deployment = 'd-1-2'"
+            )
         }
         #expect(try await cli.run(questions[0]).stdout.contains("marked"))
         let unknown = try await cli.run(["deployments", "--org", "no-such-org"])

@@ -14,13 +14,26 @@ import Testing
             ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
             ["provider", "add", "openai", "--name", "OpenAI", "--at", "2015-12-11"],
             ["model", "add", "gpt-5", "--name", "GPT-5", "--provider", "openai", "--at", "2025-08-07"],
-            ["supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf", "--data", "domain-finetuning", "--at", "2024-06-01"],
+            [
+                "supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf", "--data",
+                "domain-finetuning", "--at", "2024-06-01",
+            ],
             ["org", "add", "uni", "--name", "State University", "--sector", "education"],
-            ["deploy", "uni-advising", "--org", "uni", "--model", "gpt-5", "--workload", "advising", "--criticality", "high"],
-            ["breach", "report", "mercor-2026-03", "--vendor", "mercor", "--severity", "high", "--summary", "Contractor data exposed",
-             "--data", "rlhf", "--providers", "openai", "--at", "2026-03-27", "--disclosed-at", "2026-03-31T12:00:00Z",
-             "--source", "https://example.org/report"],
-            ["investigation", "open", "openai-mercor", "--incident", "mercor-2026-03", "--provider", "openai", "--at", "2026-04-01"],
+            [
+                "deploy", "uni-advising", "--org", "uni", "--model", "gpt-5", "--workload", "advising", "--criticality",
+                "high",
+            ],
+            [
+                "breach", "report", "mercor-2026-03", "--vendor", "mercor", "--severity", "high", "--summary",
+                "Contractor data exposed",
+                "--data", "rlhf", "--providers", "openai", "--at", "2026-03-27", "--disclosed-at",
+                "2026-03-31T12:00:00Z",
+                "--source", "https://example.org/report",
+            ],
+            [
+                "investigation", "open", "openai-mercor", "--incident", "mercor-2026-03", "--provider", "openai",
+                "--at", "2026-04-01",
+            ],
         ] {
             let result = try await cli.run(arguments)
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
@@ -38,10 +51,12 @@ import Testing
         #expect(events.status == 0, "\(events.stderr)")
         #expect(events.lines.count == 8, "\(events.stderr)")
         let parsed = try events.lines.map { try EventLine(parsing: Array($0.utf8)) }
-        #expect(parsed.map(\.event.type) == [
-            "VendorRegistered", "ProviderRegistered", "ModelRegistered", "SupplyLinkRecorded", "OrganizationRegistered",
-            "ModelDeployed", "BreachReported", "InvestigationOpened",
-        ])
+        #expect(
+            parsed.map(\.event.type) == [
+                "VendorRegistered", "ProviderRegistered", "ModelRegistered", "SupplyLinkRecorded",
+                "OrganizationRegistered",
+                "ModelDeployed", "BreachReported", "InvestigationOpened",
+            ])
         guard parsed.count == 8, case .breachReported(let breach) = parsed[6].event else {
             Issue.record("not a breach")
             return
@@ -58,18 +73,51 @@ import Testing
         (["vendor", "add", "Mercor", "--name", "M"], "invalid vendor id 'Mercor'"),
         (["vendor", "add", "mercor", "--name", "again"], "vendor 'mercor' is already registered"),
         (["model", "add", "m2", "--name", "M", "--provider", "nobody"], "unknown provider 'nobody'"),
-        (["supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf,gossip"], "invalid data kind 'gossip'"),
-        (["breach", "report", "b2", "--vendor", "acme", "--severity", "high", "--summary", "s"], "unknown vendor 'acme'"),
-        (["breach", "report", "b2", "--vendor", "mercor", "--severity", "apocalyptic", "--summary", "s"], "invalid severity 'apocalyptic'"),
-        (["breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at", "2026-02-30"], "a real calendar date"),
-        (["breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at", "2026-03-01T10:00:00"], "add Z (UTC)"),
-        (["breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at", "2999-01-01"], "not in the future"),
-        (["breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at", "soon"], "invalid --at 'soon'"),
+        (
+            ["supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf,gossip"],
+            "invalid data kind 'gossip'"
+        ),
+        (
+            ["breach", "report", "b2", "--vendor", "acme", "--severity", "high", "--summary", "s"],
+            "unknown vendor 'acme'"
+        ),
+        (
+            ["breach", "report", "b2", "--vendor", "mercor", "--severity", "apocalyptic", "--summary", "s"],
+            "invalid severity 'apocalyptic'"
+        ),
+        (
+            [
+                "breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at",
+                "2026-02-30",
+            ], "a real calendar date"
+        ),
+        (
+            [
+                "breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at",
+                "2026-03-01T10:00:00",
+            ], "add Z (UTC)"
+        ),
+        (
+            [
+                "breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at",
+                "2999-01-01",
+            ], "not in the future"
+        ),
+        (
+            ["breach", "report", "b2", "--vendor", "mercor", "--severity", "low", "--summary", "s", "--at", "soon"],
+            "invalid --at 'soon'"
+        ),
         (["investigation", "open", "i2", "--incident", "nope", "--provider", "openai"], "unknown incident 'nope'"),
         (["investigation", "close", "nope", "--outcome", "cleared"], "unknown investigation 'nope'"),
         (["investigation", "close", "openai-mercor", "--outcome", "maybe"], "invalid outcome 'maybe'"),
-        (["deploy", "d2", "--org", "uni", "--model", "gpt-9", "--workload", "w", "--criticality", "low"], "unknown model 'gpt-9'"),
-        (["deploy", "d2", "--org", "uni", "--model", "gpt-5", "--workload", "w", "--criticality", "vital"], "invalid criticality 'vital'"),
+        (
+            ["deploy", "d2", "--org", "uni", "--model", "gpt-9", "--workload", "w", "--criticality", "low"],
+            "unknown model 'gpt-9'"
+        ),
+        (
+            ["deploy", "d2", "--org", "uni", "--model", "gpt-5", "--workload", "w", "--criticality", "vital"],
+            "invalid criticality 'vital'"
+        ),
         (["resume", "--provider", "openai", "--vendor", "mercor"], "has not paused"),
         (["retire", "nope"], "unknown deployment 'nope'"),
         (["vendor", "add", "x", "--name", "M", "--event-id", "not-a-uuid"], "invalid --event-id"),
@@ -116,7 +164,9 @@ import Testing
         let result = try await cli.run(["investigation", "finding", "openai-mercor", "f", "--expect-version", "3"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("stream investigation-openai-mercor is at version 1, not the expected 3"))
-        let fine = try await cli.run(["investigation", "finding", "openai-mercor", "f", "--expect-version", "1", "--json"])
+        let fine = try await cli.run([
+            "investigation", "finding", "openai-mercor", "f", "--expect-version", "1", "--json",
+        ])
         #expect(fine.status == 0)
         #expect(try EventLine(parsing: Array(fine.stdout.utf8.dropLast())).stored?.version == 2)
     }
@@ -126,13 +176,17 @@ import Testing
         let summary = String(repeating: "Contractor workspace exposed; ", count: 4000)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID()).txt").path
         try summary.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try await cli.run(["breach", "report", "b3", "--vendor", "mercor", "--severity", "low", "--summary-file", path, "--json"])
+        let result = try await cli.run([
+            "breach", "report", "b3", "--vendor", "mercor", "--severity", "low", "--summary-file", path, "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let line = try EventLine(parsing: Array(result.stdout.utf8.dropLast()))
         guard case .breachReported(let breach) = line.event else { return }
         #expect(breach.summary == summary)
         try "bad\u{0}summary".write(toFile: path, atomically: true, encoding: .utf8)
-        let refused = try await cli.run(["breach", "report", "b4", "--vendor", "mercor", "--severity", "low", "--summary-file", path])
+        let refused = try await cli.run([
+            "breach", "report", "b4", "--vendor", "mercor", "--severity", "low", "--summary-file", path,
+        ])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("without NUL"))
     }
@@ -166,13 +220,17 @@ import Testing
     }
 
     @Test func anUnreachableDatabaseIsReportedAfterRetries() async throws {
-        let cli = CLI(databaseURL: try DatabaseURL("postgres://custody@localhost/custody?host=/nonexistent-custody-socket"))
+        let cli = CLI(
+            databaseURL: try DatabaseURL("postgres://custody@localhost/custody?host=/nonexistent-custody-socket"))
         let result = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("retrying"))
         // One last line that names where it looked, says what the system said in words, and what to do.
         let last = try #require(result.stderr.split(separator: "\n").last)
-        #expect(last.contains("cannot reach the database at the socket /nonexistent-custody-socket/.s.PGSQL.5432 (nothing listens there)"), "\(last)")
+        #expect(
+            last.contains(
+                "cannot reach the database at the socket /nonexistent-custody-socket/.s.PGSQL.5432 (nothing listens there)"
+            ), "\(last)")
         #expect(last.contains("scripts/db start") && !last.contains("errno") && !last.contains("descriptor"), "\(last)")
         #expect(last.filter { $0 == "(" }.count == last.filter { $0 == ")" }.count, "\(last)")
     }
@@ -181,7 +239,10 @@ import Testing
         let source = try await chain()
         let export = try await source.run(["events", "--json"]).stdout
         let cli = CLI(databaseURL: try await TestDatabase.create(on: .endToEnd))
-        let bad = export + #"{"id":"6f1c1a52-0000-4000-8000-000000000009","type":"VendorRegistered","data":{"vendor":"x"},"occurredAt":"2026-01-01"}"# + "\n"
+        let bad =
+            export
+            + #"{"id":"6f1c1a52-0000-4000-8000-000000000009","type":"VendorRegistered","data":{"vendor":"x"},"occurredAt":"2026-01-01"}"#
+            + "\n"
         let refused = try await cli.run(["import", "-"], stdin: bad)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("line 9"), "\(refused.stderr)")
@@ -209,7 +270,9 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await cli.run(["vendor", "add", "appen", "--name", "Appen"]).status == 0)
         let deadline = ContinuousClock.now + .seconds(15)
-        while !received.text.contains("\n"), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while !received.text.contains("\n"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let first = try #require(received.text.split(separator: "\n").first)
         let event = try EventLine(parsing: Array(first.utf8))
         #expect(event.stream.description == "vendor-appen")

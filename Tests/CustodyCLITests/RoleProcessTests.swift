@@ -15,14 +15,17 @@ import Testing
         let refused = try await reader.run(["vendor", "add", "x", "--name", "X"])
         #expect(refused.status != 0 && refused.stderr.contains("permission denied"), "\(refused.stderr)")
         let projector = try owner.role("custody_projector")
-        #expect(try await projector.run(["projections", "rebuild"]).status != 0, "a rebuild swaps tables: the owner's work")
+        #expect(
+            try await projector.run(["projections", "rebuild"]).status != 0, "a rebuild swaps tables: the owner's work")
         #expect(try await owner.run(["projections", "rebuild"]).status == 0)
         let answer = try await reader.run(["exposure", "--org", "mercy-hospital", "--json"])
         #expect(answer.status == 0, "\(answer.stderr)")
         #expect(answer.stdout.contains("mh-triage"))
         #expect(try await reader.run(["verify"]).status == 0)
         #expect(try await reader.run(["postmortem", "mercor-2026-03"]).status == 0)
-        let recorded = try await writer.run(["investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20"])
+        let recorded = try await writer.run([
+            "investigation", "close", "openai-inv", "--outcome", "cleared", "--at", "2026-04-20",
+        ])
         #expect(recorded.status == 0, "\(recorded.stderr)")
     }
 }

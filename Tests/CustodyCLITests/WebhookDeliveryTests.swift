@@ -9,7 +9,8 @@ import Testing
 @Suite struct WebhookDeliveryTests {
     /// The receiver (Tests/receiver/standard_receiver.py) in scripts/test's virtual environment.
     static func receiver(secretFile: String, failFirst: Int = 0, extra: [String] = []) async throws -> ServerProcess {
-        let python = try #require(ProcessInfo.processInfo.environment["CUSTODY_TEST_PYTHON"], "run through scripts/test")
+        let python = try #require(
+            ProcessInfo.processInfo.environment["CUSTODY_TEST_PYTHON"], "run through scripts/test")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("receiver/standard_receiver.py").path
         return try await ServerProcess(
@@ -26,10 +27,15 @@ import Testing
 
     static func received(_ receiver: ServerProcess) -> [Received] {
         receiver.printed.split(separator: "\n").dropFirst().compactMap { line in
-            guard case .object(let fields)? = try? JSONParser.parse(Array(line.utf8)), case .string(let id)? = fields["id"] else { return nil }
+            guard case .object(let fields)? = try? JSONParser.parse(Array(line.utf8)),
+                case .string(let id)? = fields["id"]
+            else { return nil }
             var deployment: String?
             if case .object(let data)? = fields["data"], case .object(let row)? = data["exposure"] ?? data["previous"],
-                case .string(let value)? = row["deployment"] { deployment = value }
+                case .string(let value)? = row["deployment"]
+            {
+                deployment = value
+            }
             var type: String?
             if case .string(let value)? = fields["type"] { type = value }
             var verified: Bool?
@@ -40,20 +46,25 @@ import Testing
 
     @Test func everyChangeReachesTheReceiverSignedOnceRetriedAfterFailures() async throws {
         let owner = try await ExampleScenario.registry()
-        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)").path
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: secretFile) }
         // The receiver answers 500 to the first two deliveries: the first message is retried and arrives third.
         let receiver = try await Self.receiver(secretFile: secretFile, failFirst: 2)
         let added = try await owner.run([
-            "webhook", "add", "soc", "--org", "mercy-hospital", "--url", "http://127.0.0.1:\(receiver.port)/hooks", "--json",
+            "webhook", "add", "soc", "--org", "mercy-hospital", "--url", "http://127.0.0.1:\(receiver.port)/hooks",
+            "--json",
         ])
         #expect(added.status == 0, "\(added.stderr)")
-        guard case .object(let fields)? = try? JSONParser.parse(Array(added.stdout.utf8)), case .string(let secret)? = fields["secret"] else {
+        guard case .object(let fields)? = try? JSONParser.parse(Array(added.stdout.utf8)),
+            case .string(let secret)? = fields["secret"]
+        else {
             Issue.record("no secret: \(added.stdout)")
             return
         }
         try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(owner, arguments: ["--webhook-allow", "127.0.0.1/32", "--webhook-retry-base", "0.2"])
+        let server = try await ServerProcess(
+            owner, arguments: ["--webhook-allow", "127.0.0.1/32", "--webhook-retry-base", "0.2"])
         try await ExampleScenario.breach(owner)
 
         // mercy-hospital's deployment on gpt-5 enters exposure; OpenAI's investigation then changes its status.
@@ -73,14 +84,17 @@ import Testing
 
         let deliveries = try await owner.run(["webhook", "deliveries", "--org", "mercy-hospital", "--json"])
         #expect(deliveries.status == 0, "\(deliveries.stderr)")
-        #expect(deliveries.stdout.components(separatedBy: #""state": "delivered""#).count - 1 == 2, "\(deliveries.stdout)")
+        #expect(
+            deliveries.stdout.components(separatedBy: #""state": "delivered""#).count - 1 == 2, "\(deliveries.stdout)")
         #expect(deliveries.stdout.contains(#""attempts": 3"#), "\(deliveries.stdout)")
 
         // A test message, on request.
         let test = try await owner.run(["webhook", "test", "soc"])
         #expect(test.status == 0, "\(test.stderr)")
         let testDeadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < testDeadline, !Self.received(receiver).contains(where: { $0.type == "webhook.test" }) {
+        while ContinuousClock.now < testDeadline,
+            !Self.received(receiver).contains(where: { $0.type == "webhook.test" })
+        {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(Self.received(receiver).contains { $0.type == "webhook.test" && $0.verified == true })
@@ -90,7 +104,9 @@ import Testing
 
     @Test func anInternalDestinationIsRefusedUnlessAllowed() async throws {
         let owner = try await ExampleScenario.registry()
-        let added = try await owner.run(["webhook", "add", "soc", "--org", "mercy-hospital", "--url", "http://127.0.0.1:9/hooks"])
+        let added = try await owner.run([
+            "webhook", "add", "soc", "--org", "mercy-hospital", "--url", "http://127.0.0.1:9/hooks",
+        ])
         #expect(added.status == 0, "\(added.stderr)")
         let server = try await ServerProcess(owner)
         try await ExampleScenario.breach(owner)
@@ -101,10 +117,12 @@ import Testing
             if listed.contains("internal address") { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        #expect(listed.contains("internal address") && listed.contains(#""state": "failed""#), "\(listed)\n\(server.log)")
+        #expect(
+            listed.contains("internal address") && listed.contains(#""state": "failed""#), "\(listed)\n\(server.log)")
         #expect(try await server.stop() == 0)
         // Dead-lettered messages can be sent again.
-        guard case .array(let items)? = try? JSONParser.parse(Array(listed.utf8)), case .object(let first)? = items.first,
+        guard case .array(let items)? = try? JSONParser.parse(Array(listed.utf8)),
+            case .object(let first)? = items.first,
             case .string(let id)? = first["id"]
         else { return }
         let again = try await owner.run(["webhook", "redeliver", id])

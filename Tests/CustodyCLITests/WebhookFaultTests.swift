@@ -10,7 +10,8 @@ import Testing
 @Suite struct WebhookFaultTests {
     @Test func killedDeliverersAndProjectorsAndADownReceiverLoseNothing() async throws {
         let owner = try await ExampleScenario.registry()
-        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)").path
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: secretFile) }
         // The receiver holds its first verified answer for 3 s: the deliverer is killed while it waits.
         var receiver = try await WebhookDeliveryTests.receiver(secretFile: secretFile, extra: ["--slow-first", "1"])
@@ -18,21 +19,27 @@ import Testing
         let added = try await owner.run([
             "webhook", "add", "soc", "--org", "mercy-hospital", "--url", "http://127.0.0.1:\(port)/hooks", "--json",
         ])
-        guard case .object(let fields)? = try? JSONParser.parse(Array(added.stdout.utf8)), case .string(let secret)? = fields["secret"] else {
+        guard case .object(let fields)? = try? JSONParser.parse(Array(added.stdout.utf8)),
+            case .string(let secret)? = fields["secret"]
+        else {
             Issue.record("no secret: \(added.stdout)\(added.stderr)")
             return
         }
         try secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
         let deliver = [
-            "--webhook-allow", "127.0.0.1/32", "--webhook-retry-base", "0.5", "--webhook-retry-max", "2", "--webhook-timeout", "1",
+            "--webhook-allow", "127.0.0.1/32", "--webhook-retry-base", "0.5", "--webhook-retry-max", "2",
+            "--webhook-timeout", "1",
         ]
         // The projector runs in a server that does not deliver (`serve --no-notifier` leads the projection).
         let projector = try await ServerProcess(owner, arguments: ["--no-notifier"])
-        var notifier = try await ServerProcess(owner, arguments: deliver, command: ["notify", "run"], marker: "delivering")
+        var notifier = try await ServerProcess(
+            owner, arguments: deliver, command: ["notify", "run"], marker: "delivering")
 
         try await ExampleScenario.breach(owner)
         // The first message is being answered slowly: kill its deliverer mid-delivery, and the projector too.
-        try await Self.until(seconds: 60, "the first delivery") { WebhookDeliveryTests.received(receiver).contains { $0.verified == true } }
+        try await Self.until(seconds: 60, "the first delivery") {
+            WebhookDeliveryTests.received(receiver).contains { $0.verified == true }
+        }
         kill(notifier.process.processIdentifier, SIGKILL)
         kill(projector.process.processIdentifier, SIGKILL)
         _ = try await notifier.stop()
@@ -41,11 +48,15 @@ import Testing
         _ = try await receiver.stop()
 
         // While the receiver is down: more facts, a new projector and a new deliverer.
-        try await ExampleScenario.record(owner, [
-            ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
-            ["respond", "--incident", "mercor-2026-03", "--deployment", "mh-triage",
-             "--state", "mitigating", "--owner", "ciso", "--at", "2026-04-21"],
-        ])
+        try await ExampleScenario.record(
+            owner,
+            [
+                ["investigation", "close", "openai-inv", "--outcome", "confirmed", "--at", "2026-04-20"],
+                [
+                    "respond", "--incident", "mercor-2026-03", "--deployment", "mh-triage",
+                    "--state", "mitigating", "--owner", "ciso", "--at", "2026-04-21",
+                ],
+            ])
         let restarted = try await ServerProcess(owner, arguments: ["--no-notifier"])
         notifier = try await ServerProcess(owner, arguments: deliver, command: ["notify", "run"], marker: "delivering")
         try await Task.sleep(for: .seconds(30))
@@ -55,16 +66,21 @@ import Testing
         // pages fell (two facts in one page are one change), but the last message says the final state.
         let expected = try await Self.outbox(owner)
         let last = try await Self.lastBody(owner)
-        #expect(expected.count >= 2 && last.contains(#""status": "confirmed""#) && last.contains(#""state": "mitigating""#), "\(expected) \(last)")
+        #expect(
+            expected.count >= 2 && last.contains(#""status": "confirmed""#) && last.contains(#""state": "mitigating""#),
+            "\(expected) \(last)")
         try await Self.until(seconds: 120, "every message") {
-            let verified = Set((firstSeen + WebhookDeliveryTests.received(receiver)).filter { $0.verified == true }.map(\.id))
+            let verified = Set(
+                (firstSeen + WebhookDeliveryTests.received(receiver)).filter { $0.verified == true }.map(\.id))
             return Set(expected).isSubset(of: verified)
         }
         let all = firstSeen + WebhookDeliveryTests.received(receiver)
         #expect(all.allSatisfy { $0.verified != false }, "an unverifiable delivery: \(all)")
         #expect(Set(all.map(\.id)).isSubset(of: Set(expected)), "a message nobody committed: \(all)")
         var firstArrivals: [String] = []
-        for item in all where item.verified == true && !firstArrivals.contains(item.id) { firstArrivals.append(item.id) }
+        for item in all where item.verified == true && !firstArrivals.contains(item.id) {
+            firstArrivals.append(item.id)
+        }
         #expect(firstArrivals == expected, "order per subscription")
         #expect(all.filter { $0.verified == true }.count > expected.count, "the killed delivery was repeated")
         _ = try await notifier.stop()
@@ -77,7 +93,9 @@ import Testing
         let url = try #require(owner.databaseURL)
         return try await Database.with(url) { database in
             var ids: [String] = []
-            for try await id in try await database.query("SELECT message_id FROM custody_webhook_outbox ORDER BY id").decode(String.self) {
+            for try await id in try await database.query("SELECT message_id FROM custody_webhook_outbox ORDER BY id")
+                .decode(String.self)
+            {
                 ids.append(id)
             }
             return ids
@@ -88,7 +106,8 @@ import Testing
         let url = try #require(owner.databaseURL)
         return try await Database.with(url) { database in
             for try await body in try await database.query(
-                "SELECT body FROM custody_webhook_outbox ORDER BY id DESC LIMIT 1").decode(String.self) { return body }
+                "SELECT body FROM custody_webhook_outbox ORDER BY id DESC LIMIT 1"
+            ).decode(String.self) { return body }
             return ""
         }
     }

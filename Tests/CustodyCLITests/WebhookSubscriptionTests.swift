@@ -32,19 +32,25 @@ import Testing
         // Only the serving role reads secrets; the writer that stored one cannot read it back.
         let url = try #require(owner.databaseURL)
         let readAsApp = try url.role("custody_app")
-        let stored = try await Database.with(readAsApp) { database in try await EventStore(database).signingSecrets(of: try Slug("soc")) }
+        let stored = try await Database.with(readAsApp) { database in
+            try await EventStore(database).signingSecrets(of: try Slug("soc"))
+        }
         #expect(stored.map(\.description) == [secret])
         for role in ["custody_writer", "custody_reader"] {
             let other = try url.role(role)
             await #expect(throws: (any Error).self, "\(role) read a secret") {
-                try await Database.with(other) { database in try await EventStore(database).signingSecrets(of: try Slug("soc")) }
+                try await Database.with(other) { database in
+                    try await EventStore(database).signingSecrets(of: try Slug("soc"))
+                }
             }
         }
 
         // Rotation: a new secret, the old one still signing beside it.
         let rotated = try await writer.run(["webhook", "rotate", "soc", "--json"])
         #expect(rotated.status == 0, "\(rotated.stderr)")
-        let both = try await Database.with(readAsApp) { database in try await EventStore(database).signingSecrets(of: try Slug("soc")) }
+        let both = try await Database.with(readAsApp) { database in
+            try await EventStore(database).signingSecrets(of: try Slug("soc"))
+        }
         #expect(both.count == 2 && both.last?.description == secret && both.first?.description != secret)
 
         let removed = try await writer.run(["webhook", "remove", "soc"])
@@ -61,8 +67,14 @@ import Testing
         (["--org", "mercy-hospital", "--url", "ftp://example.org/x"], "invalid webhook URL"),
         (["--org", "mercy-hospital", "--url", "https://user:pw@example.org/x"], "invalid webhook URL"),
         (["--org", "nobody", "--url", "https://example.org/x"], "unknown organization 'nobody'"),
-        (["--org", "mercy-hospital", "--url", "https://example.org/x", "--events", "exposure.gone"], "invalid message type"),
-        (["--org", "mercy-hospital", "--url", "https://example.org/x", "--overdue-after", "3 days"], "invalid --overdue-after"),
+        (
+            ["--org", "mercy-hospital", "--url", "https://example.org/x", "--events", "exposure.gone"],
+            "invalid message type"
+        ),
+        (
+            ["--org", "mercy-hospital", "--url", "https://example.org/x", "--overdue-after", "3 days"],
+            "invalid --overdue-after"
+        ),
     ])
     func aBadSubscriptionIsRefusedAndNothingIsWritten(arguments: [String], message: String) async throws {
         let owner = try await ExampleScenario.registry()
@@ -74,7 +86,9 @@ import Testing
         let url = try #require(owner.databaseURL)
         let secrets = try await Database.with(url) { database in
             var count = 0
-            for try await n in try await database.query("SELECT count(*)::int FROM custody_webhook_secrets").decode(Int.self) { count = n }
+            for try await n in try await database.query("SELECT count(*)::int FROM custody_webhook_secrets").decode(
+                Int.self)
+            { count = n }
             return count
         }
         #expect(secrets == 0)

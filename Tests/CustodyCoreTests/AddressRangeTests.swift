@@ -1,5 +1,6 @@
-@testable import CustodyCore
 import Testing
+
+@testable import CustodyCore
 
 /// A deliverer refuses internal addresses unless a block allows them.
 @Suite struct AddressRangeTests {
@@ -22,7 +23,10 @@ import Testing
     @Test func internalAddressesNeedAnAllowance() throws {
         let public4: [UInt8] = [93, 184, 216, 34]
         #expect(AddressRange.mayReach(public4, allowed: []))
-        for nonPublic in ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fe80::1", "fd00::5"] {
+        for nonPublic in [
+            "127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fe80::1",
+            "fd00::5",
+        ] {
             #expect(!AddressRange.mayReach(AddressRange.address(nonPublic)!, allowed: []), "\(nonPublic)")
         }
         // An IPv4-mapped IPv6 address is its IPv4 one.

@@ -46,8 +46,14 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func parsesWhatEventsHold() throws {
-        let value = try JSONParser.parse(Array(#" {"a": [1, -2, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00"} "#.utf8))
-        #expect(value == .object(["a": .array([.integer(1), .integer(-2), .bool(true), .bool(false), .null]), "b": .string("x\"\\/\né😀")]))
+        let value = try JSONParser.parse(
+            Array(#" {"a": [1, -2, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00"} "#.utf8))
+        #expect(
+            value
+                == .object([
+                    "a": .array([.integer(1), .integer(-2), .bool(true), .bool(false), .null]),
+                    "b": .string("x\"\\/\né😀"),
+                ]))
     }
 
     @Test(arguments: [

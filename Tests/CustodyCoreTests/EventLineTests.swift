@@ -8,7 +8,8 @@ import Testing
             id: UUID(), stream: .vendor(try Slug("mercor")), version: 1, position: 7,
             event: .vendorRegistered(VendorRegistered(vendor: try Slug("mercor"), name: "Mercor \"M\"\n")),
             metadata: EventMetadata(actor: "ana", source: "cli", correlationId: "c-1"),
-            occurredAt: try Timestamp(parsing: "2023-01-01"), recordedAt: try Timestamp(parsing: "2026-11-29T04:06:55.308555Z"),
+            occurredAt: try Timestamp(parsing: "2023-01-01"),
+            recordedAt: try Timestamp(parsing: "2026-11-29T04:06:55.308555Z"),
             hash: Array(repeating: 0xAB, count: 32))
     }
 
@@ -31,11 +32,23 @@ import Testing
     @Test(arguments: [
         (#"{"id": "x"#, "invalid JSON at byte 10: unterminated string"),
         (#"[1, 2]"#, "not a JSON object"),
-        (#"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}, "occurredAt": "2026-01-01", "extra": 1}"#, "unknown field 'extra'"),
+        (
+            #"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}, "occurredAt": "2026-01-01", "extra": 1}"#,
+            "unknown field 'extra'"
+        ),
         (#"{"id": "nope", "type": "VendorRegistered", "data": {}, "occurredAt": "2026-01-01"}"#, "invalid event id"),
-        (#"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": 5, "name": "M"}, "occurredAt": "2026-01-01"}"#, "vendor"),
-        (#"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}}"#, "missing field 'occurredAt'"),
-        (#"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}, "occurredAt": "2026-01-01", "stream": "vendor-x"}"#, "belongs to vendor-m"),
+        (
+            #"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": 5, "name": "M"}, "occurredAt": "2026-01-01"}"#,
+            "vendor"
+        ),
+        (
+            #"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}}"#,
+            "missing field 'occurredAt'"
+        ),
+        (
+            #"{"id": "6f1c1a52-0000-4000-8000-000000000000", "type": "VendorRegistered", "data": {"vendor": "m", "name": "M"}, "occurredAt": "2026-01-01", "stream": "vendor-x"}"#,
+            "belongs to vendor-m"
+        ),
     ])
     func malformedLinesAreRefusedWithTheReason(line: String, reason: String) {
         do {
@@ -59,7 +72,8 @@ import Testing
         #expect(documented.count == DomainEvent.catalog.count, "a type is documented twice")
         for section in sections {
             let type = String(section.prefix { $0 != "\n" })
-            let example = try #require(section.split(separator: "\n").last { $0.hasPrefix("`{") }, "\(type) has no example")
+            let example = try #require(
+                section.split(separator: "\n").last { $0.hasPrefix("`{") }, "\(type) has no example")
             let data = try JSONParser.parse(Array(example.dropFirst().dropLast().utf8))
             #expect(throws: Never.self, "\(type)") { try DomainEvent(type: type, schemaVersion: 1, data: data) }
         }

@@ -1,6 +1,7 @@
-@testable import CustodyCore
 import CustodyTestSupport
 import Testing
+
+@testable import CustodyCore
 
 /// The read models as the projector's changes leave them, kept in memory: the oracle compares them with every
 /// row and view evaluated from scratch. Exposure rows are kept as stored (without `paused`), beside the pauses.
@@ -20,7 +21,9 @@ struct Tables: Equatable {
     }
 
     mutating func apply(_ changes: ReadModelChanges) {
-        for row in changes.exposures { exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored }
+        for row in changes.exposures {
+            exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored
+        }
         #expect(pauses.isDisjoint(with: changes.pausesStarted) && Set(changes.pausesEnded).isSubset(of: pauses))
         pauses.formUnion(changes.pausesStarted)
         pauses.subtract(changes.pausesEnded)
@@ -69,9 +72,20 @@ struct Tables: Equatable {
             #expect(tables == Tables(projector.chain, at: clock), "seed \(seed), after event \(index) at \(clock)")
             if tables != Tables(projector.chain, at: clock) { return }
             let rows = projector.chain.exposures(at: clock)
-            #expect(tables.composed == Dictionary(uniqueKeysWithValues: rows.map { (ReadModelChanges.Key(deployment: $0.deployment, incident: $0.incident), $0) }))
+            #expect(
+                tables.composed
+                    == Dictionary(
+                        uniqueKeysWithValues: rows.map {
+                            (ReadModelChanges.Key(deployment: $0.deployment, incident: $0.incident), $0)
+                        }))
         }
-        #expect(projector.chain == { var chain = SupplyChain(); chain.apply(events); return chain }())
+        #expect(
+            projector.chain
+                == {
+                    var chain = SupplyChain()
+                    chain.apply(events)
+                    return chain
+                }())
     }
 
     /// A step's notices are exactly the changes a reader of the subscribed organizations sees (rows composed with
@@ -88,10 +102,13 @@ struct Tables: Equatable {
         let subscriptions = listening.sorted().enumerated().map { index, organization in
             RecordedEvent(
                 id: .init(), stream: .webhook(Fixture.slug("w\(index)")), version: 1, position: Int64(index - 2),
-                event: .webhookSubscribed(WebhookSubscribed(
-                    subscription: Fixture.slug("w\(index)"), organization: organization, url: "https://example.org/hook", messages: [],
-                    overdueAfterSeconds: nil)),
-                metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start, recordedAt: workload.start, hash: [])
+                event: .webhookSubscribed(
+                    WebhookSubscribed(
+                        subscription: Fixture.slug("w\(index)"), organization: organization,
+                        url: "https://example.org/hook", messages: [],
+                        overdueAfterSeconds: nil)),
+                metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start,
+                recordedAt: workload.start, hash: [])
         }
         let events = workload.recorded(count: 200, recordedAt: workload.start)
         var clock = workload.start
@@ -115,7 +132,9 @@ struct Tables: Equatable {
                 else { continue }
                 expected.append(ExposureNotice(type: type, previous: before[key], current: after[key]))
             }
-            let notices = step.changes.notices.map { ExposureNotice(type: $0.type, previous: $0.previous, current: $0.current) }
+            let notices = step.changes.notices.map {
+                ExposureNotice(type: $0.type, previous: $0.previous, current: $0.current)
+            }
             #expect(notices == expected, "seed \(seed), after event \(index) at \(clock)")
             if notices != expected { return told }
             told += notices
@@ -127,7 +146,8 @@ struct Tables: Equatable {
     @Test func noticesIncludePauses() {
         let notices = (0..<40).flatMap { noticesOfComposedChanges(seed: $0) }
         #expect(notices.count > 50)
-        #expect(notices.contains { $0.previous != nil && $0.current != nil && $0.previous?.paused != $0.current?.paused })
+        #expect(
+            notices.contains { $0.previous != nil && $0.current != nil && $0.previous?.paused != $0.current?.paused })
     }
 
     /// A restarted projector (the fold restored up to the checkpoint, the tables as they were) continues exactly,
@@ -160,12 +180,25 @@ struct Tables: Equatable {
         }
         let past = now.adding(seconds: -86_400)
         let world: [RecordedEvent] = [
-            recorded(.modelRegistered(ModelRegistered(model: s("m"), name: "M", provider: s("p"), openWeights: false)), at: past, 1),
-            recorded(.supplyLinkRecorded(SupplyLinkRecorded(vendor: s("v"), provider: s("p"), dataKinds: [.rlhf], models: [])), at: past, 2),
-            recorded(.organizationRegistered(OrganizationRegistered(organization: s("o"), name: "O", sector: "x")), at: past, 3),
-            recorded(.modelDeployed(ModelDeployed(deployment: s("d"), organization: s("o"), model: s("m"), workload: "w", criticality: .high)), at: past, 4),
-            recorded(.breachReported(BreachReported(
-                incident: s("i"), vendor: s("v"), severity: .high, summary: "s", dataKinds: [], providers: [], sources: [], disclosedAt: nil)),
+            recorded(
+                .modelRegistered(ModelRegistered(model: s("m"), name: "M", provider: s("p"), openWeights: false)),
+                at: past, 1),
+            recorded(
+                .supplyLinkRecorded(
+                    SupplyLinkRecorded(vendor: s("v"), provider: s("p"), dataKinds: [.rlhf], models: [])), at: past, 2),
+            recorded(
+                .organizationRegistered(OrganizationRegistered(organization: s("o"), name: "O", sector: "x")), at: past,
+                3),
+            recorded(
+                .modelDeployed(
+                    ModelDeployed(
+                        deployment: s("d"), organization: s("o"), model: s("m"), workload: "w", criticality: .high)),
+                at: past, 4),
+            recorded(
+                .breachReported(
+                    BreachReported(
+                        incident: s("i"), vendor: s("v"), severity: .high, summary: "s", dataKinds: [], providers: [],
+                        sources: [], disclosedAt: nil)),
                 at: now.adding(seconds: 30), 5),
         ]
         let first = ExposureProjector(evaluatedAt: past).step(world, at: now)

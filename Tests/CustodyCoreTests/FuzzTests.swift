@@ -16,11 +16,14 @@ import Testing
     static let hostile: [String] = [
         "null", "true", "-1", "1e400", "123456789012345678901234567890", "-0.0", "\"\"", "[]", "{}", "\"\\u0000\"",
         "\"\\ud800\"", "\"2026-02-30\"", "\"9999-99-99T99:99:99Z\"", String(repeating: "[", count: 5000),
-        "\"" + String(repeating: "x", count: 1_100_000) + "\"", "{\"a\":" + String(repeating: "{\"a\":", count: 40) + "1" + String(repeating: "}", count: 41),
+        "\"" + String(repeating: "x", count: 1_100_000) + "\"",
+        "{\"a\":" + String(repeating: "{\"a\":", count: 40) + "1" + String(repeating: "}", count: 41),
         "\"NoSuchEvent\"", "\"not-a-uuid\"", "\"vendor-Mercor\"",
     ]
 
-    enum Mutation: CaseIterable { case truncate, flipByte, insertInvalidUTF8, insertNUL, replaceValue, unknownField, unknownType, nest }
+    enum Mutation: CaseIterable {
+        case truncate, flipByte, insertInvalidUTF8, insertNUL, replaceValue, unknownField, unknownType, nest
+    }
 
     func mutate(_ line: String, _ mutation: Mutation, _ random: inout SeededGenerator) -> [UInt8] {
         var bytes = Array(line.utf8)
@@ -39,18 +42,28 @@ import Testing
             var inString = false
             while end < bytes.count {
                 let b = bytes[end]
-                if inString { if b == UInt8(ascii: "\"") && bytes[end - 1] != UInt8(ascii: "\\") { inString = false } }
-                else if b == UInt8(ascii: "\"") { inString = true }
-                else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
-                else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") { if depth == 0 { break }; depth -= 1 }
-                else if b == UInt8(ascii: ","), depth == 0 { break }
+                if inString {
+                    if b == UInt8(ascii: "\"") && bytes[end - 1] != UInt8(ascii: "\\") { inString = false }
+                } else if b == UInt8(ascii: "\"") {
+                    inString = true
+                } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                    depth += 1
+                } else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
+                    if depth == 0 { break }
+                    depth -= 1
+                } else if b == UInt8(ascii: ","), depth == 0 {
+                    break
+                }
                 end += 1
             }
             let replacement = Self.hostile[Int(random.next() % UInt64(Self.hostile.count))]
             bytes.replaceSubrange((colon + 1)..<end, with: Array(replacement.utf8))
         case .unknownField: bytes.insert(contentsOf: Array("\"surprise\":1,".utf8), at: 1)
         case .unknownType:
-            return Array(line.replacingOccurrences(of: "Registered\"", with: "Registerd\"").replacingOccurrences(of: "Reported\"", with: "Reportd\"").utf8)
+            return Array(
+                line.replacingOccurrences(of: "Registered\"", with: "Registerd\"").replacingOccurrences(
+                    of: "Reported\"", with: "Reportd\""
+                ).utf8)
         case .nest: return Array((String(repeating: "[", count: 100 + at) + line).utf8)
         }
         return bytes
@@ -61,7 +74,7 @@ import Testing
     }
 
     @Test func thousandsOfHostileLinesNeverCrashAndAlwaysSayWhy() {
-        var random = SeededGenerator(seed: 20261129)
+        var random = SeededGenerator(seed: 20_261_129)
         var cases = 0
         var refused = 0
         for _ in 0..<1500 {
@@ -73,7 +86,9 @@ import Testing
                     _ = try EventLine(parsing: bytes)
                 } catch {
                     refused += 1
-                    #expect(!error.message.isEmpty && !error.message.contains("\n"), "\(mutation): \(error.message.prefix(200))")
+                    #expect(
+                        !error.message.isEmpty && !error.message.contains("\n"),
+                        "\(mutation): \(error.message.prefix(200))")
                     #expect(error.message.utf8.count < 2000, "\(mutation): an error message echoing a huge value")
                 }
             }

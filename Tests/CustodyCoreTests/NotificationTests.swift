@@ -12,7 +12,8 @@ import Testing
     @Test func aSignatureIsTheReferenceLibrarysOne() throws {
         #expect(secret.description == "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
         #expect(try WebhookSecret(parsing: secret.description) == secret)
-        let signature = WebhookSignature.sign(id: "msg_custody_0001", timestamp: 1_764_590_400, body: body, secret: secret)
+        let signature = WebhookSignature.sign(
+            id: "msg_custody_0001", timestamp: 1_764_590_400, body: body, secret: secret)
         #expect(signature == "v1,HUe1W05VXoRs5RY0C1ZRCaa8l9IiwCjS40eae6kDEXQ=")
     }
 
@@ -44,7 +45,8 @@ import Testing
         #expect(ExposureMessageType.of(previous: row, current: renamed) == nil, "a field no message reports")
         var resolved = row
         resolved.resolved = true
-        #expect(ExposureMessageType.of(previous: row, current: resolved) == .left, "a resolved incident leaves the view")
+        #expect(
+            ExposureMessageType.of(previous: row, current: resolved) == .left, "a resolved incident leaves the view")
         #expect(ExposureMessageType.of(previous: resolved, current: resolved) == nil)
     }
 
@@ -54,10 +56,15 @@ import Testing
         let row = try #require(log.chain().exposures(at: LogBuilder.time("2026-11-01")).first)
         let cause = MessageCause(try #require(log.events.last))
         let text = try ExposureMessage.body(
-            .entered, at: LogBuilder.time("2026-11-01"), organization: row.organization, exposure: row, previous: nil, cause: cause)
+            .entered, at: LogBuilder.time("2026-11-01"), organization: row.organization, exposure: row, previous: nil,
+            cause: cause)
         let document = try JSONParser.parse(Array(text.utf8))
-        guard case .object(let top) = document, case .object(let data)? = top["data"], case .object(let causeFields)? = data["cause"]
-        else { Issue.record("not the documented shape: \(text)"); return }
+        guard case .object(let top) = document, case .object(let data)? = top["data"],
+            case .object(let causeFields)? = data["cause"]
+        else {
+            Issue.record("not the documented shape: \(text)")
+            return
+        }
         #expect(top["type"] == .string("exposure.entered"))
         #expect(data["previous"] == .null && data["organization"] == .string(row.organization.rawValue))
         #expect(causeFields["type"] == .string("BreachReported") && causeFields["position"] == .integer(cause.position))

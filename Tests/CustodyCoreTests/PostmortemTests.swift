@@ -1,18 +1,23 @@
-import Foundation
-@testable import CustodyCore
 import CustodyTestSupport
+import Foundation
 import Testing
+
+@testable import CustodyCore
 
 @Suite struct PostmortemTests {
     func slug(_ text: String) -> Slug { LogBuilder.slug(text) }
 
     func log() -> LogBuilder {
         var log = LogBuilder.chain()
-        log.add(BreachReported(
-            incident: slug("b1"), vendor: slug("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [], sources: [],
-            disclosedAt: LogBuilder.time("2026-03-31")), at: "2026-03-27", recorded: "2026-03-29T12:00:00Z")
+        log.add(
+            BreachReported(
+                incident: slug("b1"), vendor: slug("mercor"), severity: .high, summary: "s", dataKinds: [],
+                providers: [], sources: [],
+                disclosedAt: LogBuilder.time("2026-03-31")), at: "2026-03-27", recorded: "2026-03-29T12:00:00Z")
         log.add(VendorPaused(provider: slug("meta"), vendor: slug("mercor"), incident: slug("b1")), at: "2026-04-01")
-        log.add(InvestigationOpened(investigation: slug("oi"), incident: slug("b1"), provider: slug("openai")), at: "2026-04-01")
+        log.add(
+            InvestigationOpened(investigation: slug("oi"), incident: slug("b1"), provider: slug("openai")),
+            at: "2026-04-01")
         log.add(InvestigationClosed(investigation: slug("oi"), outcome: .cleared, summary: nil), at: "2026-04-11")
         return log
     }
@@ -30,7 +35,10 @@ import Testing
 
     @Test func eachStepSaysWhoEnteredOrLeftExposure() throws {
         let postmortem = try #require(Postmortem.of(slug("b1"), events: log().events, now: .now))
-        #expect(postmortem.timeline.map(\.type) == ["BreachReported", "VendorPaused", "InvestigationOpened", "InvestigationClosed"])
+        #expect(
+            postmortem.timeline.map(\.type) == [
+                "BreachReported", "VendorPaused", "InvestigationOpened", "InvestigationClosed",
+            ])
         #expect(postmortem.timeline[0].entered == [slug("h-llama4"), slug("uni-gpt")])
         #expect(postmortem.timeline[1].changed == ["h-llama4: provider paused the vendor"])
         #expect(postmortem.timeline[2].changed == ["uni-gpt: potential → investigating"])
@@ -43,11 +51,19 @@ import Testing
 
     @Test func aDeploymentMadeAfterTheBreachOnAnExposedModelIsAStepWithAWindow() throws {
         var log = log()
-        log.add(ModelDeployed(deployment: slug("h-late"), organization: slug("hospital"), model: slug("llama-4"), workload: "w", criticality: .low), at: "2026-05-01")
+        log.add(
+            ModelDeployed(
+                deployment: slug("h-late"), organization: slug("hospital"), model: slug("llama-4"), workload: "w",
+                criticality: .low), at: "2026-05-01")
         // Another provider's model, never supplied by the vendor: not a step of this incident.
         log.add(ProviderRegistered(provider: slug("mistral"), name: "Mistral"), at: "2015-01-01")
-        log.add(ModelRegistered(model: slug("small"), name: "Small", provider: slug("mistral"), openWeights: true), at: "2025-01-01")
-        log.add(ModelDeployed(deployment: slug("h-small"), organization: slug("hospital"), model: slug("small"), workload: "w", criticality: .low), at: "2026-05-02")
+        log.add(
+            ModelRegistered(model: slug("small"), name: "Small", provider: slug("mistral"), openWeights: true),
+            at: "2025-01-01")
+        log.add(
+            ModelDeployed(
+                deployment: slug("h-small"), organization: slug("hospital"), model: slug("small"), workload: "w",
+                criticality: .low), at: "2026-05-02")
         log.add(DeploymentRetired(deployment: slug("h-small")), at: "2026-05-03")
         let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events, now: .now))
         let step = try #require(postmortem.timeline.first { $0.type == "ModelDeployed" })
@@ -71,15 +87,24 @@ import Testing
         var accepted: [RecordedEvent] = []
         let recordedAt = workload.start.adding(seconds: workload.span + 86_400)
         var proposed = (0..<3).flatMap { index in
-            [VendorRegistered(vendor: slug("v\(index)"), name: "V").event, ProviderRegistered(provider: slug("p\(index)"), name: "P").event]
-        }.map { ProposedEvent(id: UUID(), event: $0, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: workload.start.adding(seconds: -86_400)) }
+            [
+                VendorRegistered(vendor: slug("v\(index)"), name: "V").event,
+                ProviderRegistered(provider: slug("p\(index)"), name: "P").event,
+            ]
+        }.map {
+            ProposedEvent(
+                id: UUID(), event: $0, metadata: EventMetadata(actor: "t", source: "t"),
+                occurredAt: workload.start.adding(seconds: -86_400))
+        }
         proposed += workload.proposed(count: 200 + Int(seed) * 40)
         for event in proposed {
             do { try registry.check(event.event, at: event.occurredAt) } catch { continue }
             registry.apply(event.event, at: event.occurredAt)
-            accepted.append(RecordedEvent(
-                id: event.id, stream: event.event.stream, version: 1, position: Int64(accepted.count + 1), event: event.event,
-                metadata: event.metadata, occurredAt: event.occurredAt, recordedAt: recordedAt, hash: []))
+            accepted.append(
+                RecordedEvent(
+                    id: event.id, stream: event.event.stream, version: 1, position: Int64(accepted.count + 1),
+                    event: event.event,
+                    metadata: event.metadata, occurredAt: event.occurredAt, recordedAt: recordedAt, hash: []))
         }
         var chain = SupplyChain()
         chain.apply(accepted)
@@ -88,12 +113,15 @@ import Testing
         for incident in chain.incidentIds {
             let postmortem = try #require(Postmortem.of(incident, events: accepted, now: .now))
             #expect(postmortem.timeToDetectSeconds >= 0)
-            for window in postmortem.windows { #expect(window.to.map { $0 >= window.from } ?? true, "\(incident): \(window)") }
+            for window in postmortem.windows {
+                #expect(window.to.map { $0 >= window.from } ?? true, "\(incident): \(window)")
+            }
             for item in postmortem.investigations {
                 #expect(item.toOpenSeconds >= 0 && (item.toCloseSeconds ?? 0) >= 0, "\(incident): \(item)")
             }
             for pause in postmortem.pauses { #expect(pause.afterBreachSeconds >= 0, "\(incident): \(pause)") }
-            let exposed = Set(chain.exposure(ofIncident: incident, at: now)?.exposures.filter(\.isCurrent).map(\.deployment) ?? [])
+            let exposed = Set(
+                chain.exposure(ofIncident: incident, at: now)?.exposures.filter(\.isCurrent).map(\.deployment) ?? [])
             let open = Set(postmortem.windows.filter { $0.to == nil }.map(\.deployment))
             #expect(open == exposed, "seed \(seed), \(incident)")
             windows += postmortem.windows.count

@@ -29,7 +29,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["2026-02-30", "2026-02-29", "2026-13-01", "2026-04-31", "2026-03-27T24:00:00Z", "yesterday", "2026-3-1", ""])
+    @Test(arguments: [
+        "2026-02-30", "2026-02-29", "2026-13-01", "2026-04-31", "2026-03-27T24:00:00Z", "yesterday", "2026-3-1", "",
+    ])
     func impossibleOrMalformedTimesAreRefused(text: String) {
         #expect(throws: CustodyError.self) { try Timestamp(parsing: text) }
     }

@@ -18,15 +18,29 @@ import Testing
     func log() -> LogBuilder {
         var log = LogBuilder.chain()
         log.breach("b1", severity: .critical)
-        log.add(VendorPaused(provider: LogBuilder.slug("meta"), vendor: LogBuilder.slug("mercor"), incident: LogBuilder.slug("b1")), at: "2026-04-01")
-        log.add(InvestigationOpened(investigation: LogBuilder.slug("oi"), incident: LogBuilder.slug("b1"), provider: LogBuilder.slug("openai")), at: "2026-04-02")
-        log.add(InvestigationFindingRecorded(investigation: LogBuilder.slug("oi"), finding: "tab\there \"quoted\" \u{1} é ✓"), at: "2026-04-03")
-        log.add(ExposureResponseRecorded(
-            organization: LogBuilder.slug("uni"), incident: LogBuilder.slug("b1"), deployment: LogBuilder.slug("uni-gpt"),
-            provider: nil, state: .riskAccepted, owner: "ciso", note: "n", reviewBy: LogBuilder.time("2026-12-01")), at: "2026-04-04")
-        log.add(ExposureResponseRecorded(
-            organization: LogBuilder.slug("hospital"), incident: LogBuilder.slug("b1"), deployment: LogBuilder.slug("h-llama4"),
-            provider: nil, state: .notAffected, owner: "cmo", justification: .noSensitiveWorkload), at: "2026-04-05")
+        log.add(
+            VendorPaused(
+                provider: LogBuilder.slug("meta"), vendor: LogBuilder.slug("mercor"), incident: LogBuilder.slug("b1")),
+            at: "2026-04-01")
+        log.add(
+            InvestigationOpened(
+                investigation: LogBuilder.slug("oi"), incident: LogBuilder.slug("b1"),
+                provider: LogBuilder.slug("openai")), at: "2026-04-02")
+        log.add(
+            InvestigationFindingRecorded(
+                investigation: LogBuilder.slug("oi"), finding: "tab\there \"quoted\" \u{1} é ✓"), at: "2026-04-03")
+        log.add(
+            ExposureResponseRecorded(
+                organization: LogBuilder.slug("uni"), incident: LogBuilder.slug("b1"),
+                deployment: LogBuilder.slug("uni-gpt"),
+                provider: nil, state: .riskAccepted, owner: "ciso", note: "n", reviewBy: LogBuilder.time("2026-12-01")),
+            at: "2026-04-04")
+        log.add(
+            ExposureResponseRecorded(
+                organization: LogBuilder.slug("hospital"), incident: LogBuilder.slug("b1"),
+                deployment: LogBuilder.slug("h-llama4"),
+                provider: nil, state: .notAffected, owner: "cmo", justification: .noSensitiveWorkload), at: "2026-04-05"
+        )
         return log
     }
 
@@ -34,7 +48,9 @@ import Testing
         let log = log()
         for recorded in log.events {
             let payload = recorded.event.payload
-            #expect(try JSONTreeEncoder.encode(payload) == JSONParser.parse(foundation.encode(payload)), "\(recorded.event.type)")
+            #expect(
+                try JSONTreeEncoder.encode(payload) == JSONParser.parse(foundation.encode(payload)),
+                "\(recorded.event.type)")
         }
         let chain = log.chain()
         let rows = chain.exposures(at: now)
@@ -57,12 +73,15 @@ import Testing
             let data = recorded.event.data
             let decoded = try DomainEvent(type: recorded.event.type, schemaVersion: 1, data: data)
             #expect(decoded == recorded.event)
-            let fromText = try DomainEvent(type: recorded.event.type, schemaVersion: 1, json: Array(data.jsonbText.utf8))
+            let fromText = try DomainEvent(
+                type: recorded.event.type, schemaVersion: 1, json: Array(data.jsonbText.utf8))
             #expect(fromText == recorded.event)
         }
         for row in log.chain().exposures(at: now) {
             let tree = try JSONTreeEncoder.encode(row)
-            #expect(try JSONTreeDecoder.decode(Exposure.self, from: tree) == EventCoding.decode(Exposure.self, from: Data(tree.jsonbText.utf8)))
+            #expect(
+                try JSONTreeDecoder.decode(Exposure.self, from: tree)
+                    == EventCoding.decode(Exposure.self, from: Data(tree.jsonbText.utf8)))
         }
     }
 
@@ -87,8 +106,14 @@ import Testing
     @Test func integersAreStrict() throws {
         struct Count: Codable, Equatable { var n: Int32 }
         #expect(try JSONTreeDecoder.decode(Count.self, from: .object(["n": .integer(7)])) == Count(n: 7))
-        #expect(throws: DecodingError.self) { try JSONTreeDecoder.decode(Count.self, from: .object(["n": .integer(1 << 40)])) }
-        #expect(throws: DecodingError.self) { try JSONTreeDecoder.decode(Count.self, from: .object(["n": .number("1.5")])) }
-        #expect(throws: DecodingError.self) { try JSONTreeDecoder.decode(Count.self, from: .object(["n": .string("7")])) }
+        #expect(throws: DecodingError.self) {
+            try JSONTreeDecoder.decode(Count.self, from: .object(["n": .integer(1 << 40)]))
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONTreeDecoder.decode(Count.self, from: .object(["n": .number("1.5")]))
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONTreeDecoder.decode(Count.self, from: .object(["n": .string("7")]))
+        }
     }
 }

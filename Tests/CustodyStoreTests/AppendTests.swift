@@ -37,10 +37,14 @@ import Testing
             let store = EventStore(database)
             _ = try await store.append([Fixture.vendor("mercor")])
             let stream = StreamName.vendor(Fixture.slug("mercor"))
-            await #expect(throws: StoreError.wrongExpectedVersion(stream: "vendor-mercor", expected: .noStream, actual: 1)) {
+            await #expect(
+                throws: StoreError.wrongExpectedVersion(stream: "vendor-mercor", expected: .noStream, actual: 1)
+            ) {
                 try await store.append([Fixture.vendor("mercor")], expecting: [stream: .noStream])
             }
-            await #expect(throws: StoreError.wrongExpectedVersion(stream: "vendor-mercor", expected: .exact(3), actual: 1)) {
+            await #expect(
+                throws: StoreError.wrongExpectedVersion(stream: "vendor-mercor", expected: .exact(3), actual: 1)
+            ) {
                 try await store.append([Fixture.vendor("mercor")], expecting: [stream: .exact(3)])
             }
             let events = try await store.read(streams: [stream])
@@ -52,7 +56,9 @@ import Testing
         try await TestDatabase.with { database in
             let store = EventStore(database)
             let investigation = StreamName.investigation(Fixture.slug("inv"))
-            let appended = try await store.append([Fixture.finding("inv", "a"), Fixture.finding("inv", "b"), Fixture.vendor("x")])
+            let appended = try await store.append([
+                Fixture.finding("inv", "a"), Fixture.finding("inv", "b"), Fixture.vendor("x"),
+            ])
             #expect(appended.map(\.recorded.version) == [1, 2, 1])
             // The second batch fails on its vendor stream, so its finding must not be written either.
             await #expect(throws: StoreError.self) {
@@ -74,7 +80,8 @@ import Testing
                 for index in 0..<writers {
                     group.addTask {
                         do {
-                            _ = try await store.append([Fixture.finding("inv", "w\(index)")], expecting: [stream: .exact(1)])
+                            _ = try await store.append(
+                                [Fixture.finding("inv", "w\(index)")], expecting: [stream: .exact(1)])
                             return true
                         } catch StoreError.wrongExpectedVersion(_, _, let actual) {
                             #expect(actual == 2)
@@ -124,7 +131,9 @@ import Testing
                     try await database.query(PostgresQuery(unsafeSQL: statement))
                     Issue.record("custody_app was allowed: \(statement)")
                 } catch let error as StoreError {
-                    #expect(error.description.contains("permission denied") || error.description.contains("append-only"), "\(statement): \(error)")
+                    #expect(
+                        error.description.contains("permission denied") || error.description.contains("append-only"),
+                        "\(statement): \(error)")
                 }
             }
             #expect(try await EventStore(database).read(streams: [.vendor(Fixture.slug("mercor"))]).count == 1)
@@ -151,8 +160,11 @@ import Testing
         try await TestDatabase.with { database in
             let store = EventStore(database)
             let model = Fixture.proposed(
-                ModelRegistered(model: Fixture.slug("gpt-5"), name: "GPT-5", provider: Fixture.slug("openai"), openWeights: false))
-            await #expect(throws: CustodyError.unknown(what: "provider", id: "openai")) { try await store.record(model) }
+                ModelRegistered(
+                    model: Fixture.slug("gpt-5"), name: "GPT-5", provider: Fixture.slug("openai"), openWeights: false))
+            await #expect(throws: CustodyError.unknown(what: "provider", id: "openai")) {
+                try await store.record(model)
+            }
             _ = try await store.record(Fixture.provider("openai"))
             let recorded = try await store.record(model)
             #expect(recorded.recorded.version == 1)

@@ -12,8 +12,10 @@ import Testing
     /// refuses), quotes and backslashes, `/`, DEL, composed and decomposed accents, U+2028/2029, a BOM,
     /// a noncharacter and characters beyond the BMP (surrogate pairs when escaped).
     static let alphabet: [Unicode.Scalar] =
-        (0x01..<0x20).compactMap(Unicode.Scalar.init) + ["\"", "\\", "/", "\u{7F}", "a", "Z", "0", " ", "é", "e", "\u{301}",
-        "\u{2028}", "\u{2029}", "\u{FEFF}", "\u{FFFF}", "✓", "😀", "\u{10FFFF}", "中"]
+        (0x01..<0x20).compactMap(Unicode.Scalar.init) + [
+            "\"", "\\", "/", "\u{7F}", "a", "Z", "0", " ", "é", "e", "\u{301}",
+            "\u{2028}", "\u{2029}", "\u{FEFF}", "\u{FFFF}", "✓", "😀", "\u{10FFFF}", "中",
+        ]
 
     struct Draw {
         var generator: SeededGenerator
@@ -22,7 +24,9 @@ import Testing
 
         mutating func text(maximum: Int) -> String {
             var scalars = String.UnicodeScalarView()
-            for _ in 0..<int(0...maximum) { scalars.append(CanonicalTextTests.alphabet[int(0...CanonicalTextTests.alphabet.count - 1)]) }
+            for _ in 0..<int(0...maximum) {
+                scalars.append(CanonicalTextTests.alphabet[int(0...CanonicalTextTests.alphabet.count - 1)])
+            }
             return String(scalars)
         }
 
@@ -61,7 +65,8 @@ import Testing
             let space = [" ", "", "\n", "\t", "  "][int(0...4)]
             switch value {
             case .object(let members):
-                return "{" + space + members.map { key, member in loose(.string(key)) + space + ":" + loose(member) }
+                return "{" + space
+                    + members.map { key, member in loose(.string(key)) + space + ":" + loose(member) }
                     .joined(separator: "," + space) + "}"
             case .array(let values):
                 return "[" + values.map { loose($0) }.joined(separator: space + "," + space) + space + "]"
@@ -92,19 +97,25 @@ import Testing
                 let spelled = draw.loose(value)
                 let parsed = try JSONParser.parse(Array(spelled.utf8))
                 var postgres = ""
-                for try await text in try await database.query("SELECT \(spelled)::jsonb::text").decode(String.self) { postgres = text }
+                for try await text in try await database.query("SELECT \(spelled)::jsonb::text").decode(String.self) {
+                    postgres = text
+                }
                 #expect(parsed.jsonbText.utf8.elementsEqual(postgres.utf8), "round \(round): \(spelled)")
                 #expect(parsed == value, "round \(round)")
 
-                let metadata = JSONValue.object(["actor": .string(draw.text(maximum: 20)), "source": .string(draw.text(maximum: 5))])
+                let metadata = JSONValue.object([
+                    "actor": .string(draw.text(maximum: 20)), "source": .string(draw.text(maximum: 5)),
+                ])
                 let (id, stream, type) = (UUID(), draw.text(maximum: 12), draw.text(maximum: 12))
                 let (version, schemaVersion) = (Int64(draw.int(1...1_000_000)), draw.int(1...9))
-                let occurred = Timestamp(microseconds: Int64(draw.int(-62_135_596_800_000_000...253_402_300_799_000_000)))
+                let occurred = Timestamp(
+                    microseconds: Int64(draw.int(-62_135_596_800_000_000...253_402_300_799_000_000)))
                 let recorded = Timestamp(microseconds: Int64(draw.int(0...2_000_000_000_000_000)))
                 let previous = (0..<32).map { _ in UInt8(draw.int(0...255)) }
                 let swift = ChainHash.link(
                     previous: round == 0 ? [] : previous, id: id, stream: stream, version: version, type: type,
-                    schemaVersion: schemaVersion, data: value, metadata: metadata, occurredAt: occurred, recordedAt: recorded)
+                    schemaVersion: schemaVersion, data: value, metadata: metadata, occurredAt: occurred,
+                    recordedAt: recorded)
                 let previousHex = round == 0 ? nil : ChainHash.hex(previous)
                 var sql = ""
                 for try await hex in try await database.query(

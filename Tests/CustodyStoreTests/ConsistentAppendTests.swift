@@ -1,9 +1,10 @@
 import CustodyCore
-@testable import CustodyStore
 import CustodyTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CustodyStore
 
 /// Appends decided on a state that cannot change before they land, and record times that never go back.
 @Suite struct ConsistentAppendTests {
@@ -17,23 +18,33 @@ import Testing
             var outcomes: [String: Int] = [:]
             for round in 0..<150 {
                 let incident = "race-\(round)"
-                _ = try await store.record(Fixture.proposed(BreachReported(
-                    incident: Fixture.slug(incident), vendor: Fixture.slug("mercor"), severity: .high, summary: "s",
-                    dataKinds: [], providers: [], sources: [], disclosedAt: nil), at: "2025-12-01"))
+                _ = try await store.record(
+                    Fixture.proposed(
+                        BreachReported(
+                            incident: Fixture.slug(incident), vendor: Fixture.slug("mercor"), severity: .high,
+                            summary: "s",
+                            dataKinds: [], providers: [], sources: [], disclosedAt: nil), at: "2025-12-01"))
                 async let opened: Bool = Self.accepted {
-                    try await store.record(Fixture.proposed(InvestigationOpened(
-                        investigation: Fixture.slug("inv-\(round)"), incident: Fixture.slug(incident), provider: Fixture.slug("openai"))))
+                    try await store.record(
+                        Fixture.proposed(
+                            InvestigationOpened(
+                                investigation: Fixture.slug("inv-\(round)"), incident: Fixture.slug(incident),
+                                provider: Fixture.slug("openai"))))
                 }
                 async let retracted: Bool = Self.accepted {
-                    try await store.record(Fixture.proposed(IncidentRetracted(incident: Fixture.slug(incident), reason: "mistaken")))
+                    try await store.record(
+                        Fixture.proposed(IncidentRetracted(incident: Fixture.slug(incident), reason: "mistaken")))
                 }
                 let (open, retract) = try await (opened, retracted)
                 outcomes["\(open)/\(retract)", default: 0] += 1
-                let streams = try await store.read(streams: [.incident(Fixture.slug(incident)), .investigation(Fixture.slug("inv-\(round)"))])
+                let streams = try await store.read(streams: [
+                    .incident(Fixture.slug(incident)), .investigation(Fixture.slug("inv-\(round)")),
+                ])
                 guard let retraction = streams.first(where: { $0.event.type == "IncidentRetracted" }),
                     let opening = streams.first(where: { $0.event.type == "InvestigationOpened" })
                 else { continue }
-                #expect(opening.position < retraction.position, "round \(round): opened after the incident was retracted")
+                #expect(
+                    opening.position < retraction.position, "round \(round): opened after the incident was retracted")
             }
             #expect(outcomes.values.reduce(0, +) == 150)
             #expect(outcomes["false/false"] == nil, "\(outcomes)")

@@ -19,11 +19,13 @@ import Testing
 
     func good(_ index: Int) -> String {
         let id = String(format: "6f1c1a52-0000-4000-8000-%012d", index)
-        return #"{"id":"\#(id)","type":"VendorRegistered","data":{"vendor":"v\#(index)","name":"V\#(index)"},"occurredAt":"2026-01-01"}"#
+        return
+            #"{"id":"\#(id)","type":"VendorRegistered","data":{"vendor":"v\#(index)","name":"V\#(index)"},"occurredAt":"2026-01-01"}"#
     }
 
     @Test func everyBadLineIsNamedAndNothingIsWritten() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-fuzz-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "custody-fuzz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try await TestDatabase.with { database in
             var random = SeededGenerator(seed: 7)
@@ -33,7 +35,9 @@ import Testing
                 var lines = (0..<count).map { good(round * 100 + $0) }
                 let badAt = Int(random.next() % UInt64(count + 1))
                 var bad = Array(Self.hostile[Int(random.next() % UInt64(Self.hostile.count))].utf8)
-                if random.next() % 4 == 0 { bad.insert(contentsOf: [0xC3, 0x28], at: Int(random.next() % UInt64(bad.count))) }
+                if random.next() % 4 == 0 {
+                    bad.insert(contentsOf: [0xC3, 0x28], at: Int(random.next() % UInt64(bad.count)))
+                }
                 lines.insert(String(decoding: bad, as: UTF8.self), at: badAt)
                 var data = Data(lines.joined(separator: "\n").utf8)
                 if random.next() % 5 == 0 {
@@ -47,15 +51,21 @@ import Testing
                 try data.write(to: URL(fileURLWithPath: path))
                 cases += 1
                 do {
-                    _ = try await Importer(database).importFile(at: path, metadata: EventMetadata(actor: "fuzz", source: "import"))
-                    Issue.record("round \(round): imported a file with a bad line at \(badAt + 1): \(String(decoding: bad.prefix(200), as: UTF8.self))")
+                    _ = try await Importer(database).importFile(
+                        at: path, metadata: EventMetadata(actor: "fuzz", source: "import"))
+                    Issue.record(
+                        "round \(round): imported a file with a bad line at \(badAt + 1): \(String(decoding: bad.prefix(200), as: UTF8.self))"
+                    )
                 } catch StoreError.importRefused(let line, let reason) {
-                    #expect(line == badAt + 1, "round \(round): named line \(line), the bad one is \(badAt + 1): \(reason)")
+                    #expect(
+                        line == badAt + 1, "round \(round): named line \(line), the bad one is \(badAt + 1): \(reason)")
                     #expect(!reason.contains("\n") && reason.utf8.count < 1000)
                 }
             }
             #expect(cases == 300)
-            #expect(try await EventStore(database).readLog(after: .start, limit: 10).entries.isEmpty, "a refused import wrote")
+            #expect(
+                try await EventStore(database).readLog(after: .start, limit: 10).entries.isEmpty,
+                "a refused import wrote")
         }
     }
 }

@@ -9,7 +9,8 @@ import Testing
     let metadata = EventMetadata(actor: "test", source: "import")
 
     func temporaryFile(_ lines: [String]) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-\(UUID().uuidString).jsonl")
+            .path
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -20,7 +21,8 @@ import Testing
     }
 
     func seed(_ store: EventStore) async throws {
-        _ = try await store.append([Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations(["inv"]))
+        _ = try await store.append(
+            [Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations(["inv"]))
         for index in 1...5 { _ = try await store.append([Fixture.finding("inv", "finding \"\(index)\"\n\\ tab\t")]) }
     }
 
@@ -42,7 +44,9 @@ import Testing
             let restored = try await export(EventStore(database))
             #expect(restored.count == lines.count)
             // Cursors hold cluster-local transaction ids; everything else must be identical.
-            func withoutCursor(_ line: String) -> String { line.replacingOccurrences(of: #""cursor": "[0-9-]+", "#, with: "", options: .regularExpression) }
+            func withoutCursor(_ line: String) -> String {
+                line.replacingOccurrences(of: #""cursor": "[0-9-]+", "#, with: "", options: .regularExpression)
+            }
             #expect(restored.map(withoutCursor) == lines.map(withoutCursor))
             #expect(try await Verifier(database).verify().intact)
             // The sequence continues after the restored positions.
@@ -77,25 +81,31 @@ import Testing
         try await TestDatabase.with { database in
             let store = EventStore(database)
             let id = UUID()
-            let composed = "Caf\u{E9}", decomposed = "Cafe\u{301}"
+            let composed = "Caf\u{E9}"
+            let decomposed = "Cafe\u{301}"
             #expect(composed == decomposed, "Swift's String equality is canonical equivalence: the trap")
-            _ = try await store.record(Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: composed), id: id))
+            _ = try await store.record(
+                Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: composed), id: id))
             func line(_ name: String) -> String {
                 #"{"id": "\#(id.uuidString.lowercased())", "type": "VendorRegistered", "schemaVersion": 1, "occurredAt": "2026-01-01T00:00:00Z", "#
                     + #""data": {"vendor": "cafe", "name": "\#(name)"}, "metadata": {"actor": "test", "source": "import"}}"#
             }
             do {
-                _ = try await Importer(database).importFile(at: try temporaryFile([line(decomposed)]), metadata: metadata)
+                _ = try await Importer(database).importFile(
+                    at: try temporaryFile([line(decomposed)]), metadata: metadata)
                 Issue.record("the import took a re-spelling for the stored fact")
             } catch {
                 #expect("\(error)".contains("is already stored with different content"), "\(error)")
             }
             await #expect(throws: StoreError.conflictingEventId(id)) {
-                try await store.record(Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: decomposed), id: id))
+                try await store.record(
+                    Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: decomposed), id: id))
             }
-            let same = try await Importer(database).importFile(at: try temporaryFile([line(composed)]), metadata: metadata)
+            let same = try await Importer(database).importFile(
+                at: try temporaryFile([line(composed)]), metadata: metadata)
             #expect(same.alreadyStored == 1 && same.imported == 0)
-            _ = try await store.record(Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: composed), id: id))
+            _ = try await store.record(
+                Fixture.proposed(VendorRegistered(vendor: Fixture.slug("cafe"), name: composed), id: id))
         }
     }
 
@@ -104,7 +114,8 @@ import Testing
             RecordedEvent(
                 id: UUID(), stream: .vendor(Fixture.slug("a")), version: 1, position: 1,
                 event: .vendorRegistered(VendorRegistered(vendor: Fixture.slug("a"), name: "A")),
-                metadata: metadata, occurredAt: Fixture.at("2026-01-01"), recordedAt: Fixture.at("2026-01-02"), hash: []),
+                metadata: metadata, occurredAt: Fixture.at("2026-01-01"), recordedAt: Fixture.at("2026-01-02"), hash: []
+            ),
             cursor: nil)
         let badLines = [
             #"{"id":"6f1c1a52-0000-4000-8000-000000000001","type":"VendorRegistered","data":{"vendor":"b","name":"B"},"occurredAt":"2026-02-30"}"#,
@@ -136,7 +147,9 @@ import Testing
         // An edited value breaks the exported chain, which matters only to a restore.
         lines[5] = lines[5].replacingOccurrences(of: #": "finding"#, with: #": "fiction"#)
         #expect(lines[5].contains("fiction"))
-        lines.append(#"{"id": "\#(UUID().uuidString)", "type": "InvestigationFindingRecorded", "data": {"investigation": "inv", "finding": "new"}, "occurredAt": "2026-01-01T00:00:00Z"}"#)
+        lines.append(
+            #"{"id": "\#(UUID().uuidString)", "type": "InvestigationFindingRecorded", "data": {"investigation": "inv", "finding": "new"}, "occurredAt": "2026-01-01T00:00:00Z"}"#
+        )
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let summary = try await Importer(database).importFile(at: path, metadata: metadata)
@@ -155,14 +168,24 @@ import Testing
     @Test func aRestoreOfAnInconsistentHistoryIsRefused() async throws {
         let lines = try await TestDatabase.with { database in
             let store = EventStore(database)
-            _ = try await store.append([Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations(["inv"]))
-            _ = try await store.append([Fixture.proposed(InvestigationFindingRecorded(investigation: Fixture.slug("inv"), finding: "early"), at: "2025-12-10")])
+            _ = try await store.append(
+                [Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations(["inv"]))
+            _ = try await store.append([
+                Fixture.proposed(
+                    InvestigationFindingRecorded(investigation: Fixture.slug("inv"), finding: "early"), at: "2025-12-10"
+                )
+            ])
             return try await export(store, count: 5)
         }
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
-            await #expect(throws: StoreError.importRefused(
-                line: 5, reason: "investigation 'inv' was opened at 2025-12-15T00:00:00Z; a finding in it cannot be recorded at 2025-12-10T00:00:00Z")) {
+            await #expect(
+                throws: StoreError.importRefused(
+                    line: 5,
+                    reason:
+                        "investigation 'inv' was opened at 2025-12-15T00:00:00Z; a finding in it cannot be recorded at 2025-12-10T00:00:00Z"
+                )
+            ) {
                 try await Importer(database).importFile(at: path, metadata: metadata)
             }
             let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
@@ -180,7 +203,9 @@ import Testing
         for line in lines {
             let path = try temporaryFile([line])
             try await TestDatabase.with { database in
-                await #expect(throws: StoreError.self) { try await Importer(database).importFile(at: path, metadata: metadata) }
+                await #expect(throws: StoreError.self) {
+                    try await Importer(database).importFile(at: path, metadata: metadata)
+                }
                 let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
                 #expect(written.isEmpty)
             }
@@ -200,7 +225,8 @@ import Testing
         ]
         for (index, pattern, replacement) in cases {
             var altered = lines
-            altered[index] = altered[index].replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+            altered[index] = altered[index].replacingOccurrences(
+                of: pattern, with: replacement, options: .regularExpression)
             #expect(altered[index] != lines[index], "\(pattern) did not match")
             let path = try temporaryFile(altered)
             try await TestDatabase.with { database in
@@ -225,7 +251,9 @@ import Testing
         lines[5] = lines[5].replacingOccurrences(of: "finding", with: "fiction")
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
-            await #expect(throws: StoreError.self) { try await Importer(database).importFile(at: path, metadata: metadata) }
+            await #expect(throws: StoreError.self) {
+                try await Importer(database).importFile(at: path, metadata: metadata)
+            }
             let written = try await EventStore(database).readLog(after: .start, limit: 10).entries
             #expect(written.isEmpty)
         }
@@ -234,18 +262,25 @@ import Testing
     @Test func anImportRacingSingleAppendsKeepsEveryStreamContiguous() async throws {
         let lines = (1...2000).map { index in
             let finding = Fixture.finding("inv-\(index % 10)", "imported \(index)")
-            return #"{"id":"\#(finding.id.uuidString)","type":"InvestigationFindingRecorded","data":\#(finding.event.data.jsonbText),"occurredAt":"2026-01-01"}"#
+            return
+                #"{"id":"\#(finding.id.uuidString)","type":"InvestigationFindingRecorded","data":\#(finding.event.data.jsonbText),"occurredAt":"2026-01-01"}"#
         }
         let path = try temporaryFile(lines)
         try await TestDatabase.with { database in
             let store = EventStore(database)
-            let prelude = [Fixture.vendor("mercor"), Fixture.provider("openai")] + Fixture.investigations((0..<10).map { "inv-\($0)" })
+            let prelude =
+                [Fixture.vendor("mercor"), Fixture.provider("openai")]
+                + Fixture.investigations((0..<10).map { "inv-\($0)" })
             _ = try await store.append(prelude)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await Importer(database).importFile(at: path, metadata: metadata) }
                 for writer in 0..<4 {
                     group.addTask {
-                        for index in 0..<25 { _ = try await store.append([Fixture.finding("inv-\(index % 10)", "single \(writer)-\(index)")]) }
+                        for index in 0..<25 {
+                            _ = try await store.append([
+                                Fixture.finding("inv-\(index % 10)", "single \(writer)-\(index)")
+                            ])
+                        }
                     }
                 }
                 try await group.waitForAll()
@@ -269,7 +304,9 @@ import Testing
                 group.addTask {
                     var quiet = Logger(label: "custody.test")
                     quiet.logLevel = .warning
-                    return try await Database.with(url, logger: quiet, maximumConnections: 1) { try await Migrator($0).migrate() }
+                    return try await Database.with(url, logger: quiet, maximumConnections: 1) {
+                        try await Migrator($0).migrate()
+                    }
                 }
             }
             return try await group.reduce(into: [Int]()) { $0 += $1 }

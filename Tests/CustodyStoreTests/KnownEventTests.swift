@@ -1,9 +1,10 @@
 import CustodyCore
-@testable import CustodyStore
 import CustodyTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CustodyStore
 
 /// The log accepts only what every reader can read (schema/012).
 @Suite struct KnownEventTests {
@@ -17,14 +18,18 @@ import Testing
     @Test func theSQLCatalogIsCustodyCoresCatalog() async throws {
         try await TestDatabase.with { database in
             for payload in DomainEvent.catalog {
-                for (version, known) in [(payload.schemaVersion, true), (payload.schemaVersion + 1, false), (0, false)] {
+                for (version, known) in [(payload.schemaVersion, true), (payload.schemaVersion + 1, false), (0, false)]
+                {
                     for try await answer in try await database.query(
-                        "SELECT custody_known_event(\(payload.type), \(Int32(version)))").decode(Bool.self) {
+                        "SELECT custody_known_event(\(payload.type), \(Int32(version)))"
+                    ).decode(Bool.self) {
                         #expect(answer == known, "\(payload.type) v\(version)")
                     }
                 }
             }
-            for try await answer in try await database.query("SELECT custody_known_event('NoSuchEvent', 1)").decode(Bool.self) {
+            for try await answer in try await database.query("SELECT custody_known_event('NoSuchEvent', 1)").decode(
+                Bool.self)
+            {
                 #expect(answer == false)
             }
         }
@@ -53,21 +58,27 @@ import Testing
     @Test func verifyNamesAnUnreadableRowOfAnOlderLog() async throws {
         try await TestDatabase.with { database in
             try await database.query("ALTER TABLE custody_events DROP CONSTRAINT custody_events_readable")
-            for try await _ in try await database.query(PostgresQuery(unsafeSQL: Self.append(type: "NoSuchEvent", data: #"{"vendor": "odd"}"#))) {}
+            for try await _ in try await database.query(
+                PostgresQuery(unsafeSQL: Self.append(type: "NoSuchEvent", data: #"{"vendor": "odd"}"#)))
+            {}
             try await database.query(
                 """
                 ALTER TABLE custody_events ADD CONSTRAINT custody_events_readable CHECK (custody_known_event(type, schema_version)
                     AND jsonb_typeof(data) = 'object' AND jsonb_typeof(metadata) = 'object') NOT VALID
                 """)
             let report = try await Verifier(database).verify()
-            #expect(report.problems.first?.reason.contains("a NoSuchEvent of schema version 1 that no reader can read") == true, "\(report.problems)")
+            #expect(
+                report.problems.first?.reason.contains("a NoSuchEvent of schema version 1 that no reader can read")
+                    == true, "\(report.problems)")
             // A reader that meets it names it instead of failing silently.
             do {
                 // By stream, not through the horizon-bound log reader: other suites' transactions may hold that back.
                 _ = try await EventStore(database).read(streams: [.vendor(Fixture.slug("odd"))])
                 Issue.record("the unreadable event was read")
             } catch {
-                #expect("\(error)".contains("the event at position 1 (stream vendor-odd, version 1, type NoSuchEvent"), "\(error)")
+                #expect(
+                    "\(error)".contains("the event at position 1 (stream vendor-odd, version 1, type NoSuchEvent"),
+                    "\(error)")
             }
         }
     }

@@ -1,9 +1,10 @@
 import CustodyCore
-@testable import CustodyStore
 import CustodyTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CustodyStore
 
 @Suite struct ProjectionTests {
     @Test func aRebuildEqualsTheTablesMaintainedIncrementally() async throws {
@@ -38,7 +39,9 @@ import Testing
             let store = EventStore(database)
             var workload = RandomWorkload(seed: UInt64(seed) + 77)
             let events = workload.proposed(count: 300)
-            for start in stride(from: 0, to: events.count, by: 50) { _ = try await store.append(Array(events[start..<min(start + 50, events.count)])) }
+            for start in stride(from: 0, to: events.count, by: 50) {
+                _ = try await store.append(Array(events[start..<min(start + 50, events.count)]))
+            }
             _ = try await store.waitForLog(count: events.count)
             let projection = ExposureProjection(store)
             try await projection.start()
@@ -61,7 +64,9 @@ import Testing
             #expect(failures >= 5)
             #expect(try await ExposureProjection.checkpoint(database)?.events == Int64(events.count))
             let incremental = try await ReadModels.rows(database)
-            #expect(incremental.filter { $0.contains("\"incident\"") }.count >= 2, "the workload exposes too little to test")
+            #expect(
+                incremental.filter { $0.contains("\"incident\"") }.count >= 2, "the workload exposes too little to test"
+            )
             _ = try await ExposureProjection.rebuild(store)
             #expect(try await ReadModels.rows(database) == incremental)
         }
@@ -93,7 +98,9 @@ import Testing
 
             try await Database.withConnection(database.url) { other in
                 try await other.query("SELECT pg_advisory_lock(\(ExposureProjection.rebuildKey))")
-                await #expect(throws: StoreError.busy("another `custody projections rebuild` is running; wait for it to finish")) {
+                await #expect(
+                    throws: StoreError.busy("another `custody projections rebuild` is running; wait for it to finish")
+                ) {
                     try await ExposureProjection.rebuild(store)
                 }
             }
@@ -113,7 +120,10 @@ import Testing
             let breach = BreachReported(
                 incident: Fixture.slug("soon"), vendor: Fixture.slug("mercor"), severity: .critical, summary: "s",
                 dataKinds: [], providers: [], sources: [], disclosedAt: nil)
-            _ = try await store.append([ProposedEvent(id: UUID(), event: breach.event, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: due)])
+            _ = try await store.append([
+                ProposedEvent(
+                    id: UUID(), event: breach.event, metadata: EventMetadata(actor: "t", source: "t"), occurredAt: due)
+            ])
             func rows() async throws -> Int {
                 for try await count in try await database.query(
                     "SELECT count(*) FROM custody_exposures WHERE incident = 'soon'"
@@ -121,9 +131,13 @@ import Testing
                 return 0
             }
             let total = Int64(Workload.mixed().count + 1)
-            while try await ExposureProjection.checkpoint(database)?.events ?? 0 < total { try await Task.sleep(for: .milliseconds(20)) }
+            while try await ExposureProjection.checkpoint(database)?.events ?? 0 < total {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(try await rows() == 0, "shown before its time")
-            while try await rows() == 0, Timestamp.now < due.adding(seconds: 10) { try await Task.sleep(for: .milliseconds(20)) }
+            while try await rows() == 0, Timestamp.now < due.adding(seconds: 10) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let shown = Timestamp.now
             #expect(try await rows() > 0)
             #expect(shown >= due)
@@ -194,12 +208,19 @@ import Testing
             let projection = ExposureProjection(store)
             try await projection.start()
             // A vendor nobody is supplied by changes no document.
-            _ = try await store.append([Fixture.proposed(VendorRegistered(vendor: Fixture.slug("nobodys-vendor"), name: "N"), at: "2026-06-01")])
+            _ = try await store.append([
+                Fixture.proposed(VendorRegistered(vendor: Fixture.slug("nobodys-vendor"), name: "N"), at: "2026-06-01")
+            ])
             _ = try await store.waitForLog(count: Workload.mixed().count + 1)
             #expect(try await projection.catchUp() == 1)
             #expect(try await versions() == before, "rows were rewritten although no document changed")
             // Meta opening an investigation of b1 changes its exposures to b1 and the summaries counting them, nothing else.
-            _ = try await store.append([Fixture.proposed(InvestigationOpened(investigation: Fixture.slug("oi2"), incident: Fixture.slug("b1"), provider: Fixture.slug("meta")), at: "2026-06-02")])
+            _ = try await store.append([
+                Fixture.proposed(
+                    InvestigationOpened(
+                        investigation: Fixture.slug("oi2"), incident: Fixture.slug("b1"), provider: Fixture.slug("meta")
+                    ), at: "2026-06-02")
+            ])
             _ = try await store.waitForLog(count: Workload.mixed().count + 2)
             #expect(try await projection.catchUp() == 1)
             let after = try await versions()
@@ -220,14 +241,19 @@ import Testing
             }
             let paused = try await metaRows()
             #expect(!paused.isEmpty && paused.allSatisfy(\.paused))
-            _ = try await store.append([Fixture.proposed(VendorResumed(provider: Fixture.slug("meta"), vendor: Fixture.slug("mercor")), at: "2026-06-03")])
+            _ = try await store.append([
+                Fixture.proposed(
+                    VendorResumed(provider: Fixture.slug("meta"), vendor: Fixture.slug("mercor")), at: "2026-06-03")
+            ])
             _ = try await store.waitForLog(count: Workload.mixed().count + 3)
             #expect(try await projection.catchUp() == 1)
             #expect(try await versions() == after, "a pause rewrote read-model rows")
             let resumed = try await metaRows()
             #expect(resumed.count == paused.count && resumed.allSatisfy { !$0.paused })
             var pauses: [String] = []
-            for try await pair in try await database.query("SELECT provider || '/' || vendor FROM custody_pauses").decode(String.self) {
+            for try await pair in try await database.query("SELECT provider || '/' || vendor FROM custody_pauses")
+                .decode(String.self)
+            {
                 pauses.append(pair)
             }
             #expect(!pauses.contains("meta/mercor"))
@@ -249,13 +275,15 @@ import Testing
             let asOf = Fixture.at("2026-11-01")
             var compared = 0
             for organization in ["org-0", "org-1", "org-2", "org-3"].map(Fixture.slug) {
-                let view = try #require(try await ExposureProjection.organizationView(database, organization, asOf: asOf))
+                let view = try #require(
+                    try await ExposureProjection.organizationView(database, organization, asOf: asOf))
                 let composed = try await ExposureProjection.organizationDocument(database, organization, asOf: asOf)
                 #expect(composed == (try EventCoding.document(view)), "\(organization)")
                 compared += view.exposures.count
             }
             #expect(compared > 3, "too few rows to compare the order")
-            #expect(try await ExposureProjection.organizationDocument(database, Fixture.slug("nobody"), asOf: asOf) == nil)
+            #expect(
+                try await ExposureProjection.organizationDocument(database, Fixture.slug("nobody"), asOf: asOf) == nil)
         }
     }
 }

@@ -23,7 +23,8 @@ actor Collected {
             let seen = Collected()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await Follower(store, pollInterval: .milliseconds(20)).follow(after: .start, pageSize: 50) { page in
+                    try await Follower(store, pollInterval: .milliseconds(20)).follow(after: .start, pageSize: 50) {
+                        page in
                         let count = await seen.add(page.entries.map(\.event))
                         if count >= total { throw CancellationError() }
                     }

@@ -47,19 +47,28 @@ import Testing
                 for try await _ in try await database.query(PostgresQuery(unsafeSQL: statement)) {}
                 Issue.record("\(role) was allowed: \(statement)")
             } catch {
-                #expect("\(error)".contains("permission denied") || "\(error)".contains("must be owner"), "\(role): \(statement): \(error)")
+                #expect(
+                    "\(error)".contains("permission denied") || "\(error)".contains("must be owner"),
+                    "\(role): \(statement): \(error)")
             }
         }
     }
 
     @Test func theReaderReadsAndRecordsAccessOnly() async throws {
         let url = try await TestDatabase.create()
-        try await Database.with(url) { database in _ = try await EventStore(database).append([Fixture.vendor("mercor")]) }
+        try await Database.with(url) { database in _ = try await EventStore(database).append([Fixture.vendor("mercor")])
+        }
         try await connect(url, as: "custody_reader") { database in
             #expect(try await EventStore(database).read(streams: [.vendor(Fixture.slug("mercor"))]).count == 1)
             try await database.query(
-                "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'admin', '/v1/x', '/v1/x', 200, 'r')")
-            await refuses(database, Self.forbidden + [Self.append, "DELETE FROM custody_exposures", "INSERT INTO custody_fold_snapshots (format) VALUES (1)"], role: "custody_reader")
+                "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'admin', '/v1/x', '/v1/x', 200, 'r')"
+            )
+            await refuses(
+                database,
+                Self.forbidden + [
+                    Self.append, "DELETE FROM custody_exposures",
+                    "INSERT INTO custody_fold_snapshots (format) VALUES (1)",
+                ], role: "custody_reader")
         }
     }
 
@@ -72,7 +81,10 @@ import Testing
             #expect(try await store.read(streams: [.vendor(Fixture.slug("mercor"))]).count == 1)
             await refuses(
                 database,
-                Self.forbidden + ["DELETE FROM custody_exposures", "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'a', 'r', 'p', 1, 'r')"],
+                Self.forbidden + [
+                    "DELETE FROM custody_exposures",
+                    "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'a', 'r', 'p', 1, 'r')",
+                ],
                 role: "custody_writer")
         }
     }
@@ -106,9 +118,11 @@ import Testing
         try await connect(url, as: "custody_app") { database in
             _ = try await EventStore(database).append([Fixture.vendor("mercor")])
             try await database.query(
-                "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'admin', '/v1/x', '/v1/x', 200, 'r')")
+                "INSERT INTO custody_access_log (at, scope, route, path, status, request_id) VALUES (now(), 'admin', '/v1/x', '/v1/x', 200, 'r')"
+            )
             // It delivers webhooks: it records what became of a message (and nothing else of it).
-            try await database.query("UPDATE custody_webhook_outbox SET attempts = attempts + 1, last_error = NULL WHERE false")
+            try await database.query(
+                "UPDATE custody_webhook_outbox SET attempts = attempts + 1, last_error = NULL WHERE false")
             await refuses(database, Self.forbidden, role: "custody_app")
         }
     }

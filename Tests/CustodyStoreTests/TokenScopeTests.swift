@@ -9,10 +9,13 @@ import Testing
     @Test func anOrganizationCalledAdminGetsAnOrganizationsToken() async throws {
         try await TestDatabase.with { database in
             // A log written before the id was reserved may hold such an organization.
-            _ = try await EventStore(database).append([Fixture.proposed(
-                OrganizationRegistered(organization: Fixture.slug("admin"), name: "Admin Corp", sector: "retail"))])
+            _ = try await EventStore(database).append([
+                Fixture.proposed(
+                    OrganizationRegistered(organization: Fixture.slug("admin"), name: "Admin Corp", sector: "retail"))
+            ])
             let tokens = TokenStore(database)
-            let (stored, text) = try await tokens.create(.organization(Fixture.slug("admin")), label: "", expiresAt: nil)
+            let (stored, text) = try await tokens.create(
+                .organization(Fixture.slug("admin")), label: "", expiresAt: nil)
             #expect(stored.admin == false && stored.organization == "admin")
             let (_, scope) = try #require(try await tokens.authenticate(text))
             #expect(scope == .organization(Fixture.slug("admin")))
@@ -25,7 +28,8 @@ import Testing
     @Test func theIdAdminIsReservedForNewOrganizations() throws {
         #expect(throws: CustodyError.self) {
             try Registry().check(
-                OrganizationRegistered(organization: Fixture.slug("admin"), name: "A", sector: "s").event, at: Fixture.at("2026-01-01"))
+                OrganizationRegistered(organization: Fixture.slug("admin"), name: "A", sector: "s").event,
+                at: Fixture.at("2026-01-01"))
         }
     }
 }

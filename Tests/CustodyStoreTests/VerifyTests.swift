@@ -42,7 +42,8 @@ import Testing
         try await TestDatabase.with { database in
             try await seed(EventStore(database))
             try await database.query("ALTER TABLE custody_events DISABLE TRIGGER custody_events_no_update")
-            try await database.query("DELETE FROM custody_events WHERE stream_id = 'investigation-inv' AND stream_version = 2")
+            try await database.query(
+                "DELETE FROM custody_events WHERE stream_id = 'investigation-inv' AND stream_version = 2")
             let report = try await Verifier(database).verify()
             #expect(report.problems.map(\.stream) == ["investigation-inv"])
             #expect(report.problems.first?.version == 3)

@@ -31,8 +31,10 @@ import Testing
             let held = Task {
                 try await database.withTransaction { connection in
                     var pid: Int32 = 0
-                    for try await value in try await connection.query("SELECT pg_backend_pid(), txid_current()", logger: database.logger)
-                        .decode((Int32, Int64).self) { pid = value.0 }
+                    for try await value in try await connection.query(
+                        "SELECT pg_backend_pid(), txid_current()", logger: database.logger
+                    )
+                    .decode((Int32, Int64).self) { pid = value.0 }
                     opened.continuation.yield(pid)
                     var iterator = release.stream.makeAsyncIterator()
                     _ = await iterator.next()
@@ -47,12 +49,18 @@ import Testing
             #expect(horizon.holder?.pid == pid && horizon.holder?.state == "idle in transaction")
             #expect(horizon.isStalled())
             let status = try await CLI(databaseURL: url).run(["projections", "status", "--json"])
-            #expect(status.stdout.contains("\"stalledBy\": {") && status.stdout.contains("\"heldBack\": 1"), "\(status.stdout)")
+            #expect(
+                status.stdout.contains("\"stalledBy\": {") && status.stdout.contains("\"heldBack\": 1"),
+                "\(status.stdout)")
             let human = try await CLI(databaseURL: url).run(["projections", "status"])
-            #expect(human.stdout.contains("stalled: 1 committed event(s) wait behind the transaction of pid \(pid ?? 0)"), "\(human.stdout)")
+            #expect(
+                human.stdout.contains("stalled: 1 committed event(s) wait behind the transaction of pid \(pid ?? 0)"),
+                "\(human.stdout)")
             let server = try await ServerProcess(CLI(databaseURL: url), arguments: ["--no-auth"])
             let ready = try await server.http.get("/ready")
-            #expect(ready.status == 503 && ready.text.contains("held back by the transaction of pid \(pid ?? 0)"), "\(ready.text)")
+            #expect(
+                ready.status == 503 && ready.text.contains("held back by the transaction of pid \(pid ?? 0)"),
+                "\(ready.text)")
             _ = try await server.stop()
             release.continuation.yield()
             try await held.value

@@ -19,7 +19,8 @@ public struct CLI: Sendable {
     /// The binary scripts/test built, or the debug build beside the sources.
     public static var binary: String {
         if let path = ProcessInfo.processInfo.environment["CUSTODY_BINARY"], !path.isEmpty { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/custody").path
     }
 
@@ -30,7 +31,8 @@ public struct CLI: Sendable {
     public func run(_ arguments: [String], binary: String = CLI.binary, stdin: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try self.runBlocking(arguments, binary: binary, stdin: stdin) })
+                continuation.resume(
+                    with: Swift.Result { try self.runBlocking(arguments, binary: binary, stdin: stdin) })
             }
         }
     }
@@ -41,8 +43,11 @@ public struct CLI: Sendable {
         var cli = self
         if let columns { cli.environment["COLUMNS"] = String(columns) }
         let command = ([CLI.binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let result = try await cli.run(["-q", "-e", "-c", command.joined(separator: " "), "/dev/null"], binary: "/usr/bin/script")
-        return Result(status: result.status, stdout: result.stdout.replacingOccurrences(of: "\r\n", with: "\n"), stderr: result.stderr)
+        let result = try await cli.run(
+            ["-q", "-e", "-c", command.joined(separator: " "), "/dev/null"], binary: "/usr/bin/script")
+        return Result(
+            status: result.status, stdout: result.stdout.replacingOccurrences(of: "\r\n", with: "\n"),
+            stderr: result.stderr)
     }
 
     private func runBlocking(_ arguments: [String], binary: String, stdin: String?) throws -> Result {

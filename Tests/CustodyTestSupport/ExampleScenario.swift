@@ -19,37 +19,90 @@ public enum ExampleScenario {
     /// A fresh database holding the registry of the example (no incident yet).
     public static func registry(on cluster: TestDatabase.Cluster = .endToEnd) async throws -> CLI {
         let cli = CLI(databaseURL: try await TestDatabase.create(on: cluster))
-        try await record(cli, [
-            ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
-            ["vendor", "add", "scale-ai", "--name", "Scale AI", "--at", "2016-06-01"],
-            ["provider", "add", "openai", "--name", "OpenAI", "--at", "2015-12-11"],
-            ["provider", "add", "anthropic", "--name", "Anthropic", "--at", "2021-01-01"],
-            ["provider", "add", "meta", "--name", "Meta", "--at", "2013-12-01"],
-            ["model", "add", "gpt-5", "--name", "GPT-5", "--provider", "openai", "--at", "2025-08-07"],
-            ["model", "add", "claude-opus-4-5", "--name", "Claude Opus 4.5", "--provider", "anthropic", "--at", "2025-11-24"],
-            ["model", "add", "llama-4", "--name", "Llama 4", "--provider", "meta", "--open-weights", "--at", "2025-04-05"],
-            ["supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf,domain-finetuning", "--at", "2024-06-01"],
-            ["supply", "add", "--vendor", "mercor", "--provider", "anthropic", "--data", "rlhf,red-teaming", "--at", "2024-09-01"],
-            ["supply", "add", "--vendor", "mercor", "--provider", "meta", "--data", "rlhf,red-teaming", "--at", "2024-03-01"],
-            ["supply", "add", "--vendor", "scale-ai", "--provider", "openai", "--data", "instruction-following", "--at", "2020-01-01"],
-            ["org", "add", "state-university", "--name", "State University", "--sector", "education", "--at", "2020-01-01"],
-            ["org", "add", "mercy-hospital", "--name", "Mercy Hospital", "--sector", "healthcare", "--at", "2020-01-01"],
-            ["org", "add", "civic-agency", "--name", "Civic Data Agency", "--sector", "government", "--at", "2020-01-01"],
-            ["deploy", "su-advising", "--org", "state-university", "--model", "gpt-5", "--workload", "advising", "--criticality", "high", "--at", "2025-09-01"],
-            ["deploy", "su-research", "--org", "state-university", "--model", "claude-opus-4-5", "--workload", "research", "--criticality", "medium", "--at", "2025-12-01"],
-            ["deploy", "mh-triage", "--org", "mercy-hospital", "--model", "gpt-5", "--workload", "triage", "--criticality", "critical", "--at", "2025-10-01"],
-            ["deploy", "ca-records", "--org", "civic-agency", "--model", "llama-4", "--workload", "records", "--criticality", "high", "--at", "2025-06-01"],
-        ])
+        try await record(
+            cli,
+            [
+                ["vendor", "add", "mercor", "--name", "Mercor", "--at", "2023-01-01"],
+                ["vendor", "add", "scale-ai", "--name", "Scale AI", "--at", "2016-06-01"],
+                ["provider", "add", "openai", "--name", "OpenAI", "--at", "2015-12-11"],
+                ["provider", "add", "anthropic", "--name", "Anthropic", "--at", "2021-01-01"],
+                ["provider", "add", "meta", "--name", "Meta", "--at", "2013-12-01"],
+                ["model", "add", "gpt-5", "--name", "GPT-5", "--provider", "openai", "--at", "2025-08-07"],
+                [
+                    "model", "add", "claude-opus-4-5", "--name", "Claude Opus 4.5", "--provider", "anthropic", "--at",
+                    "2025-11-24",
+                ],
+                [
+                    "model", "add", "llama-4", "--name", "Llama 4", "--provider", "meta", "--open-weights", "--at",
+                    "2025-04-05",
+                ],
+                [
+                    "supply", "add", "--vendor", "mercor", "--provider", "openai", "--data", "rlhf,domain-finetuning",
+                    "--at", "2024-06-01",
+                ],
+                [
+                    "supply", "add", "--vendor", "mercor", "--provider", "anthropic", "--data", "rlhf,red-teaming",
+                    "--at", "2024-09-01",
+                ],
+                [
+                    "supply", "add", "--vendor", "mercor", "--provider", "meta", "--data", "rlhf,red-teaming", "--at",
+                    "2024-03-01",
+                ],
+                [
+                    "supply", "add", "--vendor", "scale-ai", "--provider", "openai", "--data", "instruction-following",
+                    "--at", "2020-01-01",
+                ],
+                [
+                    "org", "add", "state-university", "--name", "State University", "--sector", "education", "--at",
+                    "2020-01-01",
+                ],
+                [
+                    "org", "add", "mercy-hospital", "--name", "Mercy Hospital", "--sector", "healthcare", "--at",
+                    "2020-01-01",
+                ],
+                [
+                    "org", "add", "civic-agency", "--name", "Civic Data Agency", "--sector", "government", "--at",
+                    "2020-01-01",
+                ],
+                [
+                    "deploy", "su-advising", "--org", "state-university", "--model", "gpt-5", "--workload", "advising",
+                    "--criticality", "high", "--at", "2025-09-01",
+                ],
+                [
+                    "deploy", "su-research", "--org", "state-university", "--model", "claude-opus-4-5", "--workload",
+                    "research", "--criticality", "medium", "--at", "2025-12-01",
+                ],
+                [
+                    "deploy", "mh-triage", "--org", "mercy-hospital", "--model", "gpt-5", "--workload", "triage",
+                    "--criticality", "critical", "--at", "2025-10-01",
+                ],
+                [
+                    "deploy", "ca-records", "--org", "civic-agency", "--model", "llama-4", "--workload", "records",
+                    "--criticality", "high", "--at", "2025-06-01",
+                ],
+            ])
         return cli
     }
 
     /// The Mercor breach of March 2026, Meta's pause and OpenAI's investigation.
     public static func breach(_ cli: CLI) async throws {
-        try await record(cli, [
-            ["breach", "report", "mercor-2026-03", "--vendor", "mercor", "--severity", "high", "--summary", "Mercor breached",
-             "--data", "rlhf,red-teaming,domain-finetuning", "--providers", "openai,anthropic,meta", "--at", "2026-03-27"],
-            ["pause", "--provider", "meta", "--vendor", "mercor", "--incident", "mercor-2026-03", "--at", "2026-04-01"],
-            ["investigation", "open", "openai-inv", "--incident", "mercor-2026-03", "--provider", "openai", "--at", "2026-04-01"],
-        ])
+        try await record(
+            cli,
+            [
+                [
+                    "breach", "report", "mercor-2026-03", "--vendor", "mercor", "--severity", "high", "--summary",
+                    "Mercor breached",
+                    "--data", "rlhf,red-teaming,domain-finetuning", "--providers", "openai,anthropic,meta", "--at",
+                    "2026-03-27",
+                ],
+                [
+                    "pause", "--provider", "meta", "--vendor", "mercor", "--incident", "mercor-2026-03", "--at",
+                    "2026-04-01",
+                ],
+                [
+                    "investigation", "open", "openai-inv", "--incident", "mercor-2026-03", "--provider", "openai",
+                    "--at", "2026-04-01",
+                ],
+            ])
     }
 }

@@ -26,14 +26,17 @@ public struct HTTP: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int) { (self.host, self.port) = (host, port) }
 
-    public func get(_ path: String, headers: [String: String] = [:], method: String = "GET", body: String? = nil) async throws -> Response {
+    public func get(_ path: String, headers: [String: String] = [:], method: String = "GET", body: String? = nil)
+        async throws -> Response
+    {
         let raw = try await exchange(request(path, headers: headers, method: method, body: body)) { _ in false }
         return try Self.parse(raw)
     }
 
     /// Reads a streaming response until `enough` holds for what arrived (or `timeout` passes); returns the text.
     public func stream(
-        _ path: String, headers: [String: String] = [:], timeout: Duration = .seconds(20), until enough: @escaping @Sendable (String) -> Bool
+        _ path: String, headers: [String: String] = [:], timeout: Duration = .seconds(20),
+        until enough: @escaping @Sendable (String) -> Bool
     ) async throws -> String {
         try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
@@ -47,7 +50,9 @@ public struct HTTP: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let text = first else { throw Malformed(description: "stream timed out") }
+            guard let first = try await group.next(), let text = first else {
+                throw Malformed(description: "stream timed out")
+            }
             return text
         }
     }
@@ -102,10 +107,14 @@ public struct HTTP: Sendable {
 
     static func parse(_ raw: [UInt8]) throws -> Response {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let end = raw.firstRange(of: separator) else { throw Malformed(description: "no header end in \(raw.count) bytes") }
+        guard let end = raw.firstRange(of: separator) else {
+            throw Malformed(description: "no header end in \(raw.count) bytes")
+        }
         let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = head[0].split(separator: " ")
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Malformed(description: "bad status line \(head[0])") }
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw Malformed(description: "bad status line \(head[0])")
+        }
         let headers = head.dropFirst().compactMap { line -> (String, String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
@@ -125,7 +134,9 @@ public struct HTTP: Sendable {
         while index < bytes.count {
             guard let lineEnd = bytes[index...].firstRange(of: Array("\r\n".utf8)) else { break }
             let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";")[0]
-            guard let size = Int(sizeText, radix: 16) else { throw Malformed(description: "bad chunk size \(sizeText)") }
+            guard let size = Int(sizeText, radix: 16) else {
+                throw Malformed(description: "bad chunk size \(sizeText)")
+            }
             if size == 0 { break }
             let start = lineEnd.upperBound
             output.append(contentsOf: bytes[start..<min(start + size, bytes.count)])
@@ -152,11 +163,13 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts the server (`command`, `custody serve` by default) and waits until it prints the address it
     /// listens on, in the line that contains `marker`.
     public convenience init(
-        _ cli: CLI, arguments: [String] = [], command: [String] = ["serve", "--port", "0"], marker: String = "serving on http://"
+        _ cli: CLI, arguments: [String] = [], command: [String] = ["serve", "--port", "0"],
+        marker: String = "serving on http://"
     ) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["CUSTODY_DATABASE_URL"] = cli.databaseURL?.text
-        try await self.init(executable: CLI.binary, arguments: command + arguments, environment: environment, marker: marker)
+        try await self.init(
+            executable: CLI.binary, arguments: command + arguments, environment: environment, marker: marker)
     }
 
     /// Starts any program that prints the port it listens on in a line containing `marker` (`…:PORT`).

@@ -21,7 +21,9 @@ public enum TestDatabase {
     /// The cluster's URL, from scripts/test.
     public static func clusterURL(_ cluster: Cluster = .store) throws -> DatabaseURL {
         let environment = ProcessInfo.processInfo.environment
-        guard let text = environment[cluster.rawValue].flatMap({ $0.isEmpty ? nil : $0 }) ?? environment[Cluster.store.rawValue],
+        guard
+            let text = environment[cluster.rawValue].flatMap({ $0.isEmpty ? nil : $0 })
+                ?? environment[Cluster.store.rawValue],
             !text.isEmpty
         else {
             throw StoreError.configuration("CUSTODY_TEST_DATABASE_URL is not set: run the tests with scripts/test")
@@ -70,8 +72,11 @@ public enum Fixture {
         return time
     }
 
-    public static func proposed(_ payload: any EventPayload, at time: String = "2026-01-01", id: UUID = UUID()) -> ProposedEvent {
-        ProposedEvent(id: id, event: payload.event, metadata: EventMetadata(actor: "test", source: "test"), occurredAt: at(time))
+    public static func proposed(_ payload: any EventPayload, at time: String = "2026-01-01", id: UUID = UUID())
+        -> ProposedEvent
+    {
+        ProposedEvent(
+            id: id, event: payload.event, metadata: EventMetadata(actor: "test", source: "test"), occurredAt: at(time))
     }
 
     public static func vendor(_ id: String) -> ProposedEvent {
@@ -90,10 +95,18 @@ public enum Fixture {
     /// investigations of it by openai, opened 2025-12-15 (findings are stamped 2026-01-01). Register the vendor
     /// and the provider before.
     public static func investigations(_ ids: [String]) -> [ProposedEvent] {
-        [proposed(BreachReported(
-            incident: slug("b1"), vendor: slug("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [],
-            sources: [], disclosedAt: nil), at: "2025-12-01")]
-            + ids.map { proposed(InvestigationOpened(investigation: slug($0), incident: slug("b1"), provider: slug("openai")), at: "2025-12-15") }
+        [
+            proposed(
+                BreachReported(
+                    incident: slug("b1"), vendor: slug("mercor"), severity: .high, summary: "s", dataKinds: [],
+                    providers: [],
+                    sources: [], disclosedAt: nil), at: "2025-12-01")
+        ]
+            + ids.map {
+                proposed(
+                    InvestigationOpened(investigation: slug($0), incident: slug("b1"), provider: slug("openai")),
+                    at: "2025-12-15")
+            }
     }
 }
 
@@ -114,8 +127,11 @@ extension EventStore {
 public enum ReadModels {
     public static func rows(_ database: Database) async throws -> [String] {
         var rows: [String] = []
-        for (table, order) in [("custody_exposures", "deployment, incident"), ("custody_organization_views", "organization"), ("custody_deployments", "deployment"),
-            ("custody_pauses", "provider, vendor")] {
+        for (table, order) in [
+            ("custody_exposures", "deployment, incident"), ("custody_organization_views", "organization"),
+            ("custody_deployments", "deployment"),
+            ("custody_pauses", "provider, vendor"),
+        ] {
             let query = PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM \(table) t ORDER BY \(order)")
             for try await text in try await database.query(query).decode(String.self) { rows.append(text) }
         }
@@ -141,7 +157,9 @@ extension CLI {
 extension Fixture {
     /// Runs `body` while an append of `vendor-early` sits in a transaction left open: the cluster's visibility
     /// horizon stays behind it until `body` returns, then it commits.
-    public static func withEarlyAppendHeldOpen<R: Sendable>(_ database: Database, _ body: () async throws -> R) async throws -> R {
+    public static func withEarlyAppendHeldOpen<R: Sendable>(_ database: Database, _ body: () async throws -> R)
+        async throws -> R
+    {
         let opened = AsyncStream.makeStream(of: Void.self)
         let release = AsyncStream.makeStream(of: Void.self)
         let held = Task {

@@ -34,12 +34,16 @@ public struct ApplicationBOM: Sendable, Equatable {
     public init(_ json: JSONValue, file: String) throws(CustodyError) {
         var problems = Problems()
         func fail(_ pointer: String, _ message: String) { problems.add("\(file): \(pointer): \(message)") }
-        guard case .object(let root) = json else { throw .conflict("\(file): /: expected a CycloneDX BOM (a JSON object)") }
+        guard case .object(let root) = json else {
+            throw .conflict("\(file): /: expected a CycloneDX BOM (a JSON object)")
+        }
         if root["bomFormat"] != .string("CycloneDX") { fail("/bomFormat", "expected \"CycloneDX\"") }
-        if case .string(let version)? = root["specVersion"], Self.specVersions.contains(version) {} else {
+        if case .string(let version)? = root["specVersion"], Self.specVersions.contains(version) {
+        } else {
             fail("/specVersion", "expected one of \(Self.specVersions.joined(separator: ", ")) (CycloneDX JSON)")
         }
-        guard case .object(let metadata)? = root["metadata"], case .object(let application)? = metadata["component"] else {
+        guard case .object(let metadata)? = root["metadata"], case .object(let application)? = metadata["component"]
+        else {
             fail(Self.componentPointer, "missing: the application the BOM describes is its deployment")
             try problems.check()
             throw .conflict("\(file): \(Self.componentPointer): missing")
@@ -99,13 +103,17 @@ public struct ApplicationBOM: Sendable, Equatable {
                     continue
                 }
             }
-            deployments.append(Inventory.Deployment(id: id, model: model, workload: workload, criticality: criticality, source: source))
+            deployments.append(
+                Inventory.Deployment(id: id, model: model, workload: workload, criticality: criticality, source: source)
+            )
         }
         try problems.check()
         return deployments
     }
 
-    private static func match(_ reference: ModelReference, in chain: SupplyChain, fail: (String, String) -> Void) -> Slug? {
+    private static func match(_ reference: ModelReference, in chain: SupplyChain, fail: (String, String) -> Void)
+        -> Slug?
+    {
         if let (id, pointer) = reference.model {
             guard chain.model(id) != nil else {
                 fail(pointer, "unknown model '\(id)'")
@@ -116,21 +124,28 @@ public struct ApplicationBOM: Sendable, Equatable {
         if let purl = reference.purl {
             let named = chain.models(namedBy: purl)
             guard named.count == 1, let model = named.first else {
-                fail(reference.pointer + "/purl", named.isEmpty
-                     ? "no registered model has the purl '\(purl)' (record it with `custody model add … --purl`, or set custody:model)"
-                     : "the purl '\(purl)' names several models (\(named.map(\.rawValue).joined(separator: ", "))): set custody:model")
+                fail(
+                    reference.pointer + "/purl",
+                    named.isEmpty
+                        ? "no registered model has the purl '\(purl)' (record it with `custody model add … --purl`, or set custody:model)"
+                        : "the purl '\(purl)' names several models (\(named.map(\.rawValue).joined(separator: ", "))): set custody:model"
+                )
                 return nil
             }
             return model
         }
         if let name = reference.name, let id = try? Slug(name), chain.model(id) != nil { return id }
-        fail(reference.pointer + (reference.name == nil ? "" : "/name"),
-             "no registered model matches: give the property custody:model, a purl recorded with the model, or a name equal to a model id")
+        fail(
+            reference.pointer + (reference.name == nil ? "" : "/name"),
+            "no registered model matches: give the property custody:model, a purl recorded with the model, or a name equal to a model id"
+        )
         return nil
     }
 
     /// Model components anywhere in the component tree (a BOM may nest them under the parts that run them).
-    private static func collectModels(_ value: JSONValue?, at pointer: String, into models: inout [ModelReference], fail: (String, String) -> Void) {
+    private static func collectModels(
+        _ value: JSONValue?, at pointer: String, into models: inout [ModelReference], fail: (String, String) -> Void
+    ) {
         guard let value else { return }
         guard case .array(let components) = value else { return fail(pointer, "expected an array of components") }
         for (index, component) in components.enumerated() {
@@ -155,7 +170,9 @@ public struct ApplicationBOM: Sendable, Equatable {
     }
 
     /// A component's `properties` by name, with each value's pointer; a property named twice is a mistake.
-    private static func properties(_ component: [String: JSONValue], at pointer: String, fail: (String, String) -> Void) -> [String: (String, String)] {
+    private static func properties(_ component: [String: JSONValue], at pointer: String, fail: (String, String) -> Void)
+        -> [String: (String, String)]
+    {
         guard let list = component["properties"] else { return [:] }
         guard case .array(let items) = list else {
             fail(pointer + "/properties", "expected an array of {name, value}")
@@ -173,7 +190,11 @@ public struct ApplicationBOM: Sendable, Equatable {
                 fail(here + "/value", "\(name) needs a value")
                 continue
             }
-            if found[name] != nil { fail(here, "\(name) is given twice") } else { found[name] = (value, here + "/value") }
+            if found[name] != nil {
+                fail(here, "\(name) is given twice")
+            } else {
+                found[name] = (value, here + "/value")
+            }
         }
         return found
     }
@@ -189,7 +210,10 @@ public struct ApplicationBOM: Sendable, Equatable {
             }
         }
         while out.last == "-" { out.removeLast() }
-        if out.count > 64 { out = String(out.prefix(64)); while out.last == "-" { out.removeLast() } }
+        if out.count > 64 {
+            out = String(out.prefix(64))
+            while out.last == "-" { out.removeLast() }
+        }
         return try? Slug(out)
     }
 }
@@ -198,7 +222,9 @@ extension SupplyChain {
     /// The registered models whose recorded purl names `purl`.
     public func models(namedBy purl: PackageURL) -> [Slug] {
         models.compactMap { id, facts in
-            guard let text = facts.last?.value.purl, let recorded = try? PackageURL(text), recorded.names(purl) else { return nil }
+            guard let text = facts.last?.value.purl, let recorded = try? PackageURL(text), recorded.names(purl) else {
+                return nil
+            }
             return id
         }.sorted()
     }

@@ -16,7 +16,11 @@ public enum CycloneDX {
         digest[8] = (digest[8] & 0x3F) | 0x80
         let hex = ChainHash.hex(digest)
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
-            String(hex[hex.index(hex.startIndex, offsetBy: range.lowerBound)..<hex.index(hex.startIndex, offsetBy: range.upperBound)])
+            String(
+                hex[
+                    hex.index(
+                        hex.startIndex, offsetBy: range.lowerBound)..<hex.index(
+                            hex.startIndex, offsetBy: range.upperBound)])
         }
         document["serialNumber"] = .string("urn:uuid:" + parts.joined(separator: "-"))
         return .object(document)
@@ -33,12 +37,16 @@ public enum CycloneDX {
     /// A deployment's model as a `machine-learning-model` component: supplier = the provider, the purl when
     /// one was recorded, and the properties an inventory reads back (`custody:model`); `describing` adds the
     /// deployment's own properties (VEX names deployments, not only models).
-    static func modelComponent(ref: String, deployment id: Slug, running deployment: ModelDeployed, in chain: SupplyChain, describing: Bool) -> JSONValue {
+    static func modelComponent(
+        ref: String, deployment id: Slug, running deployment: ModelDeployed, in chain: SupplyChain, describing: Bool
+    ) -> JSONValue {
         let model = chain.model(deployment.model)
         var properties = [("custody:model", deployment.model.rawValue)]
         if describing {
-            properties += [("custody:deployment", id.rawValue), ("custody:workload", deployment.workload),
-                           ("custody:criticality", deployment.criticality.rawValue)]
+            properties += [
+                ("custody:deployment", id.rawValue), ("custody:workload", deployment.workload),
+                ("custody:criticality", deployment.criticality.rawValue),
+            ]
         }
         var fields: [String: JSONValue] = [
             "type": .string("machine-learning-model"), "bom-ref": .string(ref),
@@ -54,7 +62,9 @@ public enum CycloneDX {
     }
 
     /// One deployment as the application BOM `custody inventory apply` reads back to the same deployment.
-    public static func applicationBOM(organization: Slug, deployment id: Slug, running deployment: ModelDeployed, in chain: SupplyChain) -> JSONValue {
+    public static func applicationBOM(
+        organization: Slug, deployment id: Slug, running deployment: ModelDeployed, in chain: SupplyChain
+    ) -> JSONValue {
         let application: [String: JSONValue] = [
             "type": .string("application"), "bom-ref": .string("deployment/\(id)"), "name": .string(id.rawValue),
             "description": .string(deployment.workload),
@@ -65,10 +75,15 @@ public enum CycloneDX {
         ]
         return bom([
             "metadata": .object([
-                "tools": .object(["components": .array([.object(["type": .string("application"), "name": .string("custody")])])]),
+                "tools": .object([
+                    "components": .array([.object(["type": .string("application"), "name": .string("custody")])])
+                ]),
                 "component": .object(application),
             ]),
-            "components": .array([modelComponent(ref: "model/\(deployment.model)", deployment: id, running: deployment, in: chain, describing: false)]),
+            "components": .array([
+                modelComponent(
+                    ref: "model/\(deployment.model)", deployment: id, running: deployment, in: chain, describing: false)
+            ]),
         ])
     }
 }

@@ -17,8 +17,9 @@ public enum VEX {
         let deployed = chain.activeDeployments(at: asOf).filter { $0.value.organization == organization }
         var components: [JSONValue] = []
         for (id, deployment) in deployed.sorted(by: { $0.key < $1.key }) {
-            components.append(CycloneDX.modelComponent(
-                ref: deploymentRef(id), deployment: id, running: deployment, in: chain, describing: true))
+            components.append(
+                CycloneDX.modelComponent(
+                    ref: deploymentRef(id), deployment: id, running: deployment, in: chain, describing: true))
         }
         var findings: [Slug: [Slug: Analysis]] = [:]
         for exposure in chain.exposures(of: organization, at: asOf) {
@@ -36,18 +37,22 @@ public enum VEX {
                 .sorted { $0.1[0] < $1.1[0] }
             for (index, (analysis, deployments)) in groups.enumerated() {
                 let ref = "incident/\(incident)" + (groups.count > 1 ? "/\(index + 1)" : "")
-                vulnerabilities.append(entry(
-                    ref: ref, breach: breach, sources: chain.sources(of: incident), in: chain, at: asOf,
-                    affects: deployments, analysis: analysis))
+                vulnerabilities.append(
+                    entry(
+                        ref: ref, breach: breach, sources: chain.sources(of: incident), in: chain, at: asOf,
+                        affects: deployments, analysis: analysis))
             }
         }
-        var properties: [(String, String)] = [("custody:organization", organization.rawValue), ("custody:as-of", asOf.description)]
+        var properties: [(String, String)] = [
+            ("custody:organization", organization.rawValue), ("custody:as-of", asOf.description),
+        ]
         if let knownAt { properties.append(("custody:known-at", knownAt.description)) }
         let metadata: [String: JSONValue] = [
             "timestamp": .string(asOf.description),
             "tools": .object(["components": .array([.object(["type": "application", "name": "custody"])])]),
             "component": .object([
-                "type": "application", "bom-ref": .string("organization/\(organization)"), "name": .string(profile.name),
+                "type": "application", "bom-ref": .string("organization/\(organization)"),
+                "name": .string(profile.name),
                 "description": .string("the deployments of \(profile.name) (\(profile.sector))"),
             ]),
             "properties": CycloneDX.properties(properties),
@@ -66,15 +71,20 @@ public enum VEX {
         let vendor = chain.vendorName(breach.vendor) ?? breach.vendor.rawValue
         var facts = ["breach of vendor \(vendor) (\(breach.vendor)) at \(breach.occurredAt)"]
         if let disclosed = breach.disclosedAt { facts.append("disclosed at \(disclosed)") }
-        facts.append("data: " + (breach.dataKinds.isEmpty ? "kinds unknown (every kind counts)" : breach.dataKinds.map(\.rawValue).joined(separator: ", ")))
+        facts.append(
+            "data: "
+                + (breach.dataKinds.isEmpty
+                    ? "kinds unknown (every kind counts)" : breach.dataKinds.map(\.rawValue).joined(separator: ", ")))
         if breach.resolved { facts.append("the incident is resolved") }
         let links = sources.filter(isWebAddress)
         let others = sources.filter { !isWebAddress($0) }
         if !others.isEmpty { facts.append("sources: " + others.joined(separator: "; ")) }
         var fields: [String: JSONValue] = [
             "bom-ref": .string(ref), "id": .string(breach.incident.rawValue),
-            "source": .object(["name": .string("\(vendor) (reported in custody)")].merging(
-                links.first.map { ["url": .string($0)] } ?? [:]) { a, _ in a }),
+            "source": .object(
+                ["name": .string("\(vendor) (reported in custody)")].merging(
+                    links.first.map { ["url": .string($0)] } ?? [:]
+                ) { a, _ in a }),
             "ratings": .array([.object(["severity": .string(breach.severity.rawValue), "method": "other"])]),
             "description": .string(breach.summary),
             "detail": .string(facts.joined(separator: "; ")),
@@ -86,7 +96,9 @@ public enum VEX {
                 ("custody:data-kinds", breach.dataKinds.map(\.rawValue).joined(separator: ",")),
             ]),
         ]
-        if let updated = chain.lastChange(of: breach.incident, at: time) { fields["updated"] = .string(updated.description) }
+        if let updated = chain.lastChange(of: breach.incident, at: time) {
+            fields["updated"] = .string(updated.description)
+        }
         if !links.isEmpty { fields["advisories"] = .array(links.map { .object(["url": .string($0)]) }) }
         return .object(fields)
     }
@@ -106,7 +118,8 @@ struct Analysis: Hashable, Sendable {
 
     /// The organization's response when there is one; otherwise what the exposure's status says.
     init(_ exposure: Exposure) {
-        let status = "exposure through \(exposure.provider)/\(exposure.model): \(exposure.status.rawValue)"
+        let status =
+            "exposure through \(exposure.provider)/\(exposure.model): \(exposure.status.rawValue)"
             + (exposure.paused ? ", provider paused the vendor" : "") + (exposure.resolved ? ", incident resolved" : "")
         guard let answer = exposure.response else {
             justification = exposure.status == .cleared ? "code_not_present" : nil
@@ -123,15 +136,19 @@ struct Analysis: Hashable, Sendable {
         }
         (state, justification, response) = Self.mapped(answer)
         firstIssued = answer.since
-        var said = "\(answer.state.rawValue)" + (answer.justification.map { " (\($0.rawValue))" } ?? "")
-            + " by \(answer.owner) since \(answer.since), for " + (answer.scope == "provider" ? "every deployment on the provider" : "this deployment")
+        var said =
+            "\(answer.state.rawValue)" + (answer.justification.map { " (\($0.rawValue))" } ?? "")
+            + " by \(answer.owner) since \(answer.since), for "
+            + (answer.scope == "provider" ? "every deployment on the provider" : "this deployment")
         if let note = answer.note { said += ": \(note)" }
         if let review = answer.reviewBy { said += "; review by \(review)" }
         detail = said + "; " + status
     }
 
     init(state: String, justification: String?, response: [String], detail: String, firstIssued: Timestamp?) {
-        (self.state, self.justification, self.response, self.detail, self.firstIssued) = (state, justification, response, detail, firstIssued)
+        (self.state, self.justification, self.response, self.detail, self.firstIssued) = (
+            state, justification, response, detail, firstIssued
+        )
     }
 
     /// A deployment that ran an exposed model and switched to another: resolved by the update, unless the
@@ -153,7 +170,10 @@ struct Analysis: Hashable, Sendable {
     static func mapped(_ answer: ExposureResponse) -> (String, String?, [String]) {
         switch answer.state {
         case .notAffected:
-            return ("not_affected", answer.justification == .noSensitiveWorkload ? "requires_environment" : "code_not_present", [])
+            return (
+                "not_affected",
+                answer.justification == .noSensitiveWorkload ? "requires_environment" : "code_not_present", []
+            )
         case .acknowledged: return ("in_triage", nil, [])
         case .mitigating: return ("exploitable", nil, ["workaround_available"])
         case .mitigated: return ("resolved", nil, ["workaround_available"])
@@ -182,8 +202,10 @@ extension SupplyChain {
             guard let facts = deployments[id], let now = activeDeployment(id, at: time) else { continue }
             for change in facts.switches.upTo(time) {
                 let before = Timestamp(microseconds: change.stamp.occurredAt.microseconds - 1)
-                for exposure in exposures(toIncidents: incidentIds, among: [id], at: before) where exposure.model != now.value.model {
-                    found[exposure.incident, default: [:]][id] = Analysis.switched(from: exposure, to: now.value.model, at: change.stamp.occurredAt)
+                for exposure in exposures(toIncidents: incidentIds, among: [id], at: before)
+                where exposure.model != now.value.model {
+                    found[exposure.incident, default: [:]][id] = Analysis.switched(
+                        from: exposure, to: now.value.model, at: change.stamp.occurredAt)
                 }
             }
         }
@@ -198,7 +220,9 @@ extension SupplyChain {
     /// The latest correction or resolution of an incident by `time`, when there is one.
     func lastChange(of incident: Slug, at time: Timestamp) -> Timestamp? {
         guard let facts = incidents[incident] else { return nil }
-        return [facts.revisions.latest(at: time)?.stamp.occurredAt, facts.resolutions.latest(at: time)?.stamp.occurredAt]
-            .compactMap { $0 }.max()
+        return [
+            facts.revisions.latest(at: time)?.stamp.occurredAt, facts.resolutions.latest(at: time)?.stamp.occurredAt,
+        ]
+        .compactMap { $0 }.max()
     }
 }

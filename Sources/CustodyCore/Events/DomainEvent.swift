@@ -99,7 +99,8 @@ extension DomainEvent {
                     + Self.catalog.map { $0.type }.joined(separator: ", "))
         }
         guard schemaVersion >= 1, schemaVersion <= payloadType.schemaVersion else {
-            throw .malformedEvent("\(type) has schema version \(schemaVersion); this custody reads up to \(payloadType.schemaVersion)")
+            throw .malformedEvent(
+                "\(type) has schema version \(schemaVersion); this custody reads up to \(payloadType.schemaVersion)")
         }
         let (payload, canonical) = try EventCoding.decode(payloadType, from: data)
         return (payload.event, canonical)
@@ -143,7 +144,9 @@ public enum EventCoding {
         try JSONTreeEncoder.encode(encodable).jsonbText
     }
 
-    static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> (T, canonical: JSONValue) {
+    static func decode<T: EventPayload>(_ type: T.Type, from data: JSONValue) throws(CustodyError) -> (
+        T, canonical: JSONValue
+    ) {
         let payload: T
         do {
             payload = try JSONTreeDecoder.decode(T.self, from: data)

@@ -56,7 +56,8 @@ public struct EventLine: Hashable, Sendable {
             "version": .integer(recorded.version), "position": .integer(recorded.position),
             "type": .string(recorded.event.type), "schemaVersion": .integer(Int64(recorded.event.schemaVersion)),
             "data": recorded.event.data, "metadata": recorded.metadata.json,
-            "occurredAt": .string(recorded.occurredAt.description), "recordedAt": .string(recorded.recordedAt.description),
+            "occurredAt": .string(recorded.occurredAt.description),
+            "recordedAt": .string(recorded.recordedAt.description),
             "hash": .string(ChainHash.hex(recorded.hash)),
         ]
         if let cursor { members["cursor"] = .string(cursor) }
@@ -94,11 +95,13 @@ public struct EventLine: Hashable, Sendable {
         guard let data = members["data"] else { throw .malformedEvent("missing field 'data'") }
         let schemaVersion = try integer("schemaVersion") ?? 1
         guard let occurredText = try string("occurredAt") else { throw .malformedEvent("missing field 'occurredAt'") }
-        let (event, canonical) = trusted
+        let (event, canonical) =
+            trusted
             ? (try DomainEvent(type: type, schemaVersion: Int(clamping: schemaVersion), trusted: data), data)
             : try DomainEvent.decoding(type: type, schemaVersion: Int(clamping: schemaVersion), data: data)
         if let streamText = try string("stream"), streamText != event.stream.description {
-            throw .malformedEvent("'stream' is \(CustodyError.printable(streamText)) but a \(type) belongs to \(event.stream)")
+            throw .malformedEvent(
+                "'stream' is \(CustodyError.printable(streamText)) but a \(type) belongs to \(event.stream)")
         }
         self.id = id
         self.event = event

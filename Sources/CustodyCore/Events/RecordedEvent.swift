@@ -21,7 +21,9 @@ public struct EventMetadata: Hashable, Sendable, Codable {
         func text(_ key: String) throws(CustodyError) -> String? { try members.string(key, context: "metadata: ") }
         guard let actor = try text("actor") else { throw .malformedEvent("metadata: missing field 'actor'") }
         guard let source = try text("source") else { throw .malformedEvent("metadata: missing field 'source'") }
-        self.init(actor: actor, source: source, correlationId: try text("correlationId"), causationId: try text("causationId"))
+        self.init(
+            actor: actor, source: source, correlationId: try text("correlationId"), causationId: try text("causationId")
+        )
     }
 
     private static let fields: Set<String> = ["actor", "source", "correlationId", "causationId"]
@@ -82,7 +84,8 @@ public struct RecordedEvent: Hashable, Sendable {
     public func expectedHash(after previous: [UInt8], data: JSONValue? = nil) -> [UInt8] {
         ChainHash.link(
             previous: previous, id: id, stream: stream.description, version: version, type: event.type,
-            schemaVersion: event.schemaVersion, data: data ?? event.data, metadata: metadata.json, occurredAt: occurredAt,
+            schemaVersion: event.schemaVersion, data: data ?? event.data, metadata: metadata.json,
+            occurredAt: occurredAt,
             recordedAt: recordedAt)
     }
 

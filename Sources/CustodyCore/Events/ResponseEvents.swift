@@ -41,8 +41,12 @@ public struct ExposureResponseRecorded: EventPayload {
         organization: Slug, incident: Slug, deployment: Slug?, provider: Slug?, state: ResponseState, owner: String,
         note: String? = nil, justification: NotAffectedJustification? = nil, reviewBy: Timestamp? = nil
     ) {
-        (self.organization, self.incident, self.deployment, self.provider) = (organization, incident, deployment, provider)
-        (self.state, self.owner, self.note, self.justification, self.reviewBy) = (state, owner, note, justification, reviewBy)
+        (self.organization, self.incident, self.deployment, self.provider) = (
+            organization, incident, deployment, provider
+        )
+        (self.state, self.owner, self.note, self.justification, self.reviewBy) = (
+            state, owner, note, justification, reviewBy
+        )
     }
 
     public var stream: StreamName { .response(organization: organization, incident: incident) }
@@ -85,6 +89,8 @@ public struct SupplyLinkRetracted: EventPayload {
     public var vendor: Slug
     public var provider: Slug
     public var reason: String
-    public init(vendor: Slug, provider: Slug, reason: String) { (self.vendor, self.provider, self.reason) = (vendor, provider, reason) }
+    public init(vendor: Slug, provider: Slug, reason: String) {
+        (self.vendor, self.provider, self.reason) = (vendor, provider, reason)
+    }
     public var stream: StreamName { .supply(vendor: vendor, provider: provider) }
 }

@@ -5,7 +5,8 @@
 public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The stream kinds, one per thing whose history the log keeps.
     public enum Kind: String, CaseIterable, Sendable {
-        case vendor, provider, model, supply, organization, deployment, incident, pause, investigation, response, webhook
+        case vendor, provider, model, supply, organization, deployment, incident, pause, investigation, response,
+            webhook
     }
 
     public let kind: Kind

@@ -8,24 +8,40 @@ extension Exposure {
     func jsonbText(withPause: Bool) -> String {
         var text = JSONBWriter(capacity: 320)
         // jsonb's key order: by byte length, then bytes.
-        text.key("model", first: true); text.string(model.rawValue)
-        text.key("since"); text.string(since.description)
-        if withPause { text.key("paused"); text.bool(paused) }
-        text.key("status"); text.string(status.rawValue)
-        text.key("vendor"); text.string(vendor.rawValue)
-        text.key("incident"); text.string(incident.rawValue)
-        text.key("provider"); text.string(provider.rawValue)
-        text.key("resolved"); text.bool(resolved)
+        text.key("model", first: true)
+        text.string(model.rawValue)
+        text.key("since")
+        text.string(since.description)
+        if withPause {
+            text.key("paused")
+            text.bool(paused)
+        }
+        text.key("status")
+        text.string(status.rawValue)
+        text.key("vendor")
+        text.string(vendor.rawValue)
+        text.key("incident")
+        text.string(incident.rawValue)
+        text.key("provider")
+        text.string(provider.rawValue)
+        text.key("resolved")
+        text.bool(resolved)
         if let response {
             text.key("response")
             response.write(into: &text)
         }
-        text.key("severity"); text.string(severity.rawValue)
-        text.key("workload"); text.string(workload)
-        text.key("dataKinds"); text.strings(dataKinds.map(\.rawValue))
-        text.key("deployment"); text.string(deployment.rawValue)
-        text.key("criticality"); text.string(criticality.rawValue)
-        text.key("organization"); text.string(organization.rawValue)
+        text.key("severity")
+        text.string(severity.rawValue)
+        text.key("workload")
+        text.string(workload)
+        text.key("dataKinds")
+        text.strings(dataKinds.map(\.rawValue))
+        text.key("deployment")
+        text.string(deployment.rawValue)
+        text.key("criticality")
+        text.string(criticality.rawValue)
+        text.key("organization")
+        text.string(organization.rawValue)
         text.output += "}"
         return text.output
     }
@@ -38,13 +54,26 @@ extension ExposureResponse {
             text.key(name, first: first)
             first = false
         }
-        if let note { key("note"); text.string(note) }
-        key("owner"); text.string(owner)
-        key("scope"); text.string(scope)
-        key("since"); text.string(since.description)
-        key("state"); text.string(state.rawValue)
-        if let reviewBy { key("reviewBy"); text.string(reviewBy.description) }
-        if let justification { key("justification"); text.string(justification.rawValue) }
+        if let note {
+            key("note")
+            text.string(note)
+        }
+        key("owner")
+        text.string(owner)
+        key("scope")
+        text.string(scope)
+        key("since")
+        text.string(since.description)
+        key("state")
+        text.string(state.rawValue)
+        if let reviewBy {
+            key("reviewBy")
+            text.string(reviewBy.description)
+        }
+        if let justification {
+            key("justification")
+            text.string(justification.rawValue)
+        }
         text.output += "}"
     }
 }
@@ -55,11 +84,15 @@ extension OrganizationExposure {
     /// test holds it to the encoded tree's text.
     public var storedJSONBText: String {
         var text = JSONBWriter(capacity: 640)
-        text.key("sector", first: true); text.string(sector)
-        text.key("summary"); summary.write(into: &text)
+        text.key("sector", first: true)
+        text.string(sector)
+        text.key("summary")
+        summary.write(into: &text)
         text.key("organization")
-        text.key("id", first: true); text.string(organization.id.rawValue)
-        text.key("name"); text.string(organization.name)
+        text.key("id", first: true)
+        text.string(organization.id.rawValue)
+        text.key("name")
+        text.string(organization.name)
         text.output += "}}"
         return text.output
     }
@@ -67,21 +100,36 @@ extension OrganizationExposure {
 
 extension OrganizationSummary {
     fileprivate func write(into text: inout JSONBWriter) {
-        text.key("vendors", first: true); text.strings(vendors.map(\.rawValue))
-        text.key("providers"); text.strings(providers.map(\.rawValue))
+        text.key("vendors", first: true)
+        text.strings(vendors.map(\.rawValue))
+        text.key("providers")
+        text.strings(providers.map(\.rawValue))
         text.key("statusCounts")
         // jsonb's key order: by byte length, then bytes.
-        for (index, status) in statusCounts.keys.sorted(by: { ($0.utf8.count, $0) < ($1.utf8.count, $1) }).enumerated() {
-            text.key(status, first: index == 0); text.output += String(statusCounts[status] ?? 0)
+        for (index, status) in statusCounts.keys.sorted(by: { ($0.utf8.count, $0) < ($1.utf8.count, $1) }).enumerated()
+        {
+            text.key(status, first: index == 0)
+            text.output += String(statusCounts[status] ?? 0)
         }
         text.output += statusCounts.isEmpty ? "{}" : "}"
-        text.key("needsResponse"); text.output += String(needsResponse)
-        text.key("singleProvider"); text.bool(singleProvider)
-        if let highestSeverity { text.key("highestSeverity"); text.string(highestSeverity.rawValue) }
-        text.key("openWeightShare"); text.number(openWeightShare)
-        if let oldestUnanswered { text.key("oldestUnanswered"); text.string(oldestUnanswered.description) }
-        text.key("activeDeployments"); text.output += String(activeDeployments)
-        text.key("exposedDeployments"); text.output += String(exposedDeployments)
+        text.key("needsResponse")
+        text.output += String(needsResponse)
+        text.key("singleProvider")
+        text.bool(singleProvider)
+        if let highestSeverity {
+            text.key("highestSeverity")
+            text.string(highestSeverity.rawValue)
+        }
+        text.key("openWeightShare")
+        text.number(openWeightShare)
+        if let oldestUnanswered {
+            text.key("oldestUnanswered")
+            text.string(oldestUnanswered.description)
+        }
+        text.key("activeDeployments")
+        text.output += String(activeDeployments)
+        text.key("exposedDeployments")
+        text.output += String(exposedDeployments)
         text.output += "}"
     }
 }
@@ -114,6 +162,10 @@ private struct JSONBWriter {
 
     /// As the tree encoder writes a Double: whole numbers as integers.
     mutating func number(_ value: Double) {
-        if value == value.rounded(), let exact = Int64(exactly: value) { output += String(exact) } else { output += String(value) }
+        if value == value.rounded(), let exact = Int64(exactly: value) {
+            output += String(exact)
+        } else {
+            output += String(value)
+        }
     }
 }

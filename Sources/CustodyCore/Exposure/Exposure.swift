@@ -40,7 +40,9 @@ public struct Exposure: Hashable, Sendable, Codable {
         public var deployment: Slug
         public var incident: Slug
 
-        public init(status: ExposureStatus, severity: Severity, criticality: Criticality, deployment: Slug, incident: Slug) {
+        public init(
+            status: ExposureStatus, severity: Severity, criticality: Criticality, deployment: Slug, incident: Slug
+        ) {
             (self.status, self.severity, self.criticality) = (status, severity, criticality)
             (self.deployment, self.incident) = (deployment, incident)
         }

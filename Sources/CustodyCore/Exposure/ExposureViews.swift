@@ -34,8 +34,12 @@ public struct OrganizationExposure: Hashable, Sendable, Codable {
     public var summary: OrganizationSummary
     public var exposures: [Exposure]
 
-    public init(organization: Reference, sector: String, asOf: Timestamp, summary: OrganizationSummary, exposures: [Exposure]) {
-        (self.organization, self.sector, self.asOf, self.summary, self.exposures) = (organization, sector, asOf, summary, exposures)
+    public init(
+        organization: Reference, sector: String, asOf: Timestamp, summary: OrganizationSummary, exposures: [Exposure]
+    ) {
+        (self.organization, self.sector, self.asOf, self.summary, self.exposures) = (
+            organization, sector, asOf, summary, exposures
+        )
     }
 }
 
@@ -60,7 +64,9 @@ extension SupplyChain {
 
     /// The views of the organizations `ids` at `time`, evaluating only their own deployments.
     /// `orderingRows: false` leaves each view's rows unordered, for a caller that keeps only the summary.
-    public func organizationViews(of ids: Set<Slug>, at time: Timestamp, orderingRows: Bool = true) -> [Slug: OrganizationExposure] {
+    public func organizationViews(of ids: Set<Slug>, at time: Timestamp, orderingRows: Bool = true) -> [Slug:
+        OrganizationExposure]
+    {
         let deployments = ids.reduce(into: Set<Slug>()) { $0.formUnion(deploymentsByOrganization[$1] ?? []) }
         // Each organization's rows are put in order below; one sort of every row here would cost more.
         let rows = unorderedExposures(toIncidents: incidentIds, among: deployments, at: time)
@@ -83,7 +89,10 @@ extension SupplyChain {
         var views: [Slug: OrganizationExposure] = [:]
         for id in ids {
             let current = orderingRows ? (rows[id] ?? []).sorted(by: <) : rows[id] ?? []
-            guard var view = organizationView(id, at: time, counting: CountedRows(current.compactMap(CountedExposure.init)), supplying: &supplying)
+            guard
+                var view = organizationView(
+                    id, at: time, counting: CountedRows(current.compactMap(CountedExposure.init)), supplying: &supplying
+                )
             else { continue }
             view.exposures = current
             views[id] = view
@@ -100,7 +109,9 @@ extension SupplyChain {
         let deployments = (deploymentsByOrganization[id] ?? []).compactMap { activeDeployment($0, at: time)?.value }
             .filter { $0.organization == id }
         var counts: [String: Int] = [:]
-        for status in ExposureStatus.allCases where status != .cleared { counts[status.rawValue] = current.byStatus[status] ?? 0 }
+        for status in ExposureStatus.allCases where status != .cleared {
+            counts[status.rawValue] = current.byStatus[status] ?? 0
+        }
         let models = Set(deployments.map(\.model))
         let providers = Set(models.compactMap { model($0)?.provider })
         var suppliers = Set<Slug>()
@@ -123,13 +134,19 @@ extension SupplyChain {
     /// One deployment's current exposures. Nil for an unknown deployment.
     public func exposure(ofDeployment id: Slug, at time: Timestamp) -> ExposureList? {
         guard hasDeployment(id) else { return nil }
-        return ExposureList(subject: "deployment", id: id, asOf: time, exposures: exposures(toIncidents: incidentIds, among: [id], at: time).filter(\.isCurrent))
+        return ExposureList(
+            subject: "deployment", id: id, asOf: time,
+            exposures: exposures(toIncidents: incidentIds, among: [id], at: time).filter(\.isCurrent))
     }
 
     /// Every deployment of a model, across organizations, with its current exposures. Nil for an unknown model.
     public func exposure(ofModel id: Slug, at time: Timestamp) -> ExposureList? {
         guard model(id) != nil else { return nil }
-        return ExposureList(subject: "model", id: id, asOf: time, exposures: exposures(toIncidents: incidentIds, among: deploymentsByModel[id] ?? [], at: time).filter { $0.model == id && $0.isCurrent })
+        return ExposureList(
+            subject: "model", id: id, asOf: time,
+            exposures: exposures(toIncidents: incidentIds, among: deploymentsByModel[id] ?? [], at: time).filter {
+                $0.model == id && $0.isCurrent
+            })
     }
 
     /// An incident's blast radius: every deployment it reaches, cleared ones included, so nothing is hidden from

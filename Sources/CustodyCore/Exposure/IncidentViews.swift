@@ -40,17 +40,23 @@ extension SupplyChain {
     }
 
     /// An incident and the exposures to it that `visible` admits; nil when it was not reported by `time`.
-    public func report(ofIncident id: Slug, at time: Timestamp, visible: (Exposure) -> Bool = { _ in true }) -> IncidentReport? {
-        guard let facts = incidents[id], let reported = facts.reports.last, reported.stamp.occurredAt <= time else { return nil }
+    public func report(ofIncident id: Slug, at time: Timestamp, visible: (Exposure) -> Bool = { _ in true })
+        -> IncidentReport?
+    {
+        guard let facts = incidents[id], let reported = facts.reports.last, reported.stamp.occurredAt <= time else {
+            return nil
+        }
         let breach = breach(id, at: time)
         let rows = exposures(toIncident: id, at: time).filter(visible)
         let current = rows.filter(\.isCurrent)
         let summary = IncidentSummary(
             id: id, vendor: reported.value.vendor, severity: breach?.severity ?? reported.value.severity,
             occurredAt: reported.stamp.occurredAt, disclosedAt: reported.value.disclosedAt,
-            dataKinds: breach?.dataKinds ?? reported.value.dataKinds, providers: breach?.providers ?? reported.value.providers,
+            dataKinds: breach?.dataKinds ?? reported.value.dataKinds,
+            providers: breach?.providers ?? reported.value.providers,
             summary: reported.value.summary, resolved: breach?.resolved ?? false, retracted: breach == nil,
-            exposedDeployments: Set(current.map(\.deployment)).count, organizations: Set(current.map(\.organization)).count)
+            exposedDeployments: Set(current.map(\.deployment)).count,
+            organizations: Set(current.map(\.organization)).count)
         return IncidentReport(asOf: time, incident: summary, exposures: rows)
     }
 

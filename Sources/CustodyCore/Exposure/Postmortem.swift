@@ -17,7 +17,9 @@ public struct Postmortem: Hashable, Sendable, Codable {
         public var changed: [String]
 
         init(_ event: RecordedEvent, description: String, entered: [Slug], left: [Slug], changed: [String]) {
-            (occurredAt, recordedAt, type, stream) = (event.occurredAt, event.recordedAt, event.event.type, event.stream.description)
+            (occurredAt, recordedAt, type, stream) = (
+                event.occurredAt, event.recordedAt, event.event.type, event.stream.description
+            )
             (actor, source, self.description) = (event.metadata.actor, event.metadata.source, description)
             (self.entered, self.left, self.changed) = (entered, left, changed)
         }
@@ -77,18 +79,24 @@ extension Postmortem {
 
     /// `everyStep` evaluates the rows at every step, skipping none, and `wholeWorld` folds every fact instead of
     /// those bearing on the incident: what tests compare the shortcuts with.
-    static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp, everyStep: Bool, wholeWorld: Bool = false) -> Postmortem? {
-        guard let reportEvent = events.filter({ if case .breachReported(let e) = $0.event { e.incident == incident } else { false } })
+    static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp, everyStep: Bool, wholeWorld: Bool = false)
+        -> Postmortem?
+    {
+        guard
+            let reportEvent = events.filter({
+                if case .breachReported(let e) = $0.event { e.incident == incident } else { false }
+            })
             .min(by: { Stamp($0) < Stamp($1) }), case .breachReported(let report) = reportEvent.event
         else { return nil }
         let events = wholeWorld ? events : facts(bearingOn: incident, vendor: report.vendor, in: events)
         var chain = SupplyChain()
         chain.apply(events)
         let breachTime = reportEvent.occurredAt
-        let investigationIds = Set(events.compactMap { event -> Slug? in
-            if case .investigationOpened(let e) = event.event, e.incident == incident { return e.investigation }
-            return nil
-        })
+        let investigationIds = Set(
+            events.compactMap { event -> Slug? in
+                if case .investigationOpened(let e) = event.event, e.incident == incident { return e.investigation }
+                return nil
+            })
         // Only deployments that ever ran a model of a provider the vendor ever supplied can enter this incident's
         // exposure; a switch or a retirement of any other changes nothing here.
         let candidates = chain.deploymentsReachable(from: report.vendor)
@@ -98,7 +106,8 @@ extension Postmortem {
             case .breachScopeRevised(let e): return e.incident == incident
             case .incidentResolved(let e): return e.incident == incident
             case .incidentRetracted(let e): return e.incident == incident
-            case .vendorPaused(let e): return e.vendor == report.vendor && (e.incident == incident || event.occurredAt >= breachTime)
+            case .vendorPaused(let e):
+                return e.vendor == report.vendor && (e.incident == incident || event.occurredAt >= breachTime)
             case .vendorResumed(let e): return e.vendor == report.vendor && event.occurredAt >= breachTime
             case .investigationOpened(let e): return e.incident == incident
             case .investigationFindingRecorded(let e): return investigationIds.contains(e.investigation)
@@ -128,7 +137,8 @@ extension Postmortem {
         let reaching = events.filter { event in
             guard SupplyChain.folds(event.event) else { return false }
             let impact = chain.impact(of: event.event)
-            return impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil || impact.flagsThrough[incident] != nil
+            return impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil
+                || impact.flagsThrough[incident] != nil
                 || !impact.deployments.isDisjoint(with: candidates)
         }
         let reachingIds = Set(reaching.map(\.id))
@@ -140,15 +150,18 @@ extension Postmortem {
         var steps: [Step] = []
         for event in related {
             stepped.apply(event)
-            guard everyStep || evaluatedAt == nil || reachingIds.contains(event.id)
-                || Self.anyChange(in: changes, after: evaluatedAt ?? event.occurredAt, upTo: event.occurredAt)
+            guard
+                everyStep || evaluatedAt == nil || reachingIds.contains(event.id)
+                    || Self.anyChange(in: changes, after: evaluatedAt ?? event.occurredAt, upTo: event.occurredAt)
             else {
                 steps.append(Step(event, description: describe(event.event), entered: [], left: [], changed: []))
                 continue
             }
             let now = Dictionary(
-                stepped.unorderedExposures(toIncidents: [incident], among: nil, at: event.occurredAt).filter(\.isCurrent)
-                    .map { ($0.deployment, $0) },
+                stepped.unorderedExposures(toIncidents: [incident], among: nil, at: event.occurredAt).filter(
+                    \.isCurrent
+                )
+                .map { ($0.deployment, $0) },
                 uniquingKeysWith: { first, _ in first })
             evaluatedAt = event.occurredAt
             let entered = now.keys.filter { previous[$0] == nil }.sorted()
@@ -156,8 +169,12 @@ extension Postmortem {
             let changed = now.keys.sorted().flatMap { id -> [String] in
                 guard let before = previous[id], let after = now[id] else { return [] }
                 var notes: [String] = []
-                if before.status != after.status { notes.append("\(id): \(before.status.rawValue) → \(after.status.rawValue)") }
-                if before.paused != after.paused { notes.append("\(id): \(after.paused ? "provider paused the vendor" : "provider resumed")") }
+                if before.status != after.status {
+                    notes.append("\(id): \(before.status.rawValue) → \(after.status.rawValue)")
+                }
+                if before.paused != after.paused {
+                    notes.append("\(id): \(after.paused ? "provider paused the vendor" : "provider resumed")")
+                }
                 return notes
             }
             // A window opens at the step where its deployment entered (the rule the Markdown states), not at the
@@ -165,15 +182,22 @@ extension Postmortem {
             for id in entered { opened[id] = event.occurredAt }
             for id in left {
                 if let row = previous[id], let from = opened.removeValue(forKey: id) {
-                    windows.append(Window(deployment: id, organization: row.organization, model: row.model, provider: row.provider, from: from, to: event.occurredAt))
+                    windows.append(
+                        Window(
+                            deployment: id, organization: row.organization, model: row.model, provider: row.provider,
+                            from: from, to: event.occurredAt))
                 }
             }
-            steps.append(Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
+            steps.append(
+                Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
             previous = now
         }
         for (id, from) in opened.sorted(by: { $0.key < $1.key }) {
             if let row = previous[id] {
-                windows.append(Window(deployment: id, organization: row.organization, model: row.model, provider: row.provider, from: from, to: nil))
+                windows.append(
+                    Window(
+                        deployment: id, organization: row.organization, model: row.model, provider: row.provider,
+                        from: from, to: nil))
             }
         }
 
@@ -182,28 +206,39 @@ extension Postmortem {
 
         var pauses: [Pause] = []
         for event in related {
-            guard case .vendorPaused(let e) = event.event, !pauses.contains(where: { $0.provider == e.provider }) else { continue }
-            pauses.append(Pause(provider: e.provider, pausedAt: event.occurredAt, afterBreachSeconds: seconds(breachTime, event.occurredAt)))
+            guard case .vendorPaused(let e) = event.event, !pauses.contains(where: { $0.provider == e.provider }) else {
+                continue
+            }
+            pauses.append(
+                Pause(
+                    provider: e.provider, pausedAt: event.occurredAt,
+                    afterBreachSeconds: seconds(breachTime, event.occurredAt)))
         }
         var investigations: [Investigation] = []
         for event in related {
             guard case .investigationOpened(let e) = event.event else { continue }
-            let closing = related.first { if case .investigationClosed(let c) = $0.event { c.investigation == e.investigation } else { false } }
+            let closing = related.first {
+                if case .investigationClosed(let c) = $0.event { c.investigation == e.investigation } else { false }
+            }
             var outcome: InvestigationOutcome?
             if case .investigationClosed(let c)? = closing?.event { outcome = c.outcome }
-            investigations.append(Investigation(
-                investigation: e.investigation, provider: e.provider, openedAt: event.occurredAt, closedAt: closing?.occurredAt,
-                outcome: outcome, toOpenSeconds: seconds(breachTime, event.occurredAt),
-                toCloseSeconds: closing.map { seconds(event.occurredAt, $0.occurredAt) }))
+            investigations.append(
+                Investigation(
+                    investigation: e.investigation, provider: e.provider, openedAt: event.occurredAt,
+                    closedAt: closing?.occurredAt,
+                    outcome: outcome, toOpenSeconds: seconds(breachTime, event.occurredAt),
+                    toCloseSeconds: closing.map { seconds(event.occurredAt, $0.occurredAt) }))
         }
         let known = chain.breach(incident, at: now)
         return Postmortem(
-            incident: incident, vendor: report.vendor, summary: report.summary, severity: known?.severity ?? report.severity,
+            incident: incident, vendor: report.vendor, summary: report.summary,
+            severity: known?.severity ?? report.severity,
             occurredAt: breachTime, disclosedAt: report.disclosedAt, retracted: known == nil,
             // A breach may be stamped up to a minute ahead of its recording (clock skew): detection never precedes it.
             timeToDetectSeconds: max(0, seconds(breachTime, reportEvent.recordedAt)),
             timeToDiscloseSeconds: report.disclosedAt.map { seconds(breachTime, $0) }, timeline: steps, pauses: pauses,
-            investigations: investigations, windows: windows.sorted { ($0.from, $0.deployment) < ($1.from, $1.deployment) })
+            investigations: investigations,
+            windows: windows.sorted { ($0.from, $0.deployment) < ($1.from, $1.deployment) })
     }
 
     /// Whether a time in `changes` (sorted) falls in (`start`, `end`].
@@ -217,7 +252,9 @@ extension Postmortem {
         return low < changes.count && changes[low] <= end
     }
 
-    static func seconds(_ from: Timestamp, _ to: Timestamp) -> Int64 { (to.microseconds - from.microseconds) / 1_000_000 }
+    static func seconds(_ from: Timestamp, _ to: Timestamp) -> Int64 {
+        (to.microseconds - from.microseconds) / 1_000_000
+    }
 
     /// The window with its time to acknowledge (first response of any state) and to mitigate, counting the
     /// deployment's own responses and its organization's for the provider, within the window.
@@ -226,9 +263,12 @@ extension Postmortem {
         for event in events {
             guard case .exposureResponseRecorded(let e) = event.event, event.occurredAt >= window.from,
                 window.to.map({ event.occurredAt <= $0 }) ?? true,
-                e.deployment == window.deployment || (e.deployment == nil && e.provider == window.provider && e.organization == window.organization)
+                e.deployment == window.deployment
+                    || (e.deployment == nil && e.provider == window.provider && e.organization == window.organization)
             else { continue }
-            if window.acknowledgedAfterSeconds == nil { window.acknowledgedAfterSeconds = seconds(window.from, event.occurredAt) }
+            if window.acknowledgedAfterSeconds == nil {
+                window.acknowledgedAfterSeconds = seconds(window.from, event.occurredAt)
+            }
             if e.state == .mitigated, window.mitigatedAfterSeconds == nil {
                 window.mitigatedAfterSeconds = seconds(window.from, event.occurredAt)
             }
@@ -241,26 +281,33 @@ extension Postmortem {
         case .breachReported(let e):
             return "breach at \(e.vendor) reported (\(e.severity.rawValue)): \(e.summary)"
         case .breachScopeRevised(let e):
-            let parts = [e.dataKinds.map { "data " + ($0.isEmpty ? "unknown" : $0.map(\.rawValue).joined(separator: ", ")) },
-                         e.providers.map { "providers " + ($0.isEmpty ? "every client" : $0.map(\.rawValue).joined(separator: ", ")) },
-                         e.severity.map { "severity " + $0.rawValue }].compactMap { $0 }
+            let parts = [
+                e.dataKinds.map { "data " + ($0.isEmpty ? "unknown" : $0.map(\.rawValue).joined(separator: ", ")) },
+                e.providers.map {
+                    "providers " + ($0.isEmpty ? "every client" : $0.map(\.rawValue).joined(separator: ", "))
+                },
+                e.severity.map { "severity " + $0.rawValue },
+            ].compactMap { $0 }
             return "scope revised (\(parts.joined(separator: "; "))): \(e.reason)"
         case .vendorPaused(let e): return "\(e.provider) paused work with \(e.vendor)"
         case .vendorResumed(let e): return "\(e.provider) resumed work with \(e.vendor)"
         case .investigationOpened(let e): return "\(e.provider) opened investigation \(e.investigation)"
         case .investigationFindingRecorded(let e): return "finding in \(e.investigation): \(e.finding)"
         case .investigationClosed(let e):
-            return "investigation \(e.investigation) closed: \(e.outcome.rawValue)" + (e.summary.map { " (\($0))" } ?? "")
+            return "investigation \(e.investigation) closed: \(e.outcome.rawValue)"
+                + (e.summary.map { " (\($0))" } ?? "")
         case .incidentResolved(let e): return "incident resolved" + (e.summary.map { ": \($0)" } ?? "")
         case .incidentRetracted(let e): return "report retracted: \(e.reason)"
         case .modelDeployed(let e): return "\(e.organization) deployed \(e.deployment) on model \(e.model)"
         case .deploymentSwitched(let e): return "deployment \(e.deployment) switched to model \(e.model)"
         case .supplyLinkRecorded(let e): return "\(e.vendor) began supplying \(e.provider)"
         case .supplyLinkEnded(let e): return "\(e.vendor) stopped supplying \(e.provider)"
-        case .supplyLinkRetracted(let e): return "the link from \(e.vendor) to \(e.provider) was recorded by mistake: \(e.reason)"
+        case .supplyLinkRetracted(let e):
+            return "the link from \(e.vendor) to \(e.provider) was recorded by mistake: \(e.reason)"
         case .deploymentRetired(let e): return "deployment \(e.deployment) retired"
         case .exposureResponseRecorded(let e):
-            let subject = e.deployment.map { "deployment \($0)" } ?? "every deployment on \(e.provider?.rawValue ?? "?")"
+            let subject =
+                e.deployment.map { "deployment \($0)" } ?? "every deployment on \(e.provider?.rawValue ?? "?")"
             return "\(e.organization) responded for \(subject): \(e.state.rawValue) (owner \(e.owner))"
                 + (e.justification.map { ", \($0.rawValue)" } ?? "") + (e.note.map { ": \($0)" } ?? "")
         default: return event.type
@@ -281,7 +328,8 @@ extension Postmortem {
     public var markdown: String {
         var lines = [
             "# Postmortem: \(incident)", "",
-            "Breach at **\(vendor)**, severity **\(severity.rawValue)**\(retracted ? " (RETRACTED: as known now it never happened)" : ""): \(summary)", "",
+            "Breach at **\(vendor)**, severity **\(severity.rawValue)**\(retracted ? " (RETRACTED: as known now it never happened)" : ""): \(summary)",
+            "",
             "| interval | value |", "|---|---|",
             "| breach occurred | \(occurredAt) |",
             "| time to detect (first recorded − occurred) | \(Self.duration(timeToDetectSeconds)) |",
@@ -289,18 +337,31 @@ extension Postmortem {
         if let disclosedAt, let timeToDiscloseSeconds {
             lines.append("| time to disclose (\(disclosedAt)) | \(Self.duration(timeToDiscloseSeconds)) |")
         }
-        for pause in pauses { lines.append("| time to pause: \(pause.provider) | \(Self.duration(pause.afterBreachSeconds)) |") }
+        for pause in pauses {
+            lines.append("| time to pause: \(pause.provider) | \(Self.duration(pause.afterBreachSeconds)) |")
+        }
         for item in investigations {
-            lines.append("| investigation \(item.investigation) (\(item.provider)): opened after | \(Self.duration(item.toOpenSeconds)) |")
+            lines.append(
+                "| investigation \(item.investigation) (\(item.provider)): opened after | \(Self.duration(item.toOpenSeconds)) |"
+            )
             if let toClose = item.toCloseSeconds, let outcome = item.outcome {
-                lines.append("| investigation \(item.investigation): closed \(outcome.rawValue) after | \(Self.duration(toClose)) |")
+                lines.append(
+                    "| investigation \(item.investigation): closed \(outcome.rawValue) after | \(Self.duration(toClose)) |"
+                )
             }
         }
-        lines += ["", "## Timeline", "", Self.rule, "", "| occurred | recorded | by | event | exposure |", "|---|---|---|---|---|"]
+        lines += [
+            "", "## Timeline", "", Self.rule, "", "| occurred | recorded | by | event | exposure |",
+            "|---|---|---|---|---|",
+        ]
         for step in timeline {
-            let effects = (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
-                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")]) + step.changed
-            lines.append("| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |")
+            let effects =
+                (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
+                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")])
+                + step.changed
+            lines.append(
+                "| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |"
+            )
         }
         lines += [
             "", "## Exposure windows", "",

@@ -34,7 +34,9 @@ extension Postmortem {
         }
         // A deployment switched onto one of the models may have been deployed by any organization.
         for recorded in events {
-            if case .modelDeployed(let e) = recorded.event, deployments.contains(e.deployment) { organizations.insert(e.organization) }
+            if case .modelDeployed(let e) = recorded.event, deployments.contains(e.deployment) {
+                organizations.insert(e.organization)
+            }
         }
         return events.filter { recorded in
             switch recorded.event {

@@ -18,7 +18,9 @@ extension SupplyChain {
     /// The exposures to `incidents` at `time` of the deployments `among` (every deployment when nil), in the
     /// design note's order. Each deployment is evaluated once, whatever the number of incidents: the projector
     /// asks this for the few deployments an event touches, the rebuild for all of them.
-    public func exposures(toIncidents incidents: some Sequence<Slug>, among: Set<Slug>?, at time: Timestamp) -> [Exposure] {
+    public func exposures(toIncidents incidents: some Sequence<Slug>, among: Set<Slug>?, at time: Timestamp)
+        -> [Exposure]
+    {
         unorderedExposures(toIncidents: incidents, among: among, at: time).sorted(by: <)
     }
 
@@ -44,16 +46,19 @@ extension SupplyChain {
             for provider in candidates {
                 // Rule 3: a supply link that began at or before the breach, for the breach's kinds of data.
                 guard let active = deployed[provider],
-                    let supplied = suppliedModels(vendor: breach.vendor, provider: provider, by: breach.occurredAt, kinds: breach.dataKinds)
+                    let supplied = suppliedModels(
+                        vendor: breach.vendor, provider: provider, by: breach.occurredAt, kinds: breach.dataKinds)
                 else { continue }
                 let status = status(provider: provider, incident: breach.incident, at: time)
                 let paused = isPaused(provider: provider, vendor: breach.vendor, at: time)
-                for (deploymentId, deployment) in active where supplied.models?.contains(deployment.value.model) ?? true {
+                for (deploymentId, deployment) in active where supplied.models?.contains(deployment.value.model) ?? true
+                {
                     let organization = deployment.value.organization
                     rows.append(
                         Exposure(
                             organization: organization, deployment: deploymentId, workload: deployment.value.workload,
-                            criticality: deployment.value.criticality, model: deployment.value.model, provider: provider,
+                            criticality: deployment.value.criticality, model: deployment.value.model,
+                            provider: provider,
                             vendor: breach.vendor, incident: breach.incident, status: status, severity: breach.severity,
                             paused: paused, resolved: breach.resolved,
                             since: max(breach.occurredAt, deployment.stamp.occurredAt), dataKinds: supplied.kinds,
@@ -82,7 +87,8 @@ extension SupplyChain {
             for id in among { add(id, runningOnly: nil) }
         } else {
             // A switched deployment is listed under each model it ran: count it under the one it runs now.
-            for (model, ids) in deploymentsByModel where self.model(model).map({ providers.contains($0.provider) }) ?? false {
+            for (model, ids) in deploymentsByModel
+            where self.model(model).map({ providers.contains($0.provider) }) ?? false {
                 for id in ids { add(id, runningOnly: model) }
             }
         }

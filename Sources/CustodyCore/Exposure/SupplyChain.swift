@@ -92,7 +92,8 @@ public struct SupplyChain: Hashable, Sendable {
             models[e.model, default: .init()].insert(
                 Model(name: e.name, provider: e.provider, openWeights: e.openWeights, purl: e.purl), at: stamp)
         case .organizationRegistered(let e):
-            organizations[e.organization, default: .init()].insert(Organization(name: e.name, sector: e.sector), at: stamp)
+            organizations[e.organization, default: .init()].insert(
+                Organization(name: e.name, sector: e.sector), at: stamp)
         case .supplyLinkRecorded(let e):
             links[Pair(first: e.vendor, second: e.provider), default: .init()].insert(
                 .began(dataKinds: e.dataKinds, models: e.models), at: stamp)
@@ -110,12 +111,15 @@ public struct SupplyChain: Hashable, Sendable {
         case .breachScopeRevised(let e): incidents[e.incident, default: .init()].revisions.insert(e, at: stamp)
         case .incidentRetracted(let e): incidents[e.incident, default: .init()].retractions.insert(e.reason, at: stamp)
         case .incidentResolved(let e): incidents[e.incident, default: .init()].resolutions.insert(true, at: stamp)
-        case .vendorPaused(let e): pauses[Pair(first: e.provider, second: e.vendor), default: .init()].insert(true, at: stamp)
-        case .vendorResumed(let e): pauses[Pair(first: e.provider, second: e.vendor), default: .init()].insert(false, at: stamp)
+        case .vendorPaused(let e):
+            pauses[Pair(first: e.provider, second: e.vendor), default: .init()].insert(true, at: stamp)
+        case .vendorResumed(let e):
+            pauses[Pair(first: e.provider, second: e.vendor), default: .init()].insert(false, at: stamp)
         case .investigationOpened(let e):
             investigations[e.investigation, default: .init()].opened.insert(e, at: stamp)
             investigationsByIncident[e.incident, default: []].insert(e.investigation)
-        case .investigationClosed(let e): investigations[e.investigation, default: .init()].closed.insert(e.outcome, at: stamp)
+        case .investigationClosed(let e):
+            investigations[e.investigation, default: .init()].closed.insert(e.outcome, at: stamp)
         case .investigationFindingRecorded:
             // Findings inform postmortems, not exposure.
             break
@@ -123,7 +127,8 @@ public struct SupplyChain: Hashable, Sendable {
             if let deployment = e.deployment {
                 deploymentResponses[Pair(first: deployment, second: e.incident), default: .init()].insert(e, at: stamp)
             } else if let provider = e.provider {
-                providerResponses[Triple(first: e.organization, second: provider, third: e.incident), default: .init()].insert(e, at: stamp)
+                providerResponses[Triple(first: e.organization, second: provider, third: e.incident), default: .init()]
+                    .insert(e, at: stamp)
             }
         case .deploymentSwitched(let e):
             deployments[e.deployment, default: .init()].switches.insert(e.model, at: stamp)
@@ -187,7 +192,9 @@ extension SupplyChain {
 
     /// The models of `provider` that a link from `vendor` begun by `time` carried data of the breach's kinds
     /// into: nil when none did, an empty set when every model of the provider did.
-    func suppliedModels(vendor: Slug, provider: Slug, by time: Timestamp, kinds: [DataKind]) -> (models: Set<Slug>?, kinds: [DataKind])? {
+    func suppliedModels(vendor: Slug, provider: Slug, by time: Timestamp, kinds: [DataKind]) -> (
+        models: Set<Slug>?, kinds: [DataKind]
+    )? {
         guard let timeline = links[Pair(first: vendor, second: provider)] else { return nil }
         var restricted = Set<Slug>()
         var everyModel = false
@@ -253,13 +260,16 @@ extension SupplyChain {
 
     /// The latest response covering a deployment's exposure to an incident at `time`: its own, or its
     /// organization's for every deployment on the provider, whichever was recorded for the later time.
-    func response(deployment: Slug, organization: Slug, provider: Slug, incident: Slug, at time: Timestamp) -> ExposureResponse? {
+    func response(deployment: Slug, organization: Slug, provider: Slug, incident: Slug, at time: Timestamp)
+        -> ExposureResponse?
+    {
         let own = deploymentResponses[Pair(first: deployment, second: incident)]?.latest(at: time)
         let shared = providerResponses[Triple(first: organization, second: provider, third: incident)]?.latest(at: time)
         guard let latest = [own, shared].compactMap({ $0 }).max(by: { $0.stamp < $1.stamp }) else { return nil }
         let e = latest.value
         return ExposureResponse(
-            state: e.state, owner: e.owner, since: latest.stamp.occurredAt, scope: e.deployment == nil ? "provider" : "deployment",
+            state: e.state, owner: e.owner, since: latest.stamp.occurredAt,
+            scope: e.deployment == nil ? "provider" : "deployment",
             note: e.note, justification: e.justification, reviewBy: e.reviewBy)
     }
 

@@ -16,10 +16,14 @@ extension SupplyChain {
             incident: id, vendor: vendor, severity: severity, summary: "hypothetical breach at \(vendor)",
             dataKinds: dataKinds, providers: providers, sources: [], disclosedAt: nil)
         var hypothetical = self
-        hypothetical.apply(RecordedEvent(
-            id: Self.hypotheticalEventId, stream: breach.stream, version: 1, position: Int64.max, event: breach.event,
-            metadata: EventMetadata(actor: "what-if", source: "what-if"), occurredAt: time, recordedAt: time, hash: []))
-        return ExposureList(subject: "what-if", id: vendor, asOf: time, exposures: hypothetical.exposures(toIncident: id, at: time))
+        hypothetical.apply(
+            RecordedEvent(
+                id: Self.hypotheticalEventId, stream: breach.stream, version: 1, position: Int64.max,
+                event: breach.event,
+                metadata: EventMetadata(actor: "what-if", source: "what-if"), occurredAt: time, recordedAt: time,
+                hash: []))
+        return ExposureList(
+            subject: "what-if", id: vendor, asOf: time, exposures: hypothetical.exposures(toIncident: id, at: time))
     }
 }
 
@@ -72,14 +76,19 @@ extension SupplyChain {
             perOrganization[organization, default: (0, [], [])].vendors.formUnion(vendors)
         }
         func ranked(_ use: [Slug: (organizations: Set<Slug>, deployments: Int)]) -> [Dependence] {
-            use.map { Dependence(id: $0.key, organizations: $0.value.organizations.count, deployments: $0.value.deployments) }
-                .sorted { ($1.organizations, $1.deployments, $0.id.rawValue) < ($0.organizations, $0.deployments, $1.id.rawValue) }
+            use.map {
+                Dependence(id: $0.key, organizations: $0.value.organizations.count, deployments: $0.value.deployments)
+            }
+            .sorted {
+                ($1.organizations, $1.deployments, $0.id.rawValue) < ($0.organizations, $0.deployments, $1.id.rawValue)
+            }
         }
         let organizations = perOrganization.map { id, use in
             OrganizationDependence(
                 id: id, deployments: use.deployments, providers: use.providers.sorted(), vendors: use.vendors.sorted(),
                 singleProvider: use.providers.count == 1)
         }.sorted { $0.id < $1.id }
-        return Concentration(asOf: time, vendors: ranked(vendorUse), providers: ranked(providerUse), organizations: organizations)
+        return Concentration(
+            asOf: time, vendors: ranked(vendorUse), providers: ranked(providerUse), organizations: organizations)
     }
 }

@@ -25,7 +25,9 @@ private struct TreeDecoder: Decoder {
         return Unkeyed(elements: elements, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(value: value, codingPath: codingPath) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        Single(value: value, codingPath: codingPath)
+    }
 }
 
 private enum Mismatch {
@@ -63,7 +65,8 @@ private enum Primitive {
     static func integer<T: FixedWidthInteger>(_ value: JSONValue, _ path: [any CodingKey]) throws -> T {
         guard case .integer(let number) = value else { throw Mismatch.of(T.self, value, path) }
         guard let exact = T(exactly: number) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(number) does not fit in \(T.self)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path, debugDescription: "number \(number) does not fit in \(T.self)"))
         }
         return exact
     }
@@ -73,7 +76,8 @@ private enum Primitive {
         case .integer(let number): return Double(number)
         case .number(let text):
             if let number = Double(text) { return number }
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(text) is not a Double"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path, debugDescription: "number \(text) is not a Double"))
         default: throw Mismatch.of(Double.self, value, path)
         }
     }
@@ -88,32 +92,63 @@ private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func member(_ key: Key) throws -> JSONValue {
         guard let value = members[key.stringValue] else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for key \(key.stringValue)"))
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: codingPath, debugDescription: "no value for key \(key.stringValue)"))
         }
         return value
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try member(key) == .null }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try Primitive.bool(member(key), codingPath + [key]) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try Primitive.string(member(key), codingPath + [key]) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try Primitive.double(member(key), codingPath + [key]) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try Primitive.double(member(key), codingPath + [key])) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try Primitive.integer(member(key), codingPath + [key]) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try Primitive.integer(member(key), codingPath + [key]) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        try Primitive.bool(member(key), codingPath + [key])
+    }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        try Primitive.string(member(key), codingPath + [key])
+    }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        try Primitive.double(member(key), codingPath + [key])
+    }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+        Float(try Primitive.double(member(key), codingPath + [key]))
+    }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+        try Primitive.integer(member(key), codingPath + [key])
+    }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try T(from: TreeDecoder(value: member(key), codingPath: codingPath + [key]))
     }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         try TreeDecoder(value: member(key), codingPath: codingPath + [key]).container(keyedBy: type)
     }
 
@@ -142,12 +177,15 @@ private struct Unkeyed: UnkeyedDecodingContainer {
     var count: Int? { elements.count }
     var isAtEnd: Bool { currentIndex >= elements.count }
 
-    init(elements: [JSONValue], codingPath: [any CodingKey]) { (self.elements, self.codingPath) = (elements, codingPath) }
+    init(elements: [JSONValue], codingPath: [any CodingKey]) {
+        (self.elements, self.codingPath) = (elements, codingPath)
+    }
 
     private mutating func next<T>(_ type: T.Type, _ read: (JSONValue, [any CodingKey]) throws -> T) throws -> T {
         let path = codingPath + [ElementKey(currentIndex)]
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "the array has no more elements"))
+            throw DecodingError.valueNotFound(
+                type, .init(codingPath: path, debugDescription: "the array has no more elements"))
         }
         let value = try read(elements[currentIndex], path)
         currentIndex += 1
@@ -179,14 +217,18 @@ private struct Unkeyed: UnkeyedDecodingContainer {
         try next(type) { value, path in try T(from: TreeDecoder(value: value, codingPath: path)) }
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         try next(KeyedDecodingContainer<NestedKey>.self) { value, path in
             try TreeDecoder(value: value, codingPath: path).container(keyedBy: type)
         }
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try next((any UnkeyedDecodingContainer).self) { value, path in try TreeDecoder(value: value, codingPath: path).unkeyedContainer() }
+        try next((any UnkeyedDecodingContainer).self) { value, path in
+            try TreeDecoder(value: value, codingPath: path).unkeyedContainer()
+        }
     }
 
     mutating func superDecoder() throws -> any Decoder {
@@ -214,5 +256,7 @@ private struct Single: SingleValueDecodingContainer {
     func decode(_ type: UInt32.Type) throws -> UInt32 { try Primitive.integer(value, codingPath) }
     func decode(_ type: UInt64.Type) throws -> UInt64 { try Primitive.integer(value, codingPath) }
 
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: TreeDecoder(value: value, codingPath: codingPath)) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try T(from: TreeDecoder(value: value, codingPath: codingPath))
+    }
 }

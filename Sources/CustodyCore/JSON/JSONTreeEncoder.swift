@@ -73,7 +73,8 @@ private enum Scalar {
 
     static func number(_ value: Double, _ codingPath: [any CodingKey]) throws -> JSONValue {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not a JSON number"))
+            throw EncodingError.invalidValue(
+                value, .init(codingPath: codingPath, debugDescription: "\(value) is not a JSON number"))
         }
         if value == value.rounded(), let exact = Int64(exactly: value) { return .integer(exact) }
         return .number(String(value))
@@ -89,8 +90,12 @@ private struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { set(try Scalar.number(value, codingPath + [key]), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { set(try Scalar.number(Double(value), codingPath + [key]), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        set(try Scalar.number(value, codingPath + [key]), key)
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        set(try Scalar.number(Double(value), codingPath + [key]), key)
+    }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(Scalar.integer(value), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { set(Scalar.integer(value), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { set(Scalar.integer(value), key) }
@@ -120,8 +125,12 @@ private struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return Unkeyed(node: child, codingPath: codingPath + [key])
     }
 
-    mutating func superEncoder() -> any Encoder { TreeEncoder(node: node.child(SuperKey.super), codingPath: codingPath) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { TreeEncoder(node: node.child(key), codingPath: codingPath + [key]) }
+    mutating func superEncoder() -> any Encoder {
+        TreeEncoder(node: node.child(SuperKey.super), codingPath: codingPath)
+    }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        TreeEncoder(node: node.child(key), codingPath: codingPath + [key])
+    }
 }
 
 private enum SuperKey: String, CodingKey { case `super` }
@@ -163,7 +172,9 @@ private struct Unkeyed: UnkeyedEncodingContainer {
         try value.encode(to: TreeEncoder(node: node.appended(), codingPath: path))
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let path = nextPath
         let child = node.appended()
         child.object()

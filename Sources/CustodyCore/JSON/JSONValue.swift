@@ -30,7 +30,9 @@ public enum JSONValue: Hashable, Sendable, Codable {
         } else {
             // Events hold no fractions: a number that is not a 64-bit integer is malformed input, not data.
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "expected a string, integer, boolean, array or object"))
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected a string, integer, boolean, array or object"))
         }
     }
 
@@ -109,7 +111,10 @@ extension JSONValue {
             case 0x5C: bytes += [0x5C, 0x5C]
             case ..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                bytes += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                bytes += [
+                    0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)],
+                    hex[Int(byte & 0x0F)],
+                ]
             default: bytes.append(byte)
             }
         }

@@ -67,7 +67,8 @@ public struct Seal: Sendable, Equatable {
         /// The seal of what was added, up to `cursor`, signed with `key`.
         public func seal(cursor: String, at time: Timestamp, key: Curve25519.Signing.PrivateKey) throws -> Seal {
             var seal = Seal(
-                format: Seal.format, cursor: cursor, events: events, digest: digest, blocks: blocks, streams: streams, sealedAt: time,
+                format: Seal.format, cursor: cursor, events: events, digest: digest, blocks: blocks, streams: streams,
+                sealedAt: time,
                 publicKey: Array(key.publicKey.rawRepresentation), signature: [])
             seal.signature = Array(try key.signature(for: Data(seal.signedText.utf8)))
             return seal
@@ -82,11 +83,17 @@ public struct Seal: Sendable, Equatable {
                     continue
                 }
                 if now.version < head.version {
-                    found.append("stream \(stream) ends at version \(now.version), sealed at \(head.version): its tail was cut off")
+                    found.append(
+                        "stream \(stream) ends at version \(now.version), sealed at \(head.version): its tail was cut off"
+                    )
                 } else if now.version > head.version {
-                    found.append("stream \(stream) has version \(now.version) before the seal's cursor, sealed at \(head.version): events were inserted")
+                    found.append(
+                        "stream \(stream) has version \(now.version) before the seal's cursor, sealed at \(head.version): events were inserted"
+                    )
                 } else if now.hash != head.hash {
-                    found.append("stream \(stream) up to version \(head.version) differs from the seal: an event's content was changed")
+                    found.append(
+                        "stream \(stream) up to version \(head.version) differs from the seal: an event's content was changed"
+                    )
                 }
             }
             for stream in streams.keys.sorted() where seal.streams[stream] == nil {
@@ -96,9 +103,11 @@ public struct Seal: Sendable, Equatable {
                 found.append("\(events) event(s) up to the seal's cursor, sealed with \(seal.events)")
             }
             if digest != seal.digest {
-                let block = Array(zip(blocks, seal.blocks)).firstIndex { $0 != $1 } ?? min(blocks.count, seal.blocks.count)
+                let block =
+                    Array(zip(blocks, seal.blocks)).firstIndex { $0 != $1 } ?? min(blocks.count, seal.blocks.count)
                 let first = block * Seal.blockSize + 1
-                let positions = block < blockPositions.count
+                let positions =
+                    block < blockPositions.count
                     ? "positions \(blockPositions[block].first) to \(blockPositions[block].last)"
                     : "positions from \(blockStart) on"
                 found.append(
@@ -119,7 +128,10 @@ public struct Seal: Sendable, Equatable {
         var members: [String: JSONValue] = [
             "format": .string(format), "cursor": .string(cursor), "events": .integer(events),
             "digest": .string(ChainHash.hex(digest)), "blocks": .array(blocks.map { .string(ChainHash.hex($0)) }),
-            "streams": .object(streams.mapValues { .object(["version": .integer($0.version), "hash": .string(ChainHash.hex($0.hash))]) }),
+            "streams": .object(
+                streams.mapValues {
+                    .object(["version": .integer($0.version), "hash": .string(ChainHash.hex($0.hash))])
+                }),
             "sealedAt": .string(sealedAt.description), "publicKey": .string(Data(publicKey).base64EncodedString()),
         ]
         if signature { members["signature"] = .string(Data(self.signature).base64EncodedString()) }
@@ -136,7 +148,9 @@ public struct Seal: Sendable, Equatable {
             return value
         }
         func hex(_ text: String) throws(CustodyError) -> [UInt8] {
-            guard let bytes = ChainHash.bytes(hex: text), bytes.count == 32 else { throw .malformedEvent("seal: a digest is not 64 hex digits") }
+            guard let bytes = ChainHash.bytes(hex: text), bytes.count == 32 else {
+                throw .malformedEvent("seal: a digest is not 64 hex digits")
+            }
             return bytes
         }
         guard case .integer(let events)? = m["events"], case .array(let blockValues)? = m["blocks"],
@@ -146,17 +160,24 @@ public struct Seal: Sendable, Equatable {
         for case .string(let block) in blockValues { blocks.append(try hex(block)) }
         var streams: [String: Head] = [:]
         for (stream, value) in streamValues {
-            guard case .object(let head) = value, case .integer(let version)? = head["version"], case .string(let hash)? = head["hash"]
+            guard case .object(let head) = value, case .integer(let version)? = head["version"],
+                case .string(let hash)? = head["hash"]
             else { throw .malformedEvent("seal: stream \(stream) has no version and hash") }
             streams[stream] = Head(version: version, hash: try hex(hash))
         }
-        guard let key = Data(base64Encoded: try string("publicKey")), let signature = Data(base64Encoded: try string("signature")) else {
+        guard let key = Data(base64Encoded: try string("publicKey")),
+            let signature = Data(base64Encoded: try string("signature"))
+        else {
             throw .malformedEvent("seal: the public key or signature is not base64")
         }
         self.init(
-            format: format, cursor: try string("cursor"), events: events, digest: try hex(try string("digest")), blocks: blocks, streams: streams,
-            sealedAt: try Timestamp(parsing: try string("sealedAt"), what: "sealedAt"), publicKey: Array(key), signature: Array(signature))
-        if let trusted, trusted != publicKey { throw .conflict("the seal was signed by another key than the one trusted") }
+            format: format, cursor: try string("cursor"), events: events, digest: try hex(try string("digest")),
+            blocks: blocks, streams: streams,
+            sealedAt: try Timestamp(parsing: try string("sealedAt"), what: "sealedAt"), publicKey: Array(key),
+            signature: Array(signature))
+        if let trusted, trusted != publicKey {
+            throw .conflict("the seal was signed by another key than the one trusted")
+        }
         guard let verifier = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
             verifier.isValidSignature(signature, for: Data(signedText.utf8))
         else { throw .conflict("the seal's signature does not match its content: the seal file was altered") }
@@ -166,7 +187,9 @@ public struct Seal: Sendable, Equatable {
         format: String, cursor: String, events: Int64, digest: [UInt8], blocks: [[UInt8]], streams: [String: Head],
         sealedAt: Timestamp, publicKey: [UInt8], signature: [UInt8]
     ) {
-        (self.format, self.cursor, self.events, self.digest, self.blocks, self.streams) = (format, cursor, events, digest, blocks, streams)
+        (self.format, self.cursor, self.events, self.digest, self.blocks, self.streams) = (
+            format, cursor, events, digest, blocks, streams
+        )
         (self.sealedAt, self.publicKey, self.signature) = (sealedAt, publicKey, signature)
     }
 }

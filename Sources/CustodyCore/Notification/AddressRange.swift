@@ -20,9 +20,11 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let text = bytes.count == 4
+        let text =
+            bytes.count == 4
             ? bytes.map(String.init).joined(separator: ".")
-            : stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+            : stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+                .joined(separator: ":")
         return text + "/\(prefix)"
     }
 
@@ -67,8 +69,10 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
         func groups(_ part: String) -> [UInt16]? {
-            part.isEmpty ? [] : part.split(separator: ":", omittingEmptySubsequences: false).map { UInt16($0, radix: 16) }
-                .reduce([UInt16]?([])) { list, group in group.flatMap { g in list.map { $0 + [g] } } }
+            part.isEmpty
+                ? []
+                : part.split(separator: ":", omittingEmptySubsequences: false).map { UInt16($0, radix: 16) }
+                    .reduce([UInt16]?([])) { list, group in group.flatMap { g in list.map { $0 + [g] } } }
         }
         guard let head = groups(halves[0]), let tail = halves.count == 2 ? groups(halves[1]) : [] else { return nil }
         let missing = 8 - head.count - tail.count

@@ -20,7 +20,8 @@ public enum ExposureMessageType: String, Sendable, CaseIterable {
         case (nil, _?): return .entered
         case (_?, nil): return .left
         case (let before?, let after?):
-            let changed = before.status != after.status || before.paused != after.paused
+            let changed =
+                before.status != after.status || before.paused != after.paused
                 || before.severity != after.severity || before.response != after.response
             return changed ? .changed : nil
         }
@@ -63,15 +64,19 @@ public struct MessageCause: Sendable, Equatable {
 public enum ExposureMessage {
     /// The body for one row's change, rendered once: every attempt of a message sends the same bytes.
     public static func body(
-        _ type: ExposureMessageType, at timestamp: Timestamp, organization: Slug, exposure: Exposure?, previous: Exposure?,
+        _ type: ExposureMessageType, at timestamp: Timestamp, organization: Slug, exposure: Exposure?,
+        previous: Exposure?,
         cause: MessageCause?
     ) throws -> String {
-        let causeValue: JSONValue = cause.map { cause in
-            .object([
-                "eventId": .string(cause.eventId), "type": .string(cause.type), "position": .integer(cause.position),
-                "occurredAt": .string(cause.occurredAt.description), "recordedAt": .string(cause.recordedAt.description),
-            ])
-        } ?? .null
+        let causeValue: JSONValue =
+            cause.map { cause in
+                .object([
+                    "eventId": .string(cause.eventId), "type": .string(cause.type),
+                    "position": .integer(cause.position),
+                    "occurredAt": .string(cause.occurredAt.description),
+                    "recordedAt": .string(cause.recordedAt.description),
+                ])
+            } ?? .null
         return JSONValue.object([
             "type": .string(type.rawValue), "timestamp": .string(timestamp.description),
             "data": .object([

@@ -15,7 +15,8 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(CustodyError) {
         let encoded = text.hasPrefix("whsec_") ? String(text.dropFirst(6)) : text
         guard let bytes = Data(base64Encoded: encoded), let secret = WebhookSecret(key: Array(bytes)) else {
-            throw .invalidValue(what: "webhook secret", value: "whsec_…", accepted: "whsec_ and 24 to 64 bytes in base64")
+            throw .invalidValue(
+                what: "webhook secret", value: "whsec_…", accepted: "whsec_ and 24 to 64 bytes in base64")
         }
         self = secret
     }
@@ -40,7 +41,8 @@ public enum WebhookSignature {
     }
 
     /// Whether any `v1` signature of `header` is this message's under `secret`, compared in constant time.
-    public static func verify(header: String, id: String, timestamp: Int64, body: String, secret: WebhookSecret) -> Bool {
+    public static func verify(header: String, id: String, timestamp: Int64, body: String, secret: WebhookSecret) -> Bool
+    {
         let expected = Array(sign(id: id, timestamp: timestamp, body: body, secret: secret).utf8)
         return header.split(separator: " ").contains { candidate in
             let given = Array(candidate.utf8)

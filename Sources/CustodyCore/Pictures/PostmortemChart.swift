@@ -4,7 +4,11 @@
 /// and the Markdown report say the same in words.
 extension Postmortem {
     public func chart(now: Timestamp) -> String {
-        let width = 960.0, left = 250.0, right = 30.0, top = 64.0, row = 26.0
+        let width = 960.0
+        let left = 250.0
+        let right = 30.0
+        let top = 64.0
+        let row = 26.0
         let plot = width - left - right
         let start = occurredAt.microseconds
         let ends = windows.compactMap(\.to) + timeline.map(\.occurredAt) + [now]
@@ -28,19 +32,23 @@ extension Postmortem {
         for index in 0...4 {
             let time = Timestamp(microseconds: start + (end - start) * Int64(index) / 4)
             let at = x(time)
-            svg += "<line x1=\"\(f(at))\" y1=\"\(f(top - 14))\" x2=\"\(f(at))\" y2=\"\(f(top + Double(windows.count) * row))\" stroke=\"#d0d0d0\"/>"
+            svg +=
+                "<line x1=\"\(f(at))\" y1=\"\(f(top - 14))\" x2=\"\(f(at))\" y2=\"\(f(top + Double(windows.count) * row))\" stroke=\"#d0d0d0\"/>"
             let anchor = index == 0 ? "start" : index == 4 ? "end" : "middle"
-            svg += "<text x=\"\(f(at))\" y=\"\(f(top - 18))\" text-anchor=\"\(anchor)\" fill=\"#333333\">\(time.description.prefix(10))</text>\n"
+            svg +=
+                "<text x=\"\(f(at))\" y=\"\(f(top - 18))\" text-anchor=\"\(anchor)\" fill=\"#333333\">\(time.description.prefix(10))</text>\n"
         }
         // The steps as ticks, one per pixel at most: a timeline may hold a hundred thousand findings.
         var ticked = Set<Int>()
         for step in timeline where ticked.insert(Int(x(step.occurredAt))).inserted {
-            svg += "<line class=\"step\" x1=\"\(f(x(step.occurredAt)))\" y1=\"\(f(top - 10))\" x2=\"\(f(x(step.occurredAt)))\" y2=\"\(f(top - 4))\" stroke=\"#555555\"/>"
+            svg +=
+                "<line class=\"step\" x1=\"\(f(x(step.occurredAt)))\" y1=\"\(f(top - 10))\" x2=\"\(f(x(step.occurredAt)))\" y2=\"\(f(top - 4))\" stroke=\"#555555\"/>"
         }
         svg += "\n"
         for (index, window) in windows.enumerated() {
             let y = top + Double(index) * row
-            let from = x(window.from), to = x(window.to ?? now)
+            let from = x(window.from)
+            let to = x(window.to ?? now)
             let label = "\(window.deployment) (\(window.organization))"
             let until = window.to.map(\.description) ?? "still exposed"
             svg += """
@@ -83,20 +91,30 @@ extension Postmortem {
     }
 
     var moments: [Moment] {
-        var moments = [Moment(
-            kind: "detected", time: Timestamp(microseconds: occurredAt.microseconds + timeToDetectSeconds * 1_000_000),
-            text: "detected (first recorded) after \(Self.duration(timeToDetectSeconds))")]
+        var moments = [
+            Moment(
+                kind: "detected",
+                time: Timestamp(microseconds: occurredAt.microseconds + timeToDetectSeconds * 1_000_000),
+                text: "detected (first recorded) after \(Self.duration(timeToDetectSeconds))")
+        ]
         if let disclosedAt, let seconds = timeToDiscloseSeconds {
-            moments.append(Moment(kind: "disclosed", time: disclosedAt, text: "disclosed after \(Self.duration(seconds))"))
+            moments.append(
+                Moment(kind: "disclosed", time: disclosedAt, text: "disclosed after \(Self.duration(seconds))"))
         }
         for pause in pauses {
-            moments.append(Moment(kind: "paused", time: pause.pausedAt, text: "\(pause.provider) paused the vendor after \(Self.duration(pause.afterBreachSeconds))"))
+            moments.append(
+                Moment(
+                    kind: "paused", time: pause.pausedAt,
+                    text: "\(pause.provider) paused the vendor after \(Self.duration(pause.afterBreachSeconds))"))
         }
         for item in investigations {
             if let closed = item.closedAt, let seconds = item.toCloseSeconds {
-                moments.append(Moment(
-                    kind: "closed", time: closed,
-                    text: "\(item.provider)'s investigation closed \(item.outcome?.rawValue ?? "") after \(Self.duration(seconds))"))
+                moments.append(
+                    Moment(
+                        kind: "closed", time: closed,
+                        text:
+                            "\(item.provider)'s investigation closed \(item.outcome?.rawValue ?? "") after \(Self.duration(seconds))"
+                    ))
             }
         }
         return moments.sorted { $0.time < $1.time }
@@ -105,7 +123,8 @@ extension Postmortem {
     /// The picture in words, for readers that cannot see it.
     func description(now: Timestamp) -> String {
         let open = windows.filter { $0.to == nil }.count
-        return "Breach of \(vendor) at \(occurredAt); \(windows.count) exposure window(s), \(open) still open at \(now). "
+        return
+            "Breach of \(vendor) at \(occurredAt); \(windows.count) exposure window(s), \(open) still open at \(now). "
             + moments.map(\.text).joined(separator: "; ") + "."
     }
 }

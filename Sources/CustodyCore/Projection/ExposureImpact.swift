@@ -25,7 +25,8 @@ public struct ExposureImpact: Hashable, Sendable {
     }
 
     public var isEmpty: Bool {
-        incidents.isEmpty && incidentsThrough.isEmpty && flagsThrough.isEmpty && deployments.isEmpty && organizations.isEmpty
+        incidents.isEmpty && incidentsThrough.isEmpty && flagsThrough.isEmpty && deployments.isEmpty
+            && organizations.isEmpty
     }
 
     public mutating func formUnion(_ other: ExposureImpact) {
@@ -100,7 +101,9 @@ extension SupplyChain {
     private func deploymentsImpact(_ ids: Set<Slug>) -> ExposureImpact {
         var impact = ExposureImpact(deployments: ids)
         for id in ids {
-            for deployed in deployments[id]?.deployed.facts ?? [] { impact.organizations.insert(deployed.value.organization) }
+            for deployed in deployments[id]?.deployed.facts ?? [] {
+                impact.organizations.insert(deployed.value.organization)
+            }
         }
         return impact
     }

@@ -8,7 +8,9 @@ public struct ReadModelChanges: Sendable, Equatable {
 
         public init(deployment: Slug, incident: Slug) { (self.deployment, self.incident) = (deployment, incident) }
 
-        public static func < (lhs: Key, rhs: Key) -> Bool { (lhs.deployment, lhs.incident) < (rhs.deployment, rhs.incident) }
+        public static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.deployment, lhs.incident) < (rhs.deployment, rhs.incident)
+        }
     }
 
     /// Exposure rows that are new or whose stored document (`Exposure.stored`) changed.
@@ -39,7 +41,8 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// changed row are re-counted too; their views come without rows (the read model keeps those in their table).
     /// Notices are made for the rows of `noticing` organizations (of every one when nil).
     public init(
-        from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp, within impact: ExposureImpact,
+        from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp,
+        within impact: ExposureImpact,
         tally: inout OrganizationTally, noticing: Set<Slug>? = nil
     ) {
         // Few pairs are ever paused: comparing all of them is cheaper than deriving which ones a step touched, and
@@ -61,10 +64,16 @@ public struct ReadModelChanges: Sendable, Equatable {
         var noticed: [(Key, ExposureNotice)] = []
         for (key, row) in new where old[key] != row {
             if old[key]?.stored != row.stored { exposures.append(row) }
-            if noticing?.contains(row.organization) ?? true, let type = ExposureMessageType.of(previous: old[key], current: row) {
+            if noticing?.contains(row.organization) ?? true,
+                let type = ExposureMessageType.of(previous: old[key], current: row)
+            {
                 noticed.append((key, ExposureNotice(type: type, previous: old[key], current: row)))
             }
-            if let previous = old[key], previous.organization == row.organization, CountedExposure(previous) == CountedExposure(row) { continue }
+            if let previous = old[key], previous.organization == row.organization,
+                CountedExposure(previous) == CountedExposure(row)
+            {
+                continue
+            }
             if let previous = old[key] { tally.remove(previous) }
             tally.add(row)
             organizations.insert(row.organization)
@@ -72,7 +81,9 @@ public struct ReadModelChanges: Sendable, Equatable {
         }
         for (key, row) in old where new[key] == nil {
             removedExposures.append(key)
-            if noticing?.contains(row.organization) ?? true, let type = ExposureMessageType.of(previous: row, current: nil) {
+            if noticing?.contains(row.organization) ?? true,
+                let type = ExposureMessageType.of(previous: row, current: nil)
+            {
                 noticed.append((key, ExposureNotice(type: type, previous: row, current: nil)))
             }
             tally.remove(row)
@@ -97,7 +108,9 @@ public struct ReadModelChanges: Sendable, Equatable {
         }
         // Rows whose change nobody stores are evaluated only for the organizations told of it. A row also reached
         // in full above is evaluated twice, to the same value.
-        let told = noticing.map { $0.reduce(into: Set<Slug>()) { $0.formUnion(chain.deploymentsByOrganization[$1] ?? []) } }
+        let told = noticing.map {
+            $0.reduce(into: Set<Slug>()) { $0.formUnion(chain.deploymentsByOrganization[$1] ?? []) }
+        }
         if told?.isEmpty != true {
             for (incident, providers) in impact.flagsThrough {
                 found += chain.unorderedExposures(toIncidents: [incident], among: told, through: providers, at: time)

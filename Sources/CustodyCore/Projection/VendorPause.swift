@@ -7,7 +7,9 @@ public struct VendorPause: Hashable, Sendable, Comparable {
 
     public init(provider: Slug, vendor: Slug) { (self.provider, self.vendor) = (provider, vendor) }
 
-    public static func < (lhs: VendorPause, rhs: VendorPause) -> Bool { (lhs.provider, lhs.vendor) < (rhs.provider, rhs.vendor) }
+    public static func < (lhs: VendorPause, rhs: VendorPause) -> Bool {
+        (lhs.provider, lhs.vendor) < (rhs.provider, rhs.vendor)
+    }
 }
 
 extension SupplyChain {

@@ -25,14 +25,18 @@ public struct Inventory: Sendable, Equatable {
         public var source: Source
 
         public init(id: Slug, model: Slug, workload: String, criticality: Criticality, source: Source) {
-            (self.id, self.model, self.workload, self.criticality, self.source) = (id, model, workload, criticality, source)
+            (self.id, self.model, self.workload, self.criticality, self.source) = (
+                id, model, workload, criticality, source
+            )
         }
     }
 
     public var organization: Slug
     public var deployments: [Deployment]
 
-    public init(organization: Slug, deployments: [Deployment]) { (self.organization, self.deployments) = (organization, deployments) }
+    public init(organization: Slug, deployments: [Deployment]) {
+        (self.organization, self.deployments) = (organization, deployments)
+    }
 }
 
 /// What applying an inventory changes, and the events that record it.
@@ -65,23 +69,35 @@ extension SupplyChain {
     /// `file` names the inventory in a retirement's detail.
     public func plan(_ inventory: Inventory, at time: Timestamp, file: String) throws(CustodyError) -> InventoryPlan {
         let organization = inventory.organization
-        guard self.organization(organization) != nil else { throw .unknown(what: "organization", id: organization.rawValue) }
+        guard self.organization(organization) != nil else {
+            throw .unknown(what: "organization", id: organization.rawValue)
+        }
         var seen: [Slug: Inventory.Source] = [:]
         var changes: [InventoryPlan.Change] = []
         var events: [DomainEvent] = []
         for declared in inventory.deployments {
             let at = "\(declared.source): "
             if let first = seen[declared.id] {
-                let also = first.file == declared.source.file && first.line != nil ? "on line \(first.line ?? 0)" : "at \(first)"
-                throw .invalidValue(what: at + "deployment", value: declared.id.rawValue, accepted: "each id once (also \(also))")
+                let also =
+                    first.file == declared.source.file && first.line != nil
+                    ? "on line \(first.line ?? 0)" : "at \(first)"
+                throw .invalidValue(
+                    what: at + "deployment", value: declared.id.rawValue, accepted: "each id once (also \(also))")
             }
             seen[declared.id] = declared.source
             guard model(declared.model) != nil else { throw .conflict(at + "unknown model '\(declared.model)'") }
             guard deployments[declared.id] != nil else {
-                changes.append(.init(action: "deploy", deployment: declared.id, detail: "\(declared.model), \(declared.criticality.rawValue): \(declared.workload)", source: declared.source))
-                events.append(.modelDeployed(ModelDeployed(
-                    deployment: declared.id, organization: organization, model: declared.model, workload: declared.workload,
-                    criticality: declared.criticality)))
+                changes.append(
+                    .init(
+                        action: "deploy", deployment: declared.id,
+                        detail: "\(declared.model), \(declared.criticality.rawValue): \(declared.workload)",
+                        source: declared.source))
+                events.append(
+                    .modelDeployed(
+                        ModelDeployed(
+                            deployment: declared.id, organization: organization, model: declared.model,
+                            workload: declared.workload,
+                            criticality: declared.criticality)))
                 continue
             }
             if let owner = self.organization(ofDeployment: declared.id), owner != organization {
@@ -91,16 +107,26 @@ extension SupplyChain {
                 throw .conflict(at + "deployment '\(declared.id)' was retired; declare the workload under a new id")
             }
             if current.model != declared.model {
-                changes.append(.init(action: "switch", deployment: declared.id, detail: "\(current.model) → \(declared.model)", source: declared.source))
+                changes.append(
+                    .init(
+                        action: "switch", deployment: declared.id, detail: "\(current.model) → \(declared.model)",
+                        source: declared.source))
                 events.append(.deploymentSwitched(DeploymentSwitched(deployment: declared.id, model: declared.model)))
             }
             let workload = current.workload.isSameText(as: declared.workload) ? nil : declared.workload
             let criticality = current.criticality == declared.criticality ? nil : declared.criticality
             if workload != nil || criticality != nil {
-                let detail = [workload.map { "workload '\(current.workload)' → '\($0)'" },
-                              criticality.map { "criticality \(current.criticality.rawValue) → \($0.rawValue)" }].compactMap { $0 }
-                changes.append(.init(action: "update", deployment: declared.id, detail: detail.joined(separator: ", "), source: declared.source))
-                events.append(.deploymentUpdated(DeploymentUpdated(deployment: declared.id, workload: workload, criticality: criticality)))
+                let detail = [
+                    workload.map { "workload '\(current.workload)' → '\($0)'" },
+                    criticality.map { "criticality \(current.criticality.rawValue) → \($0.rawValue)" },
+                ].compactMap { $0 }
+                changes.append(
+                    .init(
+                        action: "update", deployment: declared.id, detail: detail.joined(separator: ", "),
+                        source: declared.source))
+                events.append(
+                    .deploymentUpdated(
+                        DeploymentUpdated(deployment: declared.id, workload: workload, criticality: criticality)))
             }
         }
         let declared = Set(inventory.deployments.map(\.id))

@@ -60,7 +60,10 @@ extension SupplyChain {
     public func vendorEntries() -> [VendorEntry] {
         let links = standingLinks
         return vendors.compactMap { id, names in
-            names.last.map { VendorEntry(id: id, name: $0.value, providers: links.filter { $0.vendor == id }.map(\.provider).sorted()) }
+            names.last.map {
+                VendorEntry(
+                    id: id, name: $0.value, providers: links.filter { $0.vendor == id }.map(\.provider).sorted())
+            }
         }.sorted { $0.id < $1.id }
     }
 
@@ -69,7 +72,8 @@ extension SupplyChain {
         return providers.compactMap { id, names in
             names.last.map {
                 ProviderEntry(
-                    id: id, name: $0.value, models: models.filter { $0.value.last?.value.provider == id }.map(\.key).sorted(),
+                    id: id, name: $0.value,
+                    models: models.filter { $0.value.last?.value.provider == id }.map(\.key).sorted(),
                     vendors: links.filter { $0.provider == id }.map(\.vendor).sorted())
             }
         }.sorted { $0.id < $1.id }
@@ -79,8 +83,9 @@ extension SupplyChain {
         let active = activeDeployments(at: time).values
         return models.compactMap { id, facts in
             facts.last.map {
-                ModelEntry(id: id, name: $0.value.name, provider: $0.value.provider, openWeights: $0.value.openWeights,
-                           activeDeployments: active.filter { $0.model == id }.count, purl: $0.value.purl)
+                ModelEntry(
+                    id: id, name: $0.value.name, provider: $0.value.provider, openWeights: $0.value.openWeights,
+                    activeDeployments: active.filter { $0.model == id }.count, purl: $0.value.purl)
             }
         }.sorted { $0.id < $1.id }
     }
@@ -89,8 +94,9 @@ extension SupplyChain {
         let active = activeDeployments(at: time).values
         return organizations.compactMap { id, facts in
             facts.last.map {
-                OrganizationEntry(id: id, name: $0.value.name, sector: $0.value.sector,
-                                  activeDeployments: active.filter { $0.organization == id }.count)
+                OrganizationEntry(
+                    id: id, name: $0.value.name, sector: $0.value.sector,
+                    activeDeployments: active.filter { $0.organization == id }.count)
             }
         }.sorted { $0.id < $1.id }
     }

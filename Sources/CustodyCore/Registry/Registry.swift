@@ -72,7 +72,8 @@ public struct Registry: Sendable, Equatable {
         switch event {
         case .vendorRegistered(let e): vendors[e.vendor] = time
         case .providerRegistered(let e): providers[e.provider] = time
-        case .modelRegistered(let e): models[e.model] = Model(provider: e.provider, openWeights: e.openWeights, registeredAt: time)
+        case .modelRegistered(let e):
+            models[e.model] = Model(provider: e.provider, openWeights: e.openWeights, registeredAt: time)
         case .supplyLinkRecorded(let e):
             supplyLinks[Pair(first: e.vendor, second: e.provider)] = Interval(from: time)
             recordedSupplyLinks.insert(Pair(first: e.vendor, second: e.provider))
@@ -85,12 +86,14 @@ public struct Registry: Sendable, Equatable {
         case .breachReported(let e):
             incidents[e.incident] = Incident(vendor: e.vendor, retracted: false, resolved: false, breachAt: time)
         case .breachScopeRevised: break
-        case .vendorPaused(let e): pauses[Pair(first: e.provider, second: e.vendor), default: []].append(Interval(from: time))
+        case .vendorPaused(let e):
+            pauses[Pair(first: e.provider, second: e.vendor), default: []].append(Interval(from: time))
         case .vendorResumed(let e):
             let pair = Pair(first: e.provider, second: e.vendor)
             if let last = pauses[pair]?.indices.last { pauses[pair]?[last].to = time }
         case .investigationOpened(let e):
-            investigations[e.investigation] = Investigation(incident: e.incident, provider: e.provider, open: true, openedAt: time)
+            investigations[e.investigation] = Investigation(
+                incident: e.incident, provider: e.provider, open: true, openedAt: time)
         case .investigationFindingRecorded(let e):
             let latest = investigations[e.investigation]?.lastFindingAt ?? time
             investigations[e.investigation]?.lastFindingAt = max(latest, time)

@@ -17,13 +17,17 @@ extension Registry {
             for (key, value) in members {
                 guard case .string(let text) = value else { continue }
                 guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-                    throw .invalidValue(what: "metadata \(key)", value: String(text.prefix(40)), accepted: "text without control characters")
+                    throw .invalidValue(
+                        what: "metadata \(key)", value: String(text.prefix(40)),
+                        accepted: "text without control characters")
                 }
             }
         }
         let length = json.jsonbText.utf8.count
         guard length <= maximumMetadataLength else {
-            throw .invalidValue(what: "metadata", value: String(json.jsonbText.prefix(40)), accepted: "at most \(maximumMetadataLength) bytes (this has \(length))")
+            throw .invalidValue(
+                what: "metadata", value: String(json.jsonbText.prefix(40)),
+                accepted: "at most \(maximumMetadataLength) bytes (this has \(length))")
         }
     }
 
@@ -43,13 +47,17 @@ extension Registry {
         case .modelRegistered(let e):
             try absent(models[e.model] != nil, "model", e.model)
             if let purl = e.purl { _ = try PackageURL(purl) }
-            try Self.notBefore(try provider(e.provider), "provider '\(e.provider)' was registered", time, "model '\(e.model)' cannot be registered")
+            try Self.notBefore(
+                try provider(e.provider), "provider '\(e.provider)' was registered", time,
+                "model '\(e.model)' cannot be registered")
         case .supplyLinkRecorded(let e):
             let link = "a supply link from vendor '\(e.vendor)' to provider '\(e.provider)' cannot begin"
             try Self.notBefore(try vendor(e.vendor), "vendor '\(e.vendor)' was registered", time, link)
             try Self.notBefore(try provider(e.provider), "provider '\(e.provider)' was registered", time, link)
             guard !e.dataKinds.isEmpty else {
-                throw .invalidValue(what: "data kinds", value: "", accepted: "at least one of " + DataKind.allCases.map(\.rawValue).joined(separator: ", "))
+                throw .invalidValue(
+                    what: "data kinds", value: "",
+                    accepted: "at least one of " + DataKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             for model in e.models {
                 guard let known = models[model] else { throw .unknown(what: "model", id: model.rawValue) }
@@ -62,13 +70,17 @@ extension Registry {
                 throw .conflict("vendor '\(e.vendor)' already supplies provider '\(e.provider)'; end that link first")
             }
             if let ended = supplyLinks[Pair(first: e.vendor, second: e.provider)]?.to {
-                try Self.notBefore(ended, "the previous supply link from vendor '\(e.vendor)' to provider '\(e.provider)' ended", time, "a new one cannot begin")
+                try Self.notBefore(
+                    ended, "the previous supply link from vendor '\(e.vendor)' to provider '\(e.provider)' ended", time,
+                    "a new one cannot begin")
             }
         case .supplyLinkEnded(let e):
             guard let link = supplyLinks[Pair(first: e.vendor, second: e.provider)], link.to == nil else {
                 throw .conflict("vendor '\(e.vendor)' has no open supply link to provider '\(e.provider)'")
             }
-            try Self.notBefore(link.from, "the supply link from vendor '\(e.vendor)' to provider '\(e.provider)' began", time, "it cannot end")
+            try Self.notBefore(
+                link.from, "the supply link from vendor '\(e.vendor)' to provider '\(e.provider)' began", time,
+                "it cannot end")
         case .organizationRegistered(let e):
             try absent(organizations[e.organization] != nil, "organization", e.organization)
             guard e.organization.rawValue != AccessScope.admin.description else {
@@ -82,15 +94,22 @@ extension Registry {
                 throw .unknown(what: "organization", id: e.organization.rawValue)
             }
             guard let model = models[e.model] else { throw .unknown(what: "model", id: e.model.rawValue) }
-            try Self.notBefore(registered, "organization '\(e.organization)' was registered", time, "deployment '\(e.deployment)' cannot be made")
-            try Self.notBefore(model.registeredAt, "model '\(e.model)' was registered", time, "deployment '\(e.deployment)' cannot run it")
+            try Self.notBefore(
+                registered, "organization '\(e.organization)' was registered", time,
+                "deployment '\(e.deployment)' cannot be made")
+            try Self.notBefore(
+                model.registeredAt, "model '\(e.model)' was registered", time,
+                "deployment '\(e.deployment)' cannot run it")
         case .deploymentRetired(let e):
             guard let deployment = deployments[e.deployment] else {
                 throw .unknown(what: "deployment", id: e.deployment.rawValue)
             }
             guard !deployment.retired else { throw .conflict("deployment '\(e.deployment)' is already retired") }
-            try Self.notBefore(deployment.deployedAt, "deployment '\(e.deployment)' was made", time, "it cannot be retired")
-            try Self.notBefore(deployment.changedAt, "deployment '\(e.deployment)' was last switched or updated", time, "it cannot be retired")
+            try Self.notBefore(
+                deployment.deployedAt, "deployment '\(e.deployment)' was made", time, "it cannot be retired")
+            try Self.notBefore(
+                deployment.changedAt, "deployment '\(e.deployment)' was last switched or updated", time,
+                "it cannot be retired")
         case .breachReported(let e):
             try absent(incidents[e.incident] != nil, "incident", e.incident)
             _ = try vendor(e.vendor)
@@ -105,37 +124,50 @@ extension Registry {
             _ = try provider(e.provider)
             _ = try vendor(e.vendor)
             if let incident = e.incident {
-                try Self.notBefore(try standingIncident(incident).breachAt, "breach '\(incident)' happened", time, "a pause because of it cannot begin")
+                try Self.notBefore(
+                    try standingIncident(incident).breachAt, "breach '\(incident)' happened", time,
+                    "a pause because of it cannot begin")
             }
             guard !isPaused(provider: e.provider, vendor: e.vendor) else {
                 throw .conflict("provider '\(e.provider)' has already paused vendor '\(e.vendor)'")
             }
-            for pause in pauses[Pair(first: e.provider, second: e.vendor)] ?? [] where pause.from <= time && time < (pause.to ?? time) {
-                throw .conflict("provider '\(e.provider)' paused vendor '\(e.vendor)' from \(pause.from) to \(pause.to ?? time); it cannot pause it again at \(time)")
+            for pause in pauses[Pair(first: e.provider, second: e.vendor)] ?? []
+            where pause.from <= time && time < (pause.to ?? time) {
+                throw .conflict(
+                    "provider '\(e.provider)' paused vendor '\(e.vendor)' from \(pause.from) to \(pause.to ?? time); it cannot pause it again at \(time)"
+                )
             }
         case .vendorResumed(let e):
             let pauses = self.pauses[Pair(first: e.provider, second: e.vendor)] ?? []
             guard let open = pauses.last, open.to == nil else {
                 throw .conflict("provider '\(e.provider)' has not paused vendor '\(e.vendor)'")
             }
-            try Self.notBefore(open.from, "provider '\(e.provider)' paused vendor '\(e.vendor)'", time, "it cannot resume")
+            try Self.notBefore(
+                open.from, "provider '\(e.provider)' paused vendor '\(e.vendor)'", time, "it cannot resume")
             if let later = pauses.dropLast().filter({ $0.from > open.from && $0.from <= time }).map(\.from).min() {
                 throw .conflict(
-                    "provider '\(e.provider)' paused vendor '\(e.vendor)' again at \(later); the pause from \(open.from) must end before it, not at \(time)")
+                    "provider '\(e.provider)' paused vendor '\(e.vendor)' again at \(later); the pause from \(open.from) must end before it, not at \(time)"
+                )
             }
         case .investigationOpened(let e):
             try absent(investigations[e.investigation] != nil, "investigation", e.investigation)
             let incident = try standingIncident(e.incident)
             _ = try provider(e.provider)
-            try Self.notBefore(incident.breachAt, "breach '\(e.incident)' happened", time, "investigation '\(e.investigation)' cannot be opened")
+            try Self.notBefore(
+                incident.breachAt, "breach '\(e.incident)' happened", time,
+                "investigation '\(e.investigation)' cannot be opened")
         case .investigationFindingRecorded(let e):
             let investigation = try openInvestigation(e.investigation)
-            try Self.notBefore(investigation.openedAt, "investigation '\(e.investigation)' was opened", time, "a finding in it cannot be recorded")
+            try Self.notBefore(
+                investigation.openedAt, "investigation '\(e.investigation)' was opened", time,
+                "a finding in it cannot be recorded")
         case .investigationClosed(let e):
             let investigation = try openInvestigation(e.investigation)
-            try Self.notBefore(investigation.openedAt, "investigation '\(e.investigation)' was opened", time, "it cannot be closed")
+            try Self.notBefore(
+                investigation.openedAt, "investigation '\(e.investigation)' was opened", time, "it cannot be closed")
             if let finding = investigation.lastFindingAt {
-                try Self.notBefore(finding, "investigation '\(e.investigation)' has a finding", time, "it cannot be closed")
+                try Self.notBefore(
+                    finding, "investigation '\(e.investigation)' has a finding", time, "it cannot be closed")
             }
         case .incidentResolved(let e):
             let incident = try standingIncident(e.incident)
@@ -145,19 +177,27 @@ extension Registry {
             _ = try standingIncident(e.incident)
         case .exposureResponseRecorded(let e):
             try check(e)
-            try Self.notBefore(try standingIncident(e.incident).breachAt, "breach '\(e.incident)' happened", time, "a response to it cannot be recorded")
+            try Self.notBefore(
+                try standingIncident(e.incident).breachAt, "breach '\(e.incident)' happened", time,
+                "a response to it cannot be recorded")
         case .deploymentSwitched(let e):
             let deployment = try activeDeployment(e.deployment)
             guard let model = models[e.model] else { throw .unknown(what: "model", id: e.model.rawValue) }
-            guard deployment.model != e.model else { throw .conflict("deployment '\(e.deployment)' already runs model '\(e.model)'") }
-            try Self.notBefore(deployment.deployedAt, "deployment '\(e.deployment)' was made", time, "it cannot be switched")
-            try Self.notBefore(model.registeredAt, "model '\(e.model)' was registered", time, "deployment '\(e.deployment)' cannot switch to it")
+            guard deployment.model != e.model else {
+                throw .conflict("deployment '\(e.deployment)' already runs model '\(e.model)'")
+            }
+            try Self.notBefore(
+                deployment.deployedAt, "deployment '\(e.deployment)' was made", time, "it cannot be switched")
+            try Self.notBefore(
+                model.registeredAt, "model '\(e.model)' was registered", time,
+                "deployment '\(e.deployment)' cannot switch to it")
         case .deploymentUpdated(let e):
             let deployment = try activeDeployment(e.deployment)
             guard e.workload != nil || e.criticality != nil else {
                 throw .conflict("an update must change the workload or the criticality")
             }
-            try Self.notBefore(deployment.deployedAt, "deployment '\(e.deployment)' was made", time, "it cannot be updated")
+            try Self.notBefore(
+                deployment.deployedAt, "deployment '\(e.deployment)' was made", time, "it cannot be updated")
         case .supplyLinkRetracted(let e):
             guard wasRecorded(vendor: e.vendor, provider: e.provider) else {
                 throw .conflict("no supply link from vendor '\(e.vendor)' to provider '\(e.provider)' is recorded")
@@ -167,7 +207,9 @@ extension Registry {
             }
         case .webhookSubscribed(let e):
             try absent(webhooks[e.subscription] != nil, "webhook subscription", e.subscription)
-            try Self.notBefore(try organization(e.organization), "organization '\(e.organization)' was registered", time, "webhook '\(e.subscription)' cannot subscribe")
+            try Self.notBefore(
+                try organization(e.organization), "organization '\(e.organization)' was registered", time,
+                "webhook '\(e.subscription)' cannot subscribe")
             try WebhookDestination.check(e.url)
             let known = ExposureMessageType.subscribable.map(\.rawValue)
             for message in e.messages where !known.contains(message) {
@@ -177,25 +219,37 @@ extension Registry {
                 throw .invalidValue(what: "overdue after", value: "\(seconds)s", accepted: "a positive duration")
             }
         case .webhookRemoved(let e):
-            guard let webhook = webhooks[e.subscription] else { throw .unknown(what: "webhook subscription", id: e.subscription.rawValue) }
-            guard !webhook.removed else { throw .conflict("webhook subscription '\(e.subscription)' is already removed") }
+            guard let webhook = webhooks[e.subscription] else {
+                throw .unknown(what: "webhook subscription", id: e.subscription.rawValue)
+            }
+            guard !webhook.removed else {
+                throw .conflict("webhook subscription '\(e.subscription)' is already removed")
+            }
         }
     }
 
     /// Refuses `time` before `earlier`, naming the fact that happened then: "investigation 'x' was opened at …; it
     /// cannot be closed at …".
-    static func notBefore(_ earlier: Timestamp, _ fact: String, _ time: Timestamp, _ refused: String) throws(CustodyError) {
+    static func notBefore(_ earlier: Timestamp, _ fact: String, _ time: Timestamp, _ refused: String)
+        throws(CustodyError)
+    {
         guard time >= earlier else { throw .conflict("\(fact) at \(earlier); \(refused) at \(time)") }
     }
 
     private func check(_ e: ExposureResponseRecorded) throws(CustodyError) {
-        guard organizations[e.organization] != nil else { throw .unknown(what: "organization", id: e.organization.rawValue) }
+        guard organizations[e.organization] != nil else {
+            throw .unknown(what: "organization", id: e.organization.rawValue)
+        }
         _ = try standingIncident(e.incident)
         switch (e.deployment, e.provider) {
         case (let deployment?, nil):
-            guard let known = deployments[deployment] else { throw .unknown(what: "deployment", id: deployment.rawValue) }
+            guard let known = deployments[deployment] else {
+                throw .unknown(what: "deployment", id: deployment.rawValue)
+            }
             guard known.organization == e.organization else {
-                throw .conflict("deployment '\(deployment)' belongs to organization '\(known.organization)', not '\(e.organization)'")
+                throw .conflict(
+                    "deployment '\(deployment)' belongs to organization '\(known.organization)', not '\(e.organization)'"
+                )
             }
         case (nil, let provider?):
             _ = try self.provider(provider)
@@ -208,13 +262,18 @@ extension Registry {
         switch e.state {
         case .notAffected:
             guard e.justification != nil else {
-                throw .conflict("the state not-affected needs a justification (--justification): one of "
-                    + NotAffectedJustification.allCases.map(\.rawValue).joined(separator: ", "))
+                throw .conflict(
+                    "the state not-affected needs a justification (--justification): one of "
+                        + NotAffectedJustification.allCases.map(\.rawValue).joined(separator: ", "))
             }
         default:
-            guard e.justification == nil else { throw .conflict("a justification goes only with the state not-affected") }
+            guard e.justification == nil else {
+                throw .conflict("a justification goes only with the state not-affected")
+            }
         }
-        if e.reviewBy != nil, e.state != .riskAccepted { throw .conflict("a review date goes only with the state risk-accepted") }
+        if e.reviewBy != nil, e.state != .riskAccepted {
+            throw .conflict("a review date goes only with the state risk-accepted")
+        }
     }
 
     private func activeDeployment(_ id: Slug) throws(CustodyError) -> Deployment {
@@ -279,7 +338,8 @@ extension Registry {
                 for value in values { try walk(value, path) }
             case .object(let members):
                 for (key, value) in members {
-                    guard key.utf8.count <= maximumKeyLength, !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                    guard key.utf8.count <= maximumKeyLength, !key.unicodeScalars.contains(where: { $0.value < 0x20 })
+                    else {
                         throw .invalidValue(
                             what: "field name", value: String(key.prefix(40)),
                             accepted: "at most \(maximumKeyLength) bytes without control characters")

@@ -33,7 +33,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let (y, m, d) = CivilDate.fromDays(days)
         let seconds = inDay / 1_000_000
         let fraction = inDay % 1_000_000
-        var text = Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T" + Self.pad(seconds / 3600, 2) + ":"
+        var text =
+            Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T" + Self.pad(seconds / 3600, 2) + ":"
             + Self.pad(seconds / 60 % 60, 2) + ":" + Self.pad(seconds % 60, 2)
         if fraction != 0 { text += "." + Self.pad(fraction, 6) }
         return text + "Z"
@@ -120,8 +121,10 @@ extension Timestamp {
     }
 
     /// The times the log can hold: years 1 to 9999, what PostgreSQL stores and prints back as it was given.
-    public static let representable = Timestamp(microseconds: CivilDate.days(year: 1, month: 1, day: 1) * 86_400_000_000)
-        ... Timestamp(microseconds: CivilDate.days(year: 10_000, month: 1, day: 1) * 86_400_000_000 - 1)
+    public static let representable =
+        Timestamp(
+            microseconds: CivilDate.days(year: 1, month: 1, day: 1) * 86_400_000_000)...Timestamp(
+            microseconds: CivilDate.days(year: 10_000, month: 1, day: 1) * 86_400_000_000 - 1)
 
     private init(checking micros: Int64, _ text: String, what: String) throws(CustodyError) {
         self.init(microseconds: micros)

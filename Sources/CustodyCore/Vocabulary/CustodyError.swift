@@ -26,8 +26,10 @@ public enum CustodyError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Keeps one-line errors on one line and short, whatever the user typed.
     static func printable(_ value: String) -> String {
-        let escaped = value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }
-            .joined()
+        let escaped = value.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+        }
+        .joined()
         return escaped.count > 80 ? String(escaped.prefix(77)) + "..." : escaped
     }
 }

@@ -8,8 +8,11 @@ public struct PackageURL: Hashable, Sendable, CustomStringConvertible {
     public let hasVersion: Bool
 
     public init(_ text: String) throws(CustodyError) {
-        let refuse = CustodyError.invalidValue(what: "purl", value: text, accepted: "pkg:TYPE/[NAMESPACE/]NAME[@VERSION] (a package URL)")
-        guard text.hasPrefix("pkg:"), !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 }) else {
+        let refuse = CustodyError.invalidValue(
+            what: "purl", value: text, accepted: "pkg:TYPE/[NAMESPACE/]NAME[@VERSION] (a package URL)")
+        guard text.hasPrefix("pkg:"),
+            !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+        else {
             throw refuse
         }
         // The spec lets `pkg://type/...` stand for `pkg:type/...`.
@@ -17,7 +20,7 @@ public struct PackageURL: Hashable, Sendable, CustomStringConvertible {
         let head = rest.prefix { $0 != "?" && $0 != "#" }
         let path = head.split(separator: "/", omittingEmptySubsequences: true)
         guard path.count >= 2, let type = path.first, let first = type.first, first.isASCII, first.isLetter,
-              type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".+-".contains($0)) })
+            type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".+-".contains($0)) })
         else { throw refuse }
         let last = path[path.count - 1]
         let at = last.lastIndex(of: "@")
@@ -25,7 +28,10 @@ public struct PackageURL: Hashable, Sendable, CustomStringConvertible {
         self.text = text
         hasVersion = at != nil
         let name = at.map { last[..<$0] } ?? last
-        package = "pkg:" + ([type.lowercased()] + path.dropFirst().dropLast().map(String.init) + [String(name)]).joined(separator: "/")
+        package =
+            "pkg:"
+            + ([type.lowercased()] + path.dropFirst().dropLast().map(String.init) + [String(name)]).joined(
+                separator: "/")
     }
 
     public var description: String { text }

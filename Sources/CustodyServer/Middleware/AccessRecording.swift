@@ -42,7 +42,8 @@ final class AccessRecorder: Sendable {
         do {
             try await log.append(records)
         } catch {
-            logger.warning("access log not written yet; keeping \(records.count) record(s)", metadata: ["error": "\(error)"])
+            logger.warning(
+                "access log not written yet; keeping \(records.count) record(s)", metadata: ["error": "\(error)"])
             buffer.withLockedValue { state in
                 let room = max(0, capacity - state.records.count)
                 state.records.insert(contentsOf: records.suffix(room), at: 0)
@@ -61,7 +62,9 @@ struct AccessRecordingMiddleware: RouterMiddleware {
     /// Off under `--no-auth`, where every caller acts as admin.
     let authenticating: Bool
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         do {
             let response = try await next(request, context)
             record(request, context, response.status)
@@ -75,9 +78,11 @@ struct AccessRecordingMiddleware: RouterMiddleware {
     private func record(_ request: Request, _ context: APIContext, _ status: HTTPResponse.Status) {
         let route = context.endpointPath ?? request.uri.path
         let caller = context.caller
-        recorder.record(AccessRecord(
-            at: .now, tokenId: caller?.tokenId, scope: caller.map { "\($0.scope)" } ?? (authenticating ? "none" : "admin (no auth)"),
-            subject: route.hasPrefix("/v1/organizations/{id}") ? context.parameters.get("id") : nil, route: route,
-            path: request.uri.string, status: Int(status.code), requestId: context.id))
+        recorder.record(
+            AccessRecord(
+                at: .now, tokenId: caller?.tokenId,
+                scope: caller.map { "\($0.scope)" } ?? (authenticating ? "none" : "admin (no auth)"),
+                subject: route.hasPrefix("/v1/organizations/{id}") ? context.parameters.get("id") : nil, route: route,
+                path: request.uri.string, status: Int(status.code), requestId: context.id))
     }
 }

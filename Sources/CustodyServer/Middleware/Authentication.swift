@@ -23,7 +23,9 @@ struct Authenticator: Sendable {
     func authenticate(_ request: Request, _ access: RouteAccess) async throws -> Caller? {
         guard access != .open, enabled else { return nil }
         guard let header = request.headers[.authorization] else {
-            throw Self.unauthorized("this route needs a bearer token (Authorization: Bearer custody_…); create one with `custody token create`")
+            throw Self.unauthorized(
+                "this route needs a bearer token (Authorization: Bearer custody_…); create one with `custody token create`"
+            )
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
@@ -84,7 +86,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let authenticator: Authenticator
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         context.caller = try await authenticator.authenticate(request, .token)
         return try await next(request, context)
     }
@@ -95,7 +99,9 @@ struct AdminOnlyMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let authenticator: Authenticator
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         try authenticator.permit(context.caller, .admin)
         return try await next(request, context)
     }

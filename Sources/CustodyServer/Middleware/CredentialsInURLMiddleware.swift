@@ -12,15 +12,19 @@ struct CredentialsInURLMiddleware: RouterMiddleware {
 
     static let names: Set<String> = ["access_token", "token", "bearer", "authorization"]
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         let carriesToken = request.uri.queryParameters.contains { name, value in
             Self.names.contains(String(name).lowercased()) || AccessToken(parsing: String(value)) != nil
         }
         guard carriesToken else { return try await next(request, context) }
         if request.uri.path.hasPrefix("/v1") {
-            recorder.record(AccessRecord(
-                at: .now, tokenId: nil, scope: "none", subject: nil, route: request.uri.path, path: request.uri.path,
-                status: 400, requestId: context.id))
+            recorder.record(
+                AccessRecord(
+                    at: .now, tokenId: nil, scope: "none", subject: nil, route: request.uri.path,
+                    path: request.uri.path,
+                    status: 400, requestId: context.id))
         }
         throw Problem.badRequest(
             "a token goes in the Authorization header (Authorization: Bearer custody_…), never in the URL; "

@@ -15,7 +15,9 @@ struct LimitsMiddleware: RouterMiddleware {
     static let forms: Set<String> = ["/web/sign-in", "/web/sign-out"]
     let recorder: AccessRecorder
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         do {
             return try await limit(request, context: context, next: next)
         } catch let error as Problem where request.uri.path.hasPrefix("/v1") && error.recordedHere {
@@ -28,9 +30,11 @@ struct LimitsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: APIContext, status: HTTPResponse.Status) {
-        recorder.record(AccessRecord(
-            at: .now, tokenId: nil, scope: "none", subject: nil, route: "(refused before routing)", path: request.uri.path,
-            status: Int(status.code), requestId: context.id))
+        recorder.record(
+            AccessRecord(
+                at: .now, tokenId: nil, scope: "none", subject: nil, route: "(refused before routing)",
+                path: request.uri.path,
+                status: Int(status.code), requestId: context.id))
     }
 
     private func limit(
@@ -41,7 +45,9 @@ struct LimitsMiddleware: RouterMiddleware {
         }
         if request.method == .post, Self.forms.contains(request.uri.path) {
             guard (request.headers[.contentLength].flatMap { Int($0) } ?? Int.max) <= Self.maximumFormLength else {
-                throw Problem(.contentTooLarge, "a sign-in form is at most \(Self.maximumFormLength) bytes (with a Content-Length)")
+                throw Problem(
+                    .contentTooLarge,
+                    "a sign-in form is at most \(Self.maximumFormLength) bytes (with a Content-Length)")
             }
             return try await next(request, context)
         }

@@ -7,14 +7,17 @@ import Hummingbird
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = APIContext
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
             let problem = Self.problem(for: error)
             if problem.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["status": "\(problem.status.code)", "error": "\(error)"])
+                context.logger.error(
+                    "request failed", metadata: ["status": "\(problem.status.code)", "error": "\(error)"])
             }
             response = try problem.response(from: request, context: context)
         }

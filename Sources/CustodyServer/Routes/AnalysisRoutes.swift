@@ -22,7 +22,9 @@ extension Endpoints {
         do {
             vendor = try Slug(String(query["vendor"] ?? ""), what: "vendor")
             kinds = try Self.list(query["data"]).map { text throws(CustodyError) in try DataKind.parse(text) }
-            providers = try Self.list(query["providers"]).map { text throws(CustodyError) in try Slug(text, what: "provider") }
+            providers = try Self.list(query["providers"]).map { text throws(CustodyError) in
+                try Slug(text, what: "provider")
+            }
             severity = try Severity.parse(String(query["severity"] ?? "high"))
         } catch {
             throw Problem.badRequest(error.message)
@@ -30,7 +32,8 @@ extension Endpoints {
         let scope = context.scope
         return try await answer(request, context) { snapshot in
             guard snapshot.chain.vendorIds.contains(vendor) else { throw Problem.notFound("vendor", vendor.rawValue) }
-            let document = snapshot.chain.whatIf(vendor: vendor, dataKinds: kinds, providers: providers, severity: severity, at: .now)
+            let document = snapshot.chain.whatIf(
+                vendor: vendor, dataKinds: kinds, providers: providers, severity: severity, at: .now)
             return try Self.encode(document.filtered { scope.permits($0.organization) })
         }
     }

@@ -24,7 +24,8 @@ extension Endpoints {
         var limit = Self.defaultPage
         if let text = query["limit"] {
             guard let value = Int(text), (1...Self.maximumPage).contains(value) else {
-                throw Problem.badRequest("invalid limit '\(text)': expected a whole number from 1 to \(Self.maximumPage)")
+                throw Problem.badRequest(
+                    "invalid limit '\(text)': expected a whole number from 1 to \(Self.maximumPage)")
             }
             limit = value
         }
@@ -51,7 +52,8 @@ extension Endpoints {
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let body = ResponseBody { writer in
-            let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(10_000))
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(10_000))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     defer { continuation.finish() }
@@ -60,13 +62,18 @@ extension Endpoints {
                             try await Follower(store, pollInterval: .milliseconds(250)).follow(after: start) { page in
                                 for entry in page.entries {
                                     let line = EventLine.render(entry.event, cursor: entry.cursor.description)
-                                    let message = "id: \(entry.cursor)\nevent: \(entry.event.event.type)\ndata: \(line)\n\n"
-                                    if case .dropped = continuation.yield(ByteBuffer(string: message)) { throw CancellationError() }
+                                    let message =
+                                        "id: \(entry.cursor)\nevent: \(entry.event.event.type)\ndata: \(line)\n\n"
+                                    if case .dropped = continuation.yield(ByteBuffer(string: message)) {
+                                        throw CancellationError()
+                                    }
                                 }
                             }
                         }
                     } catch {
-                        if !(error is CancellationError) { logger.warning("event stream ended", metadata: ["error": "\(error)"]) }
+                        if !(error is CancellationError) {
+                            logger.warning("event stream ended", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
                 group.addTask {
@@ -92,4 +99,3 @@ extension Endpoints {
         do { return try LogCursor(parsing: text) } catch { throw Problem.badRequest(error.description) }
     }
 }
-

@@ -15,7 +15,9 @@ extension Endpoints {
         let question = try Question(request)
         let scope = context.scope
         return try await answer(request, context) { [self] snapshot in
-            try Self.encode(try await chain(for: question, snapshot).incidents(at: question.asOf) { scope.permits($0.organization) })
+            try Self.encode(
+                try await chain(for: question, snapshot).incidents(at: question.asOf) { scope.permits($0.organization) }
+            )
         }
     }
 
@@ -25,7 +27,10 @@ extension Endpoints {
         let scope = context.scope
         return try await answer(request, context) { [self] snapshot in
             let chain = try await chain(for: question, snapshot)
-            guard let report = chain.report(ofIncident: id, at: question.asOf, visible: { scope.permits($0.organization) }) else {
+            guard
+                let report = chain.report(
+                    ofIncident: id, at: question.asOf, visible: { scope.permits($0.organization) })
+            else {
                 throw Problem.notFound("incident", id.rawValue)
             }
             return try Self.encode(report)
@@ -39,7 +44,9 @@ extension Endpoints {
         let markdown = request.headers[.accept]?.contains("text/markdown") ?? false
         let scope = context.scope
         let store = EventStore(database)
-        return try await answer(request, context, contentType: markdown ? "text/markdown; charset=utf-8" : "application/json") { [self] _ in
+        return try await answer(
+            request, context, contentType: markdown ? "text/markdown; charset=utf-8" : "application/json"
+        ) { [self] _ in
             try await gate.reachable(database)
             let events = try await replays.run { try await store.postmortemEvents(of: id) }
             guard let postmortem = Postmortem.of(id, events: Self.visible(events, to: scope), now: .now) else {
@@ -54,7 +61,9 @@ extension Endpoints {
         guard let organization = scope.organization else { return events }
         var foreign = Set<Slug>()
         for recorded in events {
-            if case .modelDeployed(let e) = recorded.event, e.organization != organization { foreign.insert(e.deployment) }
+            if case .modelDeployed(let e) = recorded.event, e.organization != organization {
+                foreign.insert(e.deployment)
+            }
         }
         return events.filter { recorded in
             switch recorded.event {

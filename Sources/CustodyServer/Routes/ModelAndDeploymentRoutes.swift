@@ -15,7 +15,8 @@ extension Endpoints {
         let question = try Question(request)
         let scope = context.scope
         return try await answer(request, context) { [self] snapshot in
-            guard let document = try await chain(for: question, snapshot).exposure(ofModel: id, at: question.asOf) else {
+            guard let document = try await chain(for: question, snapshot).exposure(ofModel: id, at: question.asOf)
+            else {
                 throw Problem.notFound("model", id.rawValue)
             }
             return try Self.encode(document.filtered { scope.permits($0.organization) })

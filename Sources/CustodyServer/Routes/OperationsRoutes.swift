@@ -16,14 +16,16 @@ extension Endpoints {
 
     /// What a person or a client finds at the root: where everything else is.
     func index(_ request: Request, _ context: APIContext) async throws -> Response {
-        try json(JSONValue.object([
-            "service": .string("custody"),
-            "description": .string("Read-only API over the exposure read models; every /v1 route needs a bearer token."),
-            "links": .object([
-                "api": .string("/v1"), "openapi": .string("/openapi.yaml"), "health": .string("/health"),
-                "ready": .string("/ready"), "metrics": .string("/metrics"),
-            ]),
-        ]).jsonbText)
+        try json(
+            JSONValue.object([
+                "service": .string("custody"),
+                "description": .string(
+                    "Read-only API over the exposure read models; every /v1 route needs a bearer token."),
+                "links": .object([
+                    "api": .string("/v1"), "openapi": .string("/openapi.yaml"), "health": .string("/health"),
+                    "ready": .string("/ready"), "metrics": .string("/metrics"),
+                ]),
+            ]).jsonbText)
     }
 
     func health(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -52,25 +54,39 @@ extension Endpoints {
             reasons.append(problem.detail)
         }
         let snapshot = live.snapshot
-        if snapshot == nil { reasons.append("the log has not been folded yet" + (live.failure.map { ": \($0)" } ?? "")) }
-        if let behind, behind > readyLag { reasons.append("the read models are \(behind) events behind (bound \(readyLag))") }
+        if snapshot == nil {
+            reasons.append("the log has not been folded yet" + (live.failure.map { ": \($0)" } ?? ""))
+        }
+        if let behind, behind > readyLag {
+            reasons.append("the read models are \(behind) events behind (bound \(readyLag))")
+        }
         // An event no reader can decode stops the projector for good, however few events it is behind.
         if let unreadable { reasons.append("the projector cannot go on: \(unreadable)") }
         // Who holds the horizon back (a pid, another database, an application) is for admins: /ready is open.
         let caller = try? await authenticator.authenticate(request, .admin)
         let admin = !authenticator.enabled || caller?.scope == .admin
         if let stall {
-            reasons.append("\(heldBack) committed event(s) are held back by the "
-                + (admin ? "\(stall)" : "transaction open longest in the cluster (an admin token, or `custody projections status`, names it)"))
+            reasons.append(
+                "\(heldBack) committed event(s) are held back by the "
+                    + (admin
+                        ? "\(stall)"
+                        : "transaction open longest in the cluster (an admin token, or `custody projections status`, names it)")
+            )
         }
         if let behind { telemetry.projectionBehind.set(behind) }
         var replica: JSONValue = .null
         if let replication {
             do {
-                let state = try await gate.run { [self] in try await ReplicaState.measure(reads: self.database, primary: replication.primary) }
+                let state = try await gate.run { [self] in
+                    try await ReplicaState.measure(reads: self.database, primary: replication.primary)
+                }
                 replica = try EventCoding.value(of: state)
-                if state.inRecovery, state.behindEvents > 0, let lag = state.replayLagSeconds, lag > Double(replication.maximumLag.components.seconds) {
-                    reasons.append("the standby is \(state.behindEvents) event(s), \(Int(lag)) s behind the primary (bound \(replication.maximumLag))")
+                if state.inRecovery, state.behindEvents > 0, let lag = state.replayLagSeconds,
+                    lag > Double(replication.maximumLag.components.seconds)
+                {
+                    reasons.append(
+                        "the standby is \(state.behindEvents) event(s), \(Int(lag)) s behind the primary (bound \(replication.maximumLag))"
+                    )
                 }
             } catch {
                 let problem = ProblemMiddleware.problem(for: error)
@@ -96,7 +112,9 @@ extension Endpoints {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.retryAfter] = "5"
-        return Response(status: .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document.jsonbText + "\n")))
+        return Response(
+            status: .serviceUnavailable, headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: document.jsonbText + "\n")))
     }
 
     func metrics(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -109,6 +127,7 @@ extension Endpoints {
     func openAPI(_ request: Request, _ context: APIContext) async throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        return Response(
+            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
     }
 }

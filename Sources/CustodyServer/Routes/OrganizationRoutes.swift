@@ -15,7 +15,9 @@ extension Endpoints {
         _ = try Question(request, allowing: [])
         let only = context.scope.organization
         return try await answer(request, context) { [self] _ in
-            let rows = try await gate.run { [database] in try await ExposureProjection.organizationViews(database, only: only) }
+            let rows = try await gate.run { [database] in
+                try await ExposureProjection.organizationViews(database, only: only)
+            }
             // The rows are PostgreSQL's jsonb text already: wrapped in the same form, not parsed and rendered again.
             return "{\"organizations\": [" + rows.joined(separator: ", ") + "]}"
         }
@@ -29,7 +31,8 @@ extension Endpoints {
             if question.present {
                 // The read models hold the present view, precomputed by the projector, as the documents served.
                 guard snapshot.checkpoint != nil else {
-                    throw Problem.unavailable("the exposure read models have not been built yet (is a projector running?)")
+                    throw Problem.unavailable(
+                        "the exposure read models have not been built yet (is a projector running?)")
                 }
                 let text = try await gate.run { [database] in
                     try await ExposureProjection.organizationDocument(database, id, asOf: .now)
@@ -50,7 +53,9 @@ extension Endpoints {
         guard context.scope.permits(id) else { throw Problem.notFound("organization", id.rawValue) }
         return try await answer(request, context, contentType: VEX.mediaType) { [self] snapshot in
             let chain = try await chain(for: question, snapshot)
-            guard let document = VEX.document(organization: id, in: chain, asOf: question.asOf, knownAt: question.knownAt) else {
+            guard
+                let document = VEX.document(organization: id, in: chain, asOf: question.asOf, knownAt: question.knownAt)
+            else {
                 throw Problem.notFound("organization", id.rawValue)
             }
             return document.jsonbText

@@ -22,8 +22,12 @@ struct Question: Sendable {
     init(asOf: String?, knownAt: String?) throws {
         let now = Timestamp.now
         do {
-            self.knownAt = try knownAt.map { text throws(CustodyError) in try Timestamp(asking: text, what: "known_at", now: now) }
-            self.asOf = try asOf.map { text throws(CustodyError) in try Timestamp(asking: text, what: "as_of", now: now) } ?? self.knownAt ?? now
+            self.knownAt = try knownAt.map { text throws(CustodyError) in
+                try Timestamp(asking: text, what: "known_at", now: now)
+            }
+            self.asOf =
+                try asOf.map { text throws(CustodyError) in try Timestamp(asking: text, what: "as_of", now: now) }
+                ?? self.knownAt ?? now
         } catch {
             throw Problem.badRequest(error.message)
         }

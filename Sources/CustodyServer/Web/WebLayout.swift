@@ -37,14 +37,17 @@ struct WebPage {
         }
         html += "</nav></header>\n"
         if version != nil {
-            html += "<div id=\"fresh\" class=\"notice\" role=\"status\" hidden>Newer facts exist. <a href=\"\(e(here))\">Reload</a></div>\n"
+            html +=
+                "<div id=\"fresh\" class=\"notice\" role=\"status\" hidden>Newer facts exist. <a href=\"\(e(here))\">Reload</a></div>\n"
         }
         html += "<main id=\"main\">\n"
         if let question { html += clocks(question) }
         html += body + "\n</main>\n<footer>"
         if let version { html += "log version <code>\(e(version))</code>" }
         if let question {
-            html += " · as of \(e(question.asOf.readable))" + (question.knownAt.map { " · as known at \(e($0.readable))" } ?? "")
+            html +=
+                " · as of \(e(question.asOf.readable))"
+                + (question.knownAt.map { " · as known at \(e($0.readable))" } ?? "")
         }
         return html + "</footer>\n</body>\n</html>\n"
     }

@@ -12,10 +12,13 @@ struct WebMiddleware: RouterMiddleware {
     /// Reachable without a session.
     static let open: Set<String> = ["/web/sign-in", "/web/static/custody.css", "/web/static/custody.js"]
     /// No inline script or style, nothing from elsewhere, no framing, forms only to this server.
-    static let policy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
+    static let policy =
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
         var response: Response
         do {
             if authenticating, !Self.open.contains(request.uri.path) {
@@ -25,17 +28,21 @@ struct WebMiddleware: RouterMiddleware {
                     throw Problem(.unauthorized, "the session has ended; sign in again")
                 } else {
                     let ended = WebSessions.sessionId(request) != nil
-                    let next = WebPage.link("/web/sign-in", [("next", request.uri.string)] + (ended ? [("ended", "1")] : []))
-                    return Self.secured(Self.redirect(to: next, cookie: ended ? WebSessions.setCookie(nil, for: request) : nil))
+                    let next = WebPage.link(
+                        "/web/sign-in", [("next", request.uri.string)] + (ended ? [("ended", "1")] : []))
+                    return Self.secured(
+                        Self.redirect(to: next, cookie: ended ? WebSessions.setCookie(nil, for: request) : nil))
                 }
             }
             response = try await next(request, context)
         } catch let problem as Problem {
-            response = Self.page(Int(problem.status.code), problem.detail, status: problem.status, headers: problem.headers)
+            response = Self.page(
+                Int(problem.status.code), problem.detail, status: problem.status, headers: problem.headers)
         } catch let error as HTTPError {
             response = Self.page(Int(error.status.code), error.body ?? "no such page", status: error.status)
         } catch is DatabaseDeadline {
-            response = Self.page(503, "the database did not answer in time; try again in a moment", status: .serviceUnavailable)
+            response = Self.page(
+                503, "the database did not answer in time; try again in a moment", status: .serviceUnavailable)
         }
         return Self.secured(response)
     }
@@ -64,8 +71,11 @@ struct WebMiddleware: RouterMiddleware {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func page(_ code: Int, _ detail: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        let page = WebPage(title: status.reasonPhrase, path: "/web", scope: nil, version: nil, question: nil, body: WebPages.problem(code, detail))
+    static func page(_ code: Int, _ detail: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response
+    {
+        let page = WebPage(
+            title: status.reasonPhrase, path: "/web", scope: nil, version: nil, question: nil,
+            body: WebPages.problem(code, detail))
         var fields = headers
         fields[.contentType] = nil
         return html(page.render(), status: status, headers: fields)

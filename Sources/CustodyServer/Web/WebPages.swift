@@ -19,7 +19,9 @@ enum WebPages {
         }
     }
 
-    static func organization(_ document: OrganizationExposure, question: Question, status: ExposureStatus?, sort: Sort) -> String {
+    static func organization(_ document: OrganizationExposure, question: Question, status: ExposureStatus?, sort: Sort)
+        -> String
+    {
         let e = Markup.escape
         let summary = document.summary
         let path = "/web/organizations/\(document.organization.id.rawValue)"
@@ -30,12 +32,17 @@ enum WebPages {
         let counts = ExposureStatus.allCases.compactMap { status in
             summary.statusCounts[status.rawValue].map { "<li>\(Piece.status(status)) \($0)</li>" }
         }
-        html += "<dt>Current exposures by status</dt><dd>" + (counts.isEmpty ? "none" : "<ul class=\"counts\">\(counts.joined())</ul>") + "</dd>"
+        html +=
+            "<dt>Current exposures by status</dt><dd>"
+            + (counts.isEmpty ? "none" : "<ul class=\"counts\">\(counts.joined())</ul>") + "</dd>"
         html += "<dt>Highest severity</dt><dd>\(e(summary.highestSeverity?.rawValue ?? "none"))</dd>"
-        html += "<dt>Needing a response</dt><dd>\(summary.needsResponse)"
+        html +=
+            "<dt>Needing a response</dt><dd>\(summary.needsResponse)"
             + (summary.oldestUnanswered.map { ", the oldest unanswered since \(e($0.readable))" } ?? "") + "</dd>"
-        html += "<dt>On a single provider</dt><dd>\(summary.singleProvider ? "yes: every active deployment rests on one provider" : "no")</dd>"
-        html += "<dt>Open-weight share</dt><dd>\(Int((summary.openWeightShare * 100).rounded())) %</dd></dl></section>\n"
+        html +=
+            "<dt>On a single provider</dt><dd>\(summary.singleProvider ? "yes: every active deployment rests on one provider" : "no")</dd>"
+        html +=
+            "<dt>Open-weight share</dt><dd>\(Int((summary.openWeightShare * 100).rounded())) %</dd></dl></section>\n"
 
         let rows = sort.sorted(document.exposures.filter { status == nil || $0.status == status })
         html += "<section aria-labelledby=\"exposures-title\"><h2 id=\"exposures-title\">Exposures</h2>\n"
@@ -49,7 +56,8 @@ enum WebPages {
         html += "<nav class=\"filter\" aria-label=\"Filter by status\"><ul>"
         for option in [nil] + ExposureStatus.allCases.map(Optional.some) {
             let current = option == status ? " aria-current=\"page\"" : ""
-            html += "<li><a href=\"\(link(status: option, sort: sort))\"\(current)>\(e(option?.rawValue ?? "all"))</a></li>"
+            html +=
+                "<li><a href=\"\(link(status: option, sort: sort))\"\(current)>\(e(option?.rawValue ?? "all"))</a></li>"
         }
         html += "</ul></nav>\n"
         func header(_ label: String, _ by: Sort?) -> String {
@@ -83,7 +91,8 @@ enum WebPages {
     /// A deployment's or a model's exposures.
     static func list(_ document: ExposureList, title: String, question: Question) -> String {
         let e = Markup.escape
-        var html = "<h1>\(e(title))</h1>\n<table class=\"exposures\" id=\"exposures\"><caption>\(document.exposures.count) current exposure(s)</caption>"
+        var html =
+            "<h1>\(e(title))</h1>\n<table class=\"exposures\" id=\"exposures\"><caption>\(document.exposures.count) current exposure(s)</caption>"
             + "<thead><tr><th scope=\"col\">Deployment</th><th scope=\"col\">Organization</th><th scope=\"col\">Model</th>"
             + "<th scope=\"col\">Path</th><th scope=\"col\">Incident</th><th scope=\"col\">Status</th><th scope=\"col\">Since</th>"
             + "<th scope=\"col\">Response</th></tr></thead><tbody>\n"
@@ -107,17 +116,24 @@ enum WebPages {
         let e = Markup.escape
         let incident = report.incident
         var html = "<h1>Incident \(e(incident.id.rawValue))</h1>\n<p>\(e(incident.summary))</p>\n<dl class=\"summary\">"
-        html += "<dt>Vendor</dt><dd>\(Piece.id(incident.vendor))</dd><dt>Severity</dt><dd>\(incident.severity.rawValue)</dd>"
+        html +=
+            "<dt>Vendor</dt><dd>\(Piece.id(incident.vendor))</dd><dt>Severity</dt><dd>\(incident.severity.rawValue)</dd>"
         html += "<dt>Breach occurred</dt><dd>\(e(incident.occurredAt.readable))</dd>"
         html += "<dt>Disclosed</dt><dd>\(e(incident.disclosedAt?.readable ?? "not recorded"))</dd>"
-        html += "<dt>Data kinds</dt><dd>\(e(incident.dataKinds.isEmpty ? "unknown (every kind counts)" : incident.dataKinds.map(\.rawValue).joined(separator: ", ")))</dd>"
-        html += "<dt>Providers named</dt><dd>\(e(incident.providers.isEmpty ? "every client of the vendor" : incident.providers.map(\.rawValue).joined(separator: ", ")))</dd>"
-        html += "<dt>State</dt><dd>\(incident.retracted ? "retracted" : incident.resolved ? "resolved" : "open")</dd></dl>\n"
-        html += "<p>\(Piece.link("/web/incidents/\(incident.id)/postmortem", "The postmortem: timeline and exposure windows", question))</p>\n"
+        html +=
+            "<dt>Data kinds</dt><dd>\(e(incident.dataKinds.isEmpty ? "unknown (every kind counts)" : incident.dataKinds.map(\.rawValue).joined(separator: ", ")))</dd>"
+        html +=
+            "<dt>Providers named</dt><dd>\(e(incident.providers.isEmpty ? "every client of the vendor" : incident.providers.map(\.rawValue).joined(separator: ", ")))</dd>"
+        html +=
+            "<dt>State</dt><dd>\(incident.retracted ? "retracted" : incident.resolved ? "resolved" : "open")</dd></dl>\n"
+        html +=
+            "<p>\(Piece.link("/web/incidents/\(incident.id)/postmortem", "The postmortem: timeline and exposure windows", question))</p>\n"
         html += "<section aria-labelledby=\"path-heading\"><h2 id=\"path-heading\">Its path to your deployments</h2>\n"
-        html += "<figure>\(report.picture)<figcaption>Vendor → providers → models → deployments, each deployment labelled with its "
+        html +=
+            "<figure>\(report.picture)<figcaption>Vendor → providers → models → deployments, each deployment labelled with its "
             + "status; a dashed link is a provider that paused the vendor. The table below says the same.</figcaption></figure>\n"
-        html += "<table class=\"exposures\" id=\"paths\"><caption>Each path</caption><thead><tr><th scope=\"col\">Vendor</th>"
+        html +=
+            "<table class=\"exposures\" id=\"paths\"><caption>Each path</caption><thead><tr><th scope=\"col\">Vendor</th>"
             + "<th scope=\"col\">Provider</th><th scope=\"col\">Model</th><th scope=\"col\">Deployment</th><th scope=\"col\">Organization</th>"
             + "<th scope=\"col\">Status</th><th scope=\"col\">Response</th></tr></thead><tbody>\n"
         for row in report.exposures {
@@ -131,7 +147,9 @@ enum WebPages {
 
                 """
         }
-        if report.exposures.isEmpty { html += "<tr><td colspan=\"7\">No deployment you may see is reached.</td></tr>\n" }
+        if report.exposures.isEmpty {
+            html += "<tr><td colspan=\"7\">No deployment you may see is reached.</td></tr>\n"
+        }
         return html + "</tbody></table></section>"
     }
 
@@ -141,24 +159,36 @@ enum WebPages {
     static func postmortem(_ postmortem: Postmortem, now: Timestamp, question: Question) -> String {
         let e = Markup.escape
         let id = postmortem.incident.rawValue
-        var html = "<h1>Postmortem of \(e(id))</h1>\n<p>Breach at \(Piece.id(postmortem.vendor)), severity \(postmortem.severity.rawValue)"
-            + (postmortem.retracted ? " (retracted: as known now it never happened)" : "") + ": \(e(postmortem.summary))</p>\n"
-        html += "<p><a href=\"\(e(WebPage.link("/web/incidents/\(id)/postmortem.md", question.fields)))\" download>Download the report (Markdown)</a> · "
+        var html =
+            "<h1>Postmortem of \(e(id))</h1>\n<p>Breach at \(Piece.id(postmortem.vendor)), severity \(postmortem.severity.rawValue)"
+            + (postmortem.retracted ? " (retracted: as known now it never happened)" : "")
+            + ": \(e(postmortem.summary))</p>\n"
+        html +=
+            "<p><a href=\"\(e(WebPage.link("/web/incidents/\(id)/postmortem.md", question.fields)))\" download>Download the report (Markdown)</a> · "
             + Piece.link("/web/incidents/\(id)", "the incident", question) + "</p>\n"
-        html += "<dl class=\"summary\"><dt>Time to detect</dt><dd>\(Postmortem.duration(postmortem.timeToDetectSeconds))</dd>"
-        if let disclose = postmortem.timeToDiscloseSeconds { html += "<dt>Time to disclose</dt><dd>\(Postmortem.duration(disclose))</dd>" }
+        html +=
+            "<dl class=\"summary\"><dt>Time to detect</dt><dd>\(Postmortem.duration(postmortem.timeToDetectSeconds))</dd>"
+        if let disclose = postmortem.timeToDiscloseSeconds {
+            html += "<dt>Time to disclose</dt><dd>\(Postmortem.duration(disclose))</dd>"
+        }
         for pause in postmortem.pauses {
-            html += "<dt>Time to pause: \(Piece.id(pause.provider))</dt><dd>\(Postmortem.duration(pause.afterBreachSeconds))</dd>"
+            html +=
+                "<dt>Time to pause: \(Piece.id(pause.provider))</dt><dd>\(Postmortem.duration(pause.afterBreachSeconds))</dd>"
         }
         for item in postmortem.investigations {
-            html += "<dt>Investigation \(Piece.id(item.investigation)) (\(Piece.id(item.provider)))</dt><dd>opened after "
+            html +=
+                "<dt>Investigation \(Piece.id(item.investigation)) (\(Piece.id(item.provider)))</dt><dd>opened after "
                 + Postmortem.duration(item.toOpenSeconds)
-                + (item.toCloseSeconds.map { ", closed \(item.outcome?.rawValue ?? "") after \(Postmortem.duration($0))" } ?? ", open") + "</dd>"
+                + (item.toCloseSeconds.map {
+                    ", closed \(item.outcome?.rawValue ?? "") after \(Postmortem.duration($0))"
+                } ?? ", open") + "</dd>"
         }
         html += "</dl>\n<section aria-labelledby=\"windows-heading\"><h2 id=\"windows-heading\">Exposure windows</h2>\n"
-        html += "<figure class=\"chart\">\(postmortem.chart(now: now))<figcaption>One bar per exposure window; a dashed bar is still "
+        html +=
+            "<figure class=\"chart\">\(postmortem.chart(now: now))<figcaption>One bar per exposure window; a dashed bar is still "
             + "open. Numbered lines are the moments listed under the bars. The table below says the same.</figcaption></figure>\n"
-        html += "<table class=\"exposures\" id=\"windows\"><caption>\(postmortem.windows.count) window(s)</caption><thead><tr>"
+        html +=
+            "<table class=\"exposures\" id=\"windows\"><caption>\(postmortem.windows.count) window(s)</caption><thead><tr>"
             + "<th scope=\"col\">Deployment</th><th scope=\"col\">Organization</th><th scope=\"col\">Model</th><th scope=\"col\">Provider</th>"
             + "<th scope=\"col\">From</th><th scope=\"col\">To</th><th scope=\"col\">Acknowledged after</th><th scope=\"col\">Mitigated after</th></tr></thead><tbody>\n"
         for window in postmortem.windows {
@@ -170,16 +200,22 @@ enum WebPages {
 
                 """
         }
-        html += "</tbody></table></section>\n<section aria-labelledby=\"timeline-heading\"><h2 id=\"timeline-heading\">Timeline</h2>\n"
+        html +=
+            "</tbody></table></section>\n<section aria-labelledby=\"timeline-heading\"><h2 id=\"timeline-heading\">Timeline</h2>\n"
         let shown = postmortem.timeline.prefix(timelineRows)
-        html += "<table class=\"timeline\"><caption>\(postmortem.timeline.count) step(s)"
-            + (shown.count < postmortem.timeline.count ? ", the first \(shown.count) shown (the Markdown report has every one)" : "")
+        html +=
+            "<table class=\"timeline\"><caption>\(postmortem.timeline.count) step(s)"
+            + (shown.count < postmortem.timeline.count
+                ? ", the first \(shown.count) shown (the Markdown report has every one)" : "")
             + "</caption><thead><tr><th scope=\"col\">Occurred</th><th scope=\"col\">Recorded</th><th scope=\"col\">By</th>"
             + "<th scope=\"col\">Event</th><th scope=\"col\">Exposure</th></tr></thead><tbody>\n"
         for step in shown {
-            let effects = (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
-                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")]) + step.changed
-            html += "<tr><td>\(e(step.occurredAt.readable))</td><td>\(e(step.recordedAt.readable))</td><td>\(e(step.actor))</td>"
+            let effects =
+                (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
+                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")])
+                + step.changed
+            html +=
+                "<tr><td>\(e(step.occurredAt.readable))</td><td>\(e(step.recordedAt.readable))</td><td>\(e(step.actor))</td>"
                 + "<td>\(e(step.description))</td><td>\(e(effects.isEmpty ? "–" : effects.joined(separator: "; ")))</td></tr>\n"
         }
         return html + "</tbody></table></section>"
@@ -189,11 +225,13 @@ enum WebPages {
         let e = Markup.escape
         var html = "<h1>Organizations</h1>\n<ul class=\"list\">"
         for (id, name) in organizations {
-            html += "<li>\(Piece.link("/web/organizations/\(id)", name, question)) <small>(\(Piece.id(id)))</small></li>"
+            html +=
+                "<li>\(Piece.link("/web/organizations/\(id)", name, question)) <small>(\(Piece.id(id)))</small></li>"
         }
         html += "</ul>\n<h2>Incidents</h2>\n<ul class=\"list\">"
         for incident in incidents.incidents {
-            html += "<li>\(Piece.link("/web/incidents/\(incident.id)", incident.id.rawValue, question)): \(e(incident.summary)) "
+            html +=
+                "<li>\(Piece.link("/web/incidents/\(incident.id)", incident.id.rawValue, question)): \(e(incident.summary)) "
                 + "<small>(\(incident.severity.rawValue), \(incident.exposedDeployments) exposed deployment(s))</small></li>"
         }
         return html + "</ul>"

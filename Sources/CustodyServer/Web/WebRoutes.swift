@@ -9,11 +9,14 @@ import Hummingbird
 extension Endpoints {
     func addWebRoutes(to web: RouterGroup<APIContext>, sessions: WebSessions) {
         web.get("static/custody.css") { _, _ in Self.asset(WebAssets.css, type: "text/css; charset=utf-8") }
-        web.get("static/custody.js") { _, _ in Self.asset(WebAssets.javascript, type: "text/javascript; charset=utf-8") }
+        web.get("static/custody.js") { _, _ in Self.asset(WebAssets.javascript, type: "text/javascript; charset=utf-8")
+        }
         web.get("sign-in") { [authenticator] request, _ in
             guard authenticator.enabled else { return WebMiddleware.redirect(to: "/web") }
             let query = request.uri.queryParameters
-            let message = query["ended"] != nil ? "Your session has ended (signed out elsewhere, or the token was revoked or expired)." : nil
+            let message =
+                query["ended"] != nil
+                ? "Your session has ended (signed out elsewhere, or the token was revoked or expired)." : nil
             return Self.signInPage(message: message, next: Self.localPath(query["next"].map(String.init)), status: .ok)
         }
         web.post("sign-in") { request, _ in try await Self.signIn(request, sessions) }
@@ -54,8 +57,10 @@ extension Endpoints {
         let scope = authenticator.enabled ? context.scope : nil
         let path = request.uri.path
         return try await answer(request, context, contentType: "text/html; charset=utf-8") { snapshot in
-            WebPage(title: title, path: path, scope: scope, version: snapshot.version, question: question, keep: keep,
-                    body: try await body(snapshot)).render()
+            WebPage(
+                title: title, path: path, scope: scope, version: snapshot.version, question: question, keep: keep,
+                body: try await body(snapshot)
+            ).render()
         }
     }
 
@@ -67,7 +72,8 @@ extension Endpoints {
         return try await webPage(request, context, title: "Organizations", question: question) { [self] snapshot in
             let chain = try await chain(for: question, snapshot)
             let organizations = chain.organizationIds.map { ($0, chain.organization($0)?.name ?? $0.rawValue) }
-            return WebPages.index(organizations: organizations, incidents: chain.incidents(at: question.asOf), question: question)
+            return WebPages.index(
+                organizations: organizations, incidents: chain.incidents(at: question.asOf), question: question)
         }
     }
 
@@ -80,19 +86,30 @@ extension Endpoints {
             do { status = try ExposureStatus.parse(text) } catch { throw Problem.badRequest(error.message) }
         }
         guard let sort = WebPages.Sort(rawValue: fields["sort"] ?? "urgency") else {
-            throw Problem.badRequest("invalid sort '\(fields["sort"] ?? "")': expected " + WebPages.Sort.allCases.map(\.rawValue).joined(separator: ", "))
+            throw Problem.badRequest(
+                "invalid sort '\(fields["sort"] ?? "")': expected "
+                    + WebPages.Sort.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        let keep = [("status", fields["status"]), ("sort", fields["sort"])].compactMap { name, value in value.map { (name, $0) } }
-        return try await webPage(request, context, title: id.rawValue, question: question, keep: keep) { [self, status] snapshot in
-            guard let document = try await organizationDocument(id, question, snapshot) else { throw Problem.notFound("organization", id.rawValue) }
+        let keep = [("status", fields["status"]), ("sort", fields["sort"])].compactMap { name, value in
+            value.map { (name, $0) }
+        }
+        return try await webPage(request, context, title: id.rawValue, question: question, keep: keep) {
+            [self, status] snapshot in
+            guard let document = try await organizationDocument(id, question, snapshot) else {
+                throw Problem.notFound("organization", id.rawValue)
+            }
             return WebPages.organization(document, question: question, status: status, sort: sort)
         }
     }
 
     /// The organization's document: the read model's for the present (as the API serves it), else the fold's.
-    func organizationDocument(_ id: Slug, _ question: Question, _ snapshot: LiveState.Snapshot) async throws -> OrganizationExposure? {
+    func organizationDocument(_ id: Slug, _ question: Question, _ snapshot: LiveState.Snapshot) async throws
+        -> OrganizationExposure?
+    {
         if question.present, snapshot.checkpoint != nil {
-            return try await gate.run { [database] in try await ExposureProjection.organizationView(database, id, asOf: .now) }
+            return try await gate.run { [database] in
+                try await ExposureProjection.organizationView(database, id, asOf: .now)
+            }
         }
         return try await chain(for: question, snapshot).exposure(ofOrganization: id, at: question.asOf)
     }
@@ -121,15 +138,23 @@ extension Endpoints {
 
     func modelPage(_ request: Request, _ context: APIContext) async throws -> Response {
         try await foldedPage(request, context, "model") { chain, id, scope, question in
-            guard let document = chain.exposure(ofModel: id, at: question.asOf) else { throw Problem.notFound("model", id.rawValue) }
-            let name = chain.model(id).map { "\($0.name), by \($0.provider)\($0.openWeights ? ", open weights" : "")" } ?? ""
-            return WebPages.list(document.filtered { scope.permits($0.organization) }, title: "Model \(id) (\(name))", question: question)
+            guard let document = chain.exposure(ofModel: id, at: question.asOf) else {
+                throw Problem.notFound("model", id.rawValue)
+            }
+            let name =
+                chain.model(id).map { "\($0.name), by \($0.provider)\($0.openWeights ? ", open weights" : "")" } ?? ""
+            return WebPages.list(
+                document.filtered { scope.permits($0.organization) }, title: "Model \(id) (\(name))", question: question
+            )
         }
     }
 
     func incidentPage(_ request: Request, _ context: APIContext) async throws -> Response {
         try await foldedPage(request, context, "incident") { chain, id, scope, question in
-            guard let report = chain.report(ofIncident: id, at: question.asOf, visible: { scope.permits($0.organization) }) else {
+            guard
+                let report = chain.report(
+                    ofIncident: id, at: question.asOf, visible: { scope.permits($0.organization) })
+            else {
                 throw Problem.notFound("incident", id.rawValue)
             }
             return WebPages.incident(report, question: question)
@@ -159,7 +184,9 @@ extension Endpoints {
 
     /// The postmortem as the two clocks see it: the facts recorded by `known_at` that happened by `as_of`, with
     /// windows still open at `as_of`. Without clocks, the API's postmortem.
-    func replayedPostmortem(_ id: Slug, _ question: Question, _ scope: AccessScope) async throws -> (Postmortem, Timestamp) {
+    func replayedPostmortem(_ id: Slug, _ question: Question, _ scope: AccessScope) async throws -> (
+        Postmortem, Timestamp
+    ) {
         try await gate.reachable(database)
         let store = EventStore(database)
         let events = try await replays.run { try await store.postmortemEvents(of: id) }.filter { event in
@@ -179,8 +206,9 @@ extension Endpoints {
     }
 
     static func signInPage(message: String?, next: String, status: HTTPResponse.Status) -> Response {
-        let page = WebPage(title: "Sign in", path: "/web/sign-in", scope: nil, version: nil, question: nil,
-                           body: WebPages.signIn(message: message, next: next))
+        let page = WebPage(
+            title: "Sign in", path: "/web/sign-in", scope: nil, version: nil, question: nil,
+            body: WebPages.signIn(message: message, next: next))
         return WebMiddleware.html(page.render(), status: status)
     }
 
@@ -194,7 +222,9 @@ extension Endpoints {
         let body = try await request.body.collect(upTo: 4096)
         let form = Self.formFields(String(buffer: body))
         guard let (id, _) = try await sessions.signIn(form["token"] ?? "") else {
-            return signInPage(message: "That token is unknown, revoked or expired.", next: localPath(form["next"]), status: .unauthorized)
+            return signInPage(
+                message: "That token is unknown, revoked or expired.", next: localPath(form["next"]),
+                status: .unauthorized)
         }
         return WebMiddleware.redirect(to: localPath(form["next"]), cookie: WebSessions.setCookie(id, for: request))
     }
@@ -203,7 +233,9 @@ extension Endpoints {
     static func formFields(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ")
+            }
             guard let name = parts.first?.removingPercentEncoding else { continue }
             fields[name] = (parts.count > 1 ? parts[1] : "").removingPercentEncoding ?? ""
         }

@@ -44,7 +44,9 @@ final class WebSessions: Sendable {
         sessions.withLockedValue { sessions in
             if sessions.count >= Self.capacity {
                 // Full: the least recently used go first.
-                for (key, _) in sessions.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }).prefix(Self.capacity / 10) {
+                for (key, _) in sessions.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }).prefix(
+                    Self.capacity / 10)
+                {
                     sessions[key] = nil
                 }
             }
@@ -81,7 +83,8 @@ final class WebSessions: Sendable {
         guard let header = request.headers[.cookie] else { return nil }
         for part in header.split(separator: ";") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0] == cookie, pair[1].utf8.count == 64, pair[1].utf8.allSatisfy({ isHexDigit($0) }) {
+            if pair.count == 2, pair[0] == cookie, pair[1].utf8.count == 64, pair[1].utf8.allSatisfy({ isHexDigit($0) })
+            {
                 return pair[1]
             }
         }
@@ -95,7 +98,9 @@ final class WebSessions: Sendable {
     /// The cookie that carries a session id (or, with `nil`, removes it); `Secure` when the request came over TLS
     /// (a TLS-terminating proxy says so in `X-Forwarded-Proto`).
     static func setCookie(_ id: String?, for request: Request) -> String {
-        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" || request.uri.scheme == .https
+        let secure =
+            request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+            || request.uri.scheme == .https
         return "\(cookie)=\(id ?? ""); Path=/web; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
             + (id == nil ? "; Max-Age=0" : "")
     }

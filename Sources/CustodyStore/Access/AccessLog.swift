@@ -17,7 +17,8 @@ public struct AccessRecord: Sendable, Equatable, Codable {
     public var requestId: String
 
     public init(
-        at: Timestamp, tokenId: String?, scope: String, subject: String?, route: String, path: String, status: Int, requestId: String
+        at: Timestamp, tokenId: String?, scope: String, subject: String?, route: String, path: String, status: Int,
+        requestId: String
     ) {
         (self.at, self.tokenId, self.scope, self.subject, self.route) = (at, tokenId, scope, subject, route)
         (self.path, self.status, self.requestId) = (path, status, requestId)
@@ -57,9 +58,11 @@ public struct AccessLog: Sendable {
         for try await (at, token, scope, subject, route, path, status, request) in rows.decode(
             (Int64, String?, String, String?, String, String, Int32, String).self)
         {
-            records.append(AccessRecord(
-                at: Timestamp(microseconds: at), tokenId: token, scope: scope, subject: subject, route: route, path: path,
-                status: Int(status), requestId: request))
+            records.append(
+                AccessRecord(
+                    at: Timestamp(microseconds: at), tokenId: token, scope: scope, subject: subject, route: route,
+                    path: path,
+                    status: Int(status), requestId: request))
         }
         return records
     }

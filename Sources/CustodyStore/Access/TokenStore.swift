@@ -1,5 +1,5 @@
-import CustodyCore
 import Crypto
+import CustodyCore
 import Foundation
 import NIOCore
 import PostgresNIO
@@ -32,15 +32,19 @@ public struct TokenStore: Sendable {
     }
 
     /// Creates a token and returns it with its text, which is shown once and never stored.
-    public func create(_ scope: AccessScope, label: String, expiresAt: Timestamp?) async throws -> (Token, AccessToken) {
+    public func create(_ scope: AccessScope, label: String, expiresAt: Timestamp?) async throws -> (Token, AccessToken)
+    {
         if let organization = scope.organization {
-            let (registry, _, _) = try await EventStore(database).registry(for: [.organization(organization)], including: UUID())
+            let (registry, _, _) = try await EventStore(database).registry(
+                for: [.organization(organization)], including: UUID())
             guard registry.organizations[organization] != nil else {
                 throw CustodyError.unknown(what: "organization", id: organization.rawValue)
             }
         }
         // The system's secure random source, through swift-crypto.
-        func random(_ bits: Int) -> [UInt8] { SymmetricKey(size: SymmetricKeySize(bitCount: bits)).withUnsafeBytes { Array($0) } }
+        func random(_ bits: Int) -> [UInt8] {
+            SymmetricKey(size: SymmetricKeySize(bitCount: bits)).withUnsafeBytes { Array($0) }
+        }
         guard let token = AccessToken(idBytes: random(64), secretBytes: random(256)) else {
             throw StoreError.database("a token could not be made from the random bytes")
         }
@@ -66,7 +70,9 @@ public struct TokenStore: Sendable {
     /// Every token ever created, revoked and expired ones included (their secrets were never stored).
     public func list() async throws -> [Token] {
         var tokens: [Token] = []
-        for try await row in try await database.query("SELECT \(unescaped: Self.columns) FROM custody_tokens ORDER BY created_at, id") {
+        for try await row in try await database.query(
+            "SELECT \(unescaped: Self.columns) FROM custody_tokens ORDER BY created_at, id")
+        {
             tokens.append(try Self.decode(row))
         }
         return tokens
@@ -118,6 +124,7 @@ public struct TokenStore: Sendable {
         Token(
             id: id, scope: admin ? "admin" : organization ?? "", admin: admin, organization: organization, label: label,
             createdAt: Timestamp(microseconds: created),
-            expiresAt: expires.map(Timestamp.init(microseconds:)), revokedAt: revoked.map(Timestamp.init(microseconds:)))
+            expiresAt: expires.map(Timestamp.init(microseconds:)), revokedAt: revoked.map(Timestamp.init(microseconds:))
+        )
     }
 }

@@ -1,8 +1,8 @@
 import CustodyCore
 import Foundation
 import Logging
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import PostgresNIO
 
@@ -97,13 +97,19 @@ public struct Database: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: failoverCheck)
                 let current = pool.client
-                let fits = await firstOf(within: .seconds(2)) {
-                    guard let (inRecovery, readOnly) = try? await current.withConnection({ try await state(of: $0, logger: logger) }) else {
-                        return false
-                    }
-                    // Under prefer-standby a primary is only a stand-in: look for a standby again.
-                    return url.target == .preferStandby ? inRecovery : url.target.accepts(inRecovery: inRecovery, readOnly: readOnly)
-                } ?? false
+                let fits =
+                    await firstOf(within: .seconds(2)) {
+                        guard
+                            let (inRecovery, readOnly) = try? await current.withConnection({
+                                try await state(of: $0, logger: logger)
+                            })
+                        else {
+                            return false
+                        }
+                        // Under prefer-standby a primary is only a stand-in: look for a standby again.
+                        return url.target == .preferStandby
+                            ? inRecovery : url.target.accepts(inRecovery: inRecovery, readOnly: readOnly)
+                    } ?? false
                 guard !fits, let (selected, connection) = try? await select(url, logger: logger) else { continue }
                 await firstOf(within: .seconds(2)) { try? await connection.close() }
                 // The same host again (it came back, or there is still no standby): the pool reconnects by itself.
@@ -111,14 +117,17 @@ public struct Database: Sendable {
                 let replacement = makeClient(selected)
                 clients.addTask { await replacement.run() }
                 pool.replace(replacement, selected)
-                logger.warning("the database moved: now using \(DatabaseURL.name(selected.endpoint)) (\(url.target.rawValue))")
+                logger.warning(
+                    "the database moved: now using \(DatabaseURL.name(selected.endpoint)) (\(url.target.rawValue))")
             }
             clients.cancelAll()
         }
     }
 
     /// Whether a server is in recovery (a standby) and read-only by default.
-    static func state(of connection: PostgresConnection, logger: Logger) async throws -> (inRecovery: Bool, readOnly: Bool) {
+    static func state(of connection: PostgresConnection, logger: Logger) async throws -> (
+        inRecovery: Bool, readOnly: Bool
+    ) {
         let rows = try await connection.query(
             "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'", logger: logger)
         for try await (inRecovery, readOnly) in rows.decode((Bool, Bool).self) { return (inRecovery, readOnly) }
@@ -134,7 +143,8 @@ public struct Database: Sendable {
             let candidate = url.connecting(to: endpoint)
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(configuration: candidate.connectionConfiguration(), id: 0, logger: logger)
+                connection = try await PostgresConnection.connect(
+                    configuration: candidate.connectionConfiguration(), id: 0, logger: logger)
             } catch {
                 refusals.append("\(DatabaseURL.name(endpoint)): \(translate(error))")
                 continue
@@ -147,14 +157,20 @@ public struct Database: Sendable {
                 continue
             }
             if url.target == .preferStandby && !inRecovery {
-                if fallback == nil { fallback = (candidate, connection) } else { await firstOf(within: .seconds(2)) { try? await connection.close() } }
+                if fallback == nil {
+                    fallback = (candidate, connection)
+                } else {
+                    await firstOf(within: .seconds(2)) { try? await connection.close() }
+                }
                 continue
             }
             if url.target.accepts(inRecovery: inRecovery, readOnly: readOnly) {
                 if let (_, spare) = fallback { await firstOf(within: .seconds(2)) { try? await spare.close() } }
                 return (candidate, connection)
             }
-            refusals.append("\(DatabaseURL.name(endpoint)) is \(inRecovery ? "a standby" : "the primary"), not \(url.target.rawValue)")
+            refusals.append(
+                "\(DatabaseURL.name(endpoint)) is \(inRecovery ? "a standby" : "the primary"), not \(url.target.rawValue)"
+            )
             await firstOf(within: .seconds(2)) { try? await connection.close() }
         }
         if let fallback { return fallback }
@@ -207,7 +223,10 @@ public struct Database: Sendable {
             try? await Task.sleep(for: deadline)
             finish.yield(nil)
         }
-        defer { timer.cancel(); worker.cancel() }
+        defer {
+            timer.cancel()
+            worker.cancel()
+        }
         for await value in outcome { return value }
         return nil
     }
@@ -226,10 +245,12 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` on one connection.
-    public func withConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+    public func withConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R
+    {
         do {
             switch backend {
-            case .pool(let pool): return try await pool.client.withConnection { connection in try await body(connection) }
+            case .pool(let pool):
+                return try await pool.client.withConnection { connection in try await body(connection) }
             case .connection(let connection): return try await body(connection)
             }
         } catch {
@@ -252,7 +273,8 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, keeping the
     /// original error (PostgresNIO's own helper wraps it).
-    public func withTransaction<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+    public func withTransaction<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R
+    {
         try await withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
@@ -299,7 +321,8 @@ public struct Database: Sendable {
             return StoreError.database(message)
         case "CU002":
             if let detail = info[.detail], let fields = try? EventCoding.value(ofJSON: detail),
-                case .object(let members) = fields, case .string(let id)? = members["eventId"], let uuid = UUID(uuidString: id)
+                case .object(let members) = fields, case .string(let id)? = members["eventId"],
+                let uuid = UUID(uuidString: id)
             {
                 return StoreError.conflictingEventId(uuid)
             }
@@ -318,10 +341,12 @@ public struct Database: Sendable {
             return StoreError.appendedTwiceInOneTransaction
         case "23514" where info[.constraintName] == "custody_events_readable":
             return StoreError.database(
-                "the log accepts only event types and schema versions this custody reads, with object data and metadata")
+                "the log accepts only event types and schema versions this custody reads, with object data and metadata"
+            )
         case "57P01", "57P02", "57P03", "08000", "08003", "08006":
             return StoreError.unavailable(message)
-        case "25006", _ where message.contains("during recovery"):
+        case "25006",
+            _ where message.contains("during recovery"):
             // Writing to a standby: no retry will help; the primary's URL, or several hosts, will.
             return StoreError.configuration(
                 "the database is a standby (read-only, in recovery): record facts on the primary, or give every host "

@@ -66,8 +66,12 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         for entry in authorityHosts ?? [] {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard let name = parts.first, !name.isEmpty else { throw refuse("an empty host in the host list") }
-            if parts.count == 2 { guard let port = Int(parts[1]) else { throw refuse("invalid port '\(parts[1])'") }; hosts.append((name, port)) }
-            else { hosts.append((name, nil)) }
+            if parts.count == 2 {
+                guard let port = Int(parts[1]) else { throw refuse("invalid port '\(parts[1])'") }
+                hosts.append((name, port))
+            } else {
+                hosts.append((name, nil))
+            }
         }
         if hosts.isEmpty { hosts = [(components.host ?? "localhost", components.port)] }
         var socketDirectories: [String]?
@@ -89,7 +93,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
                 tls = mode
             case "target_session_attrs":
                 guard let value = item.value, let attributes = TargetSessionAttributes(rawValue: value) else {
-                    throw refuse("target_session_attrs must be " + TargetSessionAttributes.allCases.map(\.rawValue).joined(separator: ", "))
+                    throw refuse(
+                        "target_session_attrs must be "
+                            + TargetSessionAttributes.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 target = attributes
             default: throw refuse("unknown parameter '\(item.name)'")
@@ -99,7 +105,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         // all or one each.
         let names = socketDirectories ?? hosts.map(\.0)
         let given = ports ?? hosts.map { $0.1 ?? 5432 }
-        guard given.count == 1 || given.count == names.count else { throw refuse("\(names.count) hosts but \(given.count) ports") }
+        guard given.count == 1 || given.count == names.count else {
+            throw refuse("\(names.count) hosts but \(given.count) ports")
+        }
         endpoints = names.enumerated().map { index, name in
             let port = given.count == 1 ? given[0] : given[index]
             return name.hasPrefix("/") ? .socket(path: name + "/.s.PGSQL.\(port)") : .tcp(host: name, port: port)
@@ -115,7 +123,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     }
 
     private init(_ url: DatabaseURL, endpoint: Endpoint) {
-        (text, username, password, database, endpoints, tls, target) = (url.text, url.username, url.password, url.database, url.endpoints, url.tls, url.target)
+        (text, username, password, database, endpoints, tls, target) = (
+            url.text, url.username, url.password, url.database, url.endpoints, url.tls, url.target
+        )
         self.endpoint = endpoint
     }
 
@@ -153,7 +163,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     /// The URL without its password, safe to print: the password is masked as it is written in the URL
     /// (percent-encoded), not as it is sent.
     public var description: String {
-        guard let components = URLComponents(string: Self.splitHosts(text).0), let written = components.percentEncodedPassword,
+        guard let components = URLComponents(string: Self.splitHosts(text).0),
+            let written = components.percentEncodedPassword,
             !written.isEmpty
         else { return text }
         return text.replacingOccurrences(of: ":" + written + "@", with: ":***@")
@@ -179,7 +190,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         components.path = "/" + name
         guard var url = components.string else { throw .configuration("invalid database name \(name)") }
         if let hosts, let first = hosts.first, let range = url.range(of: "@" + first) ?? url.range(of: "://" + first) {
-            url.replaceSubrange(range, with: url[range].replacingOccurrences(of: first, with: hosts.joined(separator: ",")))
+            url.replaceSubrange(
+                range, with: url[range].replacingOccurrences(of: first, with: hosts.joined(separator: ",")))
         }
         return try DatabaseURL(url)
     }
@@ -220,7 +232,8 @@ extension DatabaseURL {
             case .prefer: tlsMode = .prefer(context)
             case .require: tlsMode = .require(context)
             }
-            configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tlsMode)
+            configuration = .init(
+                host: host, port: port, username: username, password: password, database: database, tls: tlsMode)
         }
         configuration.options.connectTimeout = .seconds(5)
         return configuration

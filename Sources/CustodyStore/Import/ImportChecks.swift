@@ -20,19 +20,22 @@ struct Rules {
     mutating func load(_ lines: [Lines.Numbered], _ connection: PostgresConnection, logger: Logger) async throws {
         var wanted: [String] = []
         for line in lines {
-            for stream in [line.event.stream] + line.event.event.references where loaded.insert(stream.description).inserted {
+            for stream in [line.event.stream] + line.event.event.references
+            where loaded.insert(stream.description).inserted {
                 wanted.append(stream.description)
             }
         }
         if !wanted.isEmpty {
             let rows = try await connection.query(
-                "\(unescaped: EventRow.select) WHERE stream_id = ANY(\(wanted)) ORDER BY stream_id, stream_version", logger: logger)
+                "\(unescaped: EventRow.select) WHERE stream_id = ANY(\(wanted)) ORDER BY stream_id, stream_version",
+                logger: logger)
             for try await row in rows { registry.apply(try EventRow.decode(row).0) }
         }
         let responds = lines.contains { if case .exposureResponseRecorded = $0.event.event { true } else { false } }
         if responds, !logFolded {
             let rows = try await connection.query(
-                "\(unescaped: EventRow.select) WHERE type <> 'InvestigationFindingRecorded' ORDER BY position", logger: logger)
+                "\(unescaped: EventRow.select) WHERE type <> 'InvestigationFindingRecorded' ORDER BY position",
+                logger: logger)
             for try await row in rows { chain.apply(try EventRow.decode(row).0) }
             logFolded = true
         }
@@ -51,10 +54,12 @@ struct Rules {
         guard SupplyChain.folds(event) else { return }
         // Stamped after everything the log holds, in file order, as the import will record them.
         admitted += 1
-        chain.apply(RecordedEvent(
-            id: line.event.id, stream: line.event.stream, version: 0, position: Int64.max / 2 + admitted, event: event,
-            metadata: line.event.metadata ?? EventMetadata(actor: "import", source: "import"), occurredAt: time,
-            recordedAt: .now, hash: []))
+        chain.apply(
+            RecordedEvent(
+                id: line.event.id, stream: line.event.stream, version: 0, position: Int64.max / 2 + admitted,
+                event: event,
+                metadata: line.event.metadata ?? EventMetadata(actor: "import", source: "import"), occurredAt: time,
+                recordedAt: .now, hash: []))
     }
 }
 
@@ -63,11 +68,14 @@ struct Heads {
     var streams: [String: (version: Int64, hash: [UInt8])] = [:]
 
     /// The line as the next event of its stream, hash-chained.
-    mutating func link(_ line: EventLine, metadata: EventMetadata, texts: CopyRow.Texts, at recordedAt: Timestamp) -> RecordedEvent {
+    mutating func link(_ line: EventLine, metadata: EventMetadata, texts: CopyRow.Texts, at recordedAt: Timestamp)
+        -> RecordedEvent
+    {
         let key = line.stream.description
         let head = streams[key] ?? (0, [])
         var recorded = line.recorded(
-            .init(version: head.version + 1, position: 0, recordedAt: recordedAt, hash: []), metadata: line.metadata ?? metadata)
+            .init(version: head.version + 1, position: 0, recordedAt: recordedAt, hash: []),
+            metadata: line.metadata ?? metadata)
         recorded.hash = recorded.expectedHash(after: head.hash, dataText: texts.data, metadataText: texts.metadata)
         streams[key] = (recorded.version, recorded.hash)
         return recorded
@@ -111,7 +119,8 @@ extension EventLine {
 
     func recorded(_ stored: Stored, metadata: EventMetadata) -> RecordedEvent {
         RecordedEvent(
-            id: id, stream: stream, version: stored.version, position: stored.position, event: event, metadata: metadata,
+            id: id, stream: stream, version: stored.version, position: stored.position, event: event,
+            metadata: metadata,
             occurredAt: occurredAt, recordedAt: stored.recordedAt, hash: stored.hash)
     }
 }

@@ -39,7 +39,8 @@ struct Lines {
                 throw .importRefused(line: number, reason: "occurredAt \(parsed.occurredAt) lies in the future")
             }
             guard seen.insert(parsed.id).inserted else {
-                throw .importRefused(line: number, reason: "event id \(parsed.id.uuidString.lowercased()) appears twice in the file")
+                throw .importRefused(
+                    line: number, reason: "event id \(parsed.id.uuidString.lowercased()) appears twice in the file")
             }
             events += 1
             return Numbered(number: number, event: parsed)
@@ -56,10 +57,16 @@ struct Lines {
     /// and leaving room for appends, record times not in the future and never going back along a stream.
     mutating func checkRestored(_ recorded: RecordedEvent, number: Int) throws(StoreError) {
         guard recorded.position > lastPosition else {
-            throw .importRefused(line: number, reason: "position \(recorded.position) does not follow position \(lastPosition) (positions increase through an export)")
+            throw .importRefused(
+                line: number,
+                reason:
+                    "position \(recorded.position) does not follow position \(lastPosition) (positions increase through an export)"
+            )
         }
         guard recorded.position <= Self.maximumPosition else {
-            throw .importRefused(line: number, reason: "position \(recorded.position) is beyond \(Self.maximumPosition), leaving no room for appends")
+            throw .importRefused(
+                line: number,
+                reason: "position \(recorded.position) is beyond \(Self.maximumPosition), leaving no room for appends")
         }
         guard !recorded.recordedAt.isInTheFuture(of: now) else {
             throw .importRefused(line: number, reason: "recordedAt \(recorded.recordedAt) lies in the future")
@@ -67,7 +74,10 @@ struct Lines {
         let key = recorded.stream.description
         if let previous = lastRecorded[key], recorded.recordedAt < previous {
             throw .importRefused(
-                line: number, reason: "recordedAt \(recorded.recordedAt) is before \(previous), the time of the stream's version before (record times never go back along a stream)")
+                line: number,
+                reason:
+                    "recordedAt \(recorded.recordedAt) is before \(previous), the time of the stream's version before (record times never go back along a stream)"
+            )
         }
         lastPosition = recorded.position
         lastRecorded[key] = recorded.recordedAt
@@ -79,9 +89,15 @@ struct Lines {
         let previous = chains[key] ?? (0, [])
         if chainBroken == nil {
             if recorded.version != previous.version + 1 {
-                chainBroken = (number, "\(recorded.stream) version \(recorded.version) follows version \(previous.version)")
-            } else if recorded.expectedHash(after: previous.hash, dataText: texts.data, metadataText: texts.metadata) != recorded.hash {
-                chainBroken = (number, "hash of \(recorded.stream) version \(recorded.version) does not match its content")
+                chainBroken = (
+                    number, "\(recorded.stream) version \(recorded.version) follows version \(previous.version)"
+                )
+            } else if recorded.expectedHash(after: previous.hash, dataText: texts.data, metadataText: texts.metadata)
+                != recorded.hash
+            {
+                chainBroken = (
+                    number, "hash of \(recorded.stream) version \(recorded.version) does not match its content"
+                )
             }
         }
         chains[key] = (recorded.version, recorded.hash)

@@ -32,14 +32,22 @@ public struct Importer: Sendable {
 
     /// Imports a JSON Lines file, all or nothing: into an empty log an export is restored as it was (positions,
     /// record times, hashes); otherwise, or when a file that began as an export holds new lines, appended.
-    public func importFile(at path: String, metadata defaultMetadata: EventMetadata, now: Timestamp = .now) async throws -> Summary {
+    public func importFile(at path: String, metadata defaultMetadata: EventMetadata, now: Timestamp = .now) async throws
+        -> Summary
+    {
         let run = Run(path: path, now: now, defaultMetadata: defaultMetadata, logger: database.logger)
-        var written = try await database.withTransaction { connection in try await run.write(restoreIfEmpty: true, connection) }
+        var written = try await database.withTransaction { connection in
+            try await run.write(restoreIfEmpty: true, connection)
+        }
         if written == nil {
             // The file began with exported lines but also holds new ones: an import, not a restore, from the top.
-            written = try await database.withTransaction { connection in try await run.write(restoreIfEmpty: false, connection) }
+            written = try await database.withTransaction { connection in
+                try await run.write(restoreIfEmpty: false, connection)
+            }
         }
-        guard let summary = written else { throw StoreError.database("the import could not decide between restore and import") }
+        guard let summary = written else {
+            throw StoreError.database("the import could not decide between restore and import")
+        }
         if summary.imported > 0 {
             // Fresh statistics after a bulk load: without them the planner may read the log by bitmap scan and
             // sort, making every page of a reader cost the whole remaining log.
@@ -86,14 +94,16 @@ public struct Importer: Sendable {
                 summary.restored = restoreIfEmpty && first.event.stored != nil
                 do {
                     try await stream(
-                        first: first, from: &lines, restore: summary.restored, recordedAt: recordedAt, heads: &heads, rules: &rules,
+                        first: first, from: &lines, restore: summary.restored, recordedAt: recordedAt, heads: &heads,
+                        rules: &rules,
                         connection)
                 } catch NotARestore.signal {
                     return nil
                 }
                 if summary.restored {
                     if let broken = lines.chainBroken {
-                        throw StoreError.importRefused(line: broken.line, reason: broken.reason + " (the export was altered)")
+                        throw StoreError.importRefused(
+                            line: broken.line, reason: broken.reason + " (the export was altered)")
                     }
                     try await connection.query(
                         "SELECT setval(pg_get_serial_sequence('custody_events', 'position'), (SELECT max(position) FROM custody_events))",
@@ -102,7 +112,8 @@ public struct Importer: Sendable {
                 summary.imported = lines.events
             } else if !empty {
                 rules.logFolded = false
-                try await batches(from: &lines, recordedAt: recordedAt, heads: &heads, rules: &rules, summary: &summary, connection)
+                try await batches(
+                    from: &lines, recordedAt: recordedAt, heads: &heads, rules: &rules, summary: &summary, connection)
             }
             summary.lines = lines.reader.lineNumber
             return summary
@@ -139,7 +150,8 @@ public struct Importer: Sendable {
 
         /// Into a log that holds events: batches that skip ids already stored with the same content.
         private func batches(
-            from lines: inout Lines, recordedAt: Timestamp, heads: inout Heads, rules: inout Rules, summary: inout Summary,
+            from lines: inout Lines, recordedAt: Timestamp, heads: inout Heads, rules: inout Rules,
+            summary: inout Summary,
             _ connection: PostgresConnection
         ) async throws {
             var batch: [Lines.Numbered] = []
@@ -156,7 +168,9 @@ public struct Importer: Sendable {
                         guard stored == line.event.fingerprint else {
                             throw StoreError.importRefused(
                                 line: line.number,
-                                reason: "event id \(line.event.id.uuidString.lowercased()) is already stored with different content")
+                                reason:
+                                    "event id \(line.event.id.uuidString.lowercased()) is already stored with different content"
+                            )
                         }
                         summary.alreadyStored += 1
                         continue
@@ -169,7 +183,8 @@ public struct Importer: Sendable {
                 }
                 batch.removeAll(keepingCapacity: true)
                 guard !rows.isEmpty else { continue }
-                try await connection.copyFrom(table: "custody_events", columns: CopyRow.columns, logger: logger) { writer in
+                try await connection.copyFrom(table: "custody_events", columns: CopyRow.columns, logger: logger) {
+                    writer in
                     var stream = CopyStream(writer)
                     for row in rows { try await stream.row(row) }
                     try await stream.flush()
@@ -183,14 +198,18 @@ public struct Importer: Sendable {
             CopyRow.Texts(data: line.data.jsonbText, metadata: (line.metadata ?? defaultMetadata).json.jsonbText)
         }
 
-        private func storedEvents(ids: [UUID], _ connection: PostgresConnection) async throws -> [UUID: EventLine.Fingerprint] {
+        private func storedEvents(ids: [UUID], _ connection: PostgresConnection) async throws -> [UUID: EventLine
+            .Fingerprint]
+        {
             var stored: [UUID: EventLine.Fingerprint] = [:]
             let rows = try await connection.query(
                 """
                 SELECT event_id, stream_id, type, schema_version, data::text, custody_micros(occurred_at)
                 FROM custody_events WHERE event_id = ANY(\(ids))
                 """, logger: logger)
-            for try await (id, stream, type, version, data, occurred) in rows.decode((UUID, String, String, Int32, String, Int64).self) {
+            for try await (id, stream, type, version, data, occurred) in rows.decode(
+                (UUID, String, String, Int32, String, Int64).self)
+            {
                 let canonical = (try? EventCoding.value(ofJSON: data))?.jsonbText ?? data
                 stored[id] = EventLine.Fingerprint(
                     stream: stream, type: type, schemaVersion: Int(version), data: canonical, occurredAt: occurred)

@@ -34,7 +34,9 @@ enum EventRow {
     /// Where a row stands in the log, without decoding its event (which may be one no reader can read).
     static func cursor(of row: PostgresRow) throws -> LogCursor {
         let columns = row.makeRandomAccess()
-        return LogCursor(transaction: try columns["log_xid"].decode(Int64.self), position: try columns["position"].decode(Int64.self))
+        return LogCursor(
+            transaction: try columns["log_xid"].decode(Int64.self), position: try columns["position"].decode(Int64.self)
+        )
     }
 
     static func decode(_ row: PostgresRow) throws -> (RecordedEvent, LogCursor) {
@@ -46,7 +48,8 @@ enum EventRow {
         do { event = try DomainEvent(type: type, schemaVersion: Int(schemaVersion), json: data.utf8) } catch {
             throw CustodyError.malformedEvent(
                 "the event at position \(position) (stream \(streamText), version \(version), type \(type.prefix(80)), "
-                    + "schema version \(schemaVersion)) cannot be read: \(error.message); `custody verify` lists every such event")
+                    + "schema version \(schemaVersion)) cannot be read: \(error.message); `custody verify` lists every such event"
+            )
         }
         let stream = try StreamName(parsing: streamText)
         let meta: EventMetadata
@@ -74,7 +77,9 @@ struct Micros: PostgresDecodable {
         from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
         context: PostgresDecodingContext<JSONDecoder>
     ) throws {
-        guard type == .timestamptz, format == .binary, buffer.readableBytes == 8, let micros = buffer.readInteger(as: Int64.self) else {
+        guard type == .timestamptz, format == .binary, buffer.readableBytes == 8,
+            let micros = buffer.readInteger(as: Int64.self)
+        else {
             throw PostgresDecodingError.Code.typeMismatch
         }
         timestamp = Timestamp(microseconds: micros + Self.epochOffset)

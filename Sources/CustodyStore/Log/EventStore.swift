@@ -70,14 +70,16 @@ public struct EventStore: Sendable {
     /// followers until their next poll, so its transaction (which PostgreSQL gives an id, and whose commit would
     /// wait for the disk like a write's) commits asynchronously: listeners hear it at commit all the same.
     public func notifyFollowers() async {
-        _ = try? await database.query("SELECT set_config('synchronous_commit', 'off', true), pg_notify(\(Self.channel), '')")
+        _ = try? await database.query(
+            "SELECT set_config('synchronous_commit', 'off', true), pg_notify(\(Self.channel), '')")
     }
 
     /// Every event of the given streams, each stream in version order.
     public func read(streams: [StreamName]) async throws -> [RecordedEvent] {
         let names = streams.map(\.description)
         return try await collect(
-            try await database.query("\(unescaped: EventRow.select) WHERE stream_id = ANY(\(names)) ORDER BY stream_id, stream_version"))
+            try await database.query(
+                "\(unescaped: EventRow.select) WHERE stream_id = ANY(\(names)) ORDER BY stream_id, stream_version"))
     }
 
     /// A page of the whole log after `cursor`, in commit-consistent order.
@@ -131,7 +133,9 @@ public struct EventStore: Sendable {
     @discardableResult
     public func waitForHorizon(timeout: Duration = .seconds(5)) async throws -> Bool {
         var target: Int64 = 0
-        for try await next in try await database.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").decode(Int64.self) {
+        for try await next in try await database.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+            .decode(Int64.self)
+        {
             target = next
         }
         let deadline = ContinuousClock.now + timeout

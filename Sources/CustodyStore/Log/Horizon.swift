@@ -45,8 +45,11 @@ extension EventStore {
             WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
             ORDER BY age(backend_xid) DESC LIMIT 1
             """)
-        for try await (pid, name, state, application, seconds) in rows.decode((Int32, String, String, String, Double).self) {
-            horizon.holder = Horizon.Holder(pid: pid, database: name, state: state, application: application, seconds: seconds)
+        for try await (pid, name, state, application, seconds) in rows.decode(
+            (Int32, String, String, String, Double).self)
+        {
+            horizon.holder = Horizon.Holder(
+                pid: pid, database: name, state: state, application: application, seconds: seconds)
         }
         return horizon
     }

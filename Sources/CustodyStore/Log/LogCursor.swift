@@ -20,7 +20,8 @@ public struct LogCursor: Hashable, Comparable, Sendable, CustomStringConvertible
         guard parts.count == 2, let transaction = Int64(parts[0]), let position = Int64(parts[1]), transaction >= 0,
             position >= 0
         else {
-            throw .configuration("invalid cursor '\(text)': expected a cursor printed by `custody events` (like 1234-56)")
+            throw .configuration(
+                "invalid cursor '\(text)': expected a cursor printed by `custody events` (like 1234-56)")
         }
         self.init(transaction: transaction, position: position)
     }

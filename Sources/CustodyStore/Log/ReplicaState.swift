@@ -16,7 +16,8 @@ public struct ReplicaState: Sendable, Codable, Equatable {
         var inRecovery = false
         var newest: Int64 = 0
         var lag: Double?
-        let rows = try await reads.query("""
+        let rows = try await reads.query(
+            """
             SELECT pg_is_in_recovery(), coalesce((SELECT max(position) FROM custody_events), 0),
                    extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
             """)
@@ -25,7 +26,9 @@ public struct ReplicaState: Sendable, Codable, Equatable {
         }
         var behind: Int64 = 0
         if inRecovery {
-            for try await count in try await primary.query("SELECT count(*) FROM custody_events WHERE position > \(newest)").decode(Int64.self) {
+            for try await count in try await primary.query(
+                "SELECT count(*) FROM custody_events WHERE position > \(newest)"
+            ).decode(Int64.self) {
                 behind = count
             }
         }

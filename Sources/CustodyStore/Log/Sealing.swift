@@ -10,7 +10,8 @@ extension EventStore {
     /// could later appear below the seal's position.
     public func sealBuilder() async throws -> (Seal.Builder, Int64) {
         let position = try await database.withTransaction { connection -> Int64 in
-            try await connection.query("SELECT pg_advisory_xact_lock(custody_global_lock_key())", logger: database.logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(custody_global_lock_key())", logger: database.logger)
             for try await newest in try await connection.query(
                 "SELECT coalesce(max(position), 0) FROM custody_events", logger: database.logger
             ).decode(Int64.self) { return newest }

@@ -40,7 +40,10 @@ public struct Migrator: Sendable {
                         // A file holds many statements; PostgresNIO speaks the extended protocol, which takes one,
                         // so the file runs as the body of one dynamic EXECUTE (plpgsql runs every statement in it).
                         try await connection.query(
-                            PostgresQuery(unsafeSQL: "DO $custody_migration$ BEGIN EXECUTE \(Self.quoted(migration.sql)); END $custody_migration$"),
+                            PostgresQuery(
+                                unsafeSQL:
+                                    "DO $custody_migration$ BEGIN EXECUTE \(Self.quoted(migration.sql)); END $custody_migration$"
+                            ),
                             logger: logger)
                         try await connection.query(
                             "INSERT INTO custody_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
@@ -50,7 +53,8 @@ public struct Migrator: Sendable {
                         _ = try? await connection.query("ROLLBACK", logger: logger)
                         throw error
                     }
-                    logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                    logger.info(
+                        "applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                     done.append(migration.version)
                 }
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
@@ -64,11 +68,14 @@ public struct Migrator: Sendable {
 
     /// The version the database is at; 0 when it was never migrated.
     public func currentVersion() async throws -> Int {
-        for try await exists in try await database.query("SELECT to_regclass('custody_migrations') IS NOT NULL").decode(Bool.self)
+        for try await exists in try await database.query("SELECT to_regclass('custody_migrations') IS NOT NULL").decode(
+            Bool.self)
         where !exists {
             return 0
         }
-        for try await version in try await database.query("SELECT coalesce(max(version), 0) FROM custody_migrations").decode(Int.self) {
+        for try await version in try await database.query("SELECT coalesce(max(version), 0) FROM custody_migrations")
+            .decode(Int.self)
+        {
             return version
         }
         return 0
@@ -84,7 +91,11 @@ public struct Migrator: Sendable {
     /// Throws a clear error when the database is behind (or ahead of) this binary.
     public func requireCurrent() async throws {
         let current = try await currentVersion()
-        if current < Self.latestVersion { throw StoreError.schemaBehind(current: current, required: Self.latestVersion) }
-        if current > Self.latestVersion { throw StoreError.schemaAhead(current: current, supported: Self.latestVersion) }
+        if current < Self.latestVersion {
+            throw StoreError.schemaBehind(current: current, required: Self.latestVersion)
+        }
+        if current > Self.latestVersion {
+            throw StoreError.schemaAhead(current: current, supported: Self.latestVersion)
+        }
     }
 }

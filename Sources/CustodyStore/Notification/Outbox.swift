@@ -17,7 +17,9 @@ public final class OutboxBell: Sendable {
     public func wait(upTo timeout: Duration) async throws {
         let seen = rung.withLock { $0 }
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, rung.withLock({ $0 }) == seen { try await Task.sleep(for: .milliseconds(5)) }
+        while ContinuousClock.now < deadline, rung.withLock({ $0 }) == seen {
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 }
 
@@ -39,15 +41,19 @@ struct OutboxMessages: Sendable {
         let standing = Dictionary(grouping: subscriptions.filter { $0.removedAt == nil }, by: \.organization)
         var messages: [Message] = []
         for notice in notices {
-            guard let organization = notice.row?.organization, let subscribers = standing[organization] else { continue }
+            guard let organization = notice.row?.organization, let subscribers = standing[organization] else {
+                continue
+            }
             let wanting = subscribers.filter { $0.wants(notice.type) }
             guard !wanting.isEmpty else { continue }
             let body = try ExposureMessage.body(
                 notice.type, at: now, organization: organization, exposure: notice.current, previous: notice.previous,
                 cause: notice.cause.map(MessageCause.init))
             for subscription in wanting {
-                messages.append(Message(
-                    id: Self.newId(), subscription: subscription.id, organization: organization, type: notice.type, body: body))
+                messages.append(
+                    Message(
+                        id: Self.newId(), subscription: subscription.id, organization: organization, type: notice.type,
+                        body: body))
             }
         }
         self.messages = messages

@@ -137,22 +137,26 @@ public struct WebhookOutbox: Sendable {
     /// The newest messages first, of one organization when given, only the dead-lettered ones with `failed`.
     public func deliveries(organization: Slug?, failedOnly: Bool, limit: Int = 200) async throws -> [Delivery] {
         var found: [Delivery] = []
-        for try await (id, subscription, organization, type, created, attempts, state, status, error, next) in try await database.query(
-            """
-            SELECT message_id, subscription, organization, type, custody_micros(created_at), attempts,
-                CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN dead_at IS NOT NULL THEN 'failed' ELSE 'pending' END,
-                last_status, last_error,
-                CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN custody_micros(next_attempt_at) END
-            FROM custody_webhook_outbox
-            WHERE (\(organization?.rawValue)::text IS NULL OR organization = \(organization?.rawValue))
-              AND (NOT \(failedOnly) OR dead_at IS NOT NULL)
-            ORDER BY id DESC LIMIT \(Int32(limit))
-            """
-        ).decode((String, String, String, String, Int64, Int32, String, Int32?, String?, Int64?).self) {
-            found.append(Delivery(
-                id: id, subscription: subscription, organization: organization, type: type,
-                createdAt: Timestamp(microseconds: created), attempts: Int(attempts), state: state, lastStatus: status.map(Int.init),
-                lastError: error, nextAttemptAt: next.map(Timestamp.init(microseconds:))))
+        for try await (id, subscription, organization, type, created, attempts, state, status, error, next)
+            in try await database.query(
+                """
+                SELECT message_id, subscription, organization, type, custody_micros(created_at), attempts,
+                    CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN dead_at IS NOT NULL THEN 'failed' ELSE 'pending' END,
+                    last_status, last_error,
+                    CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN custody_micros(next_attempt_at) END
+                FROM custody_webhook_outbox
+                WHERE (\(organization?.rawValue)::text IS NULL OR organization = \(organization?.rawValue))
+                  AND (NOT \(failedOnly) OR dead_at IS NOT NULL)
+                ORDER BY id DESC LIMIT \(Int32(limit))
+                """
+            ).decode((String, String, String, String, Int64, Int32, String, Int32?, String?, Int64?).self)
+        {
+            found.append(
+                Delivery(
+                    id: id, subscription: subscription, organization: organization, type: type,
+                    createdAt: Timestamp(microseconds: created), attempts: Int(attempts), state: state,
+                    lastStatus: status.map(Int.init),
+                    lastError: error, nextAttemptAt: next.map(Timestamp.init(microseconds:))))
         }
         return found
     }
@@ -175,7 +179,10 @@ public struct WebhookOutbox: Sendable {
         let id = OutboxMessages.newId()
         let body = JSONValue.object([
             "type": .string(ExposureMessageType.test.rawValue), "timestamp": .string(now.description),
-            "data": .object(["organization": .string(subscription.organization.rawValue), "subscription": .string(subscription.id.rawValue)]),
+            "data": .object([
+                "organization": .string(subscription.organization.rawValue),
+                "subscription": .string(subscription.id.rawValue),
+            ]),
         ]).jsonbText
         try await database.query(
             """
@@ -221,8 +228,10 @@ public struct WebhookOutbox: Sendable {
             ).decode((String, String).self) {
                 let row = try EventCoding.decode(Exposure.self, from: Data(text.utf8))
                 keys.append(key)
-                bodies.append(try ExposureMessage.body(
-                    .responseOverdue, at: now, organization: row.organization, exposure: row, previous: nil, cause: nil))
+                bodies.append(
+                    try ExposureMessage.body(
+                        .responseOverdue, at: now, organization: row.organization, exposure: row, previous: nil,
+                        cause: nil))
             }
             guard !keys.isEmpty else { continue }
             let ids = keys.map { _ in OutboxMessages.newId() }

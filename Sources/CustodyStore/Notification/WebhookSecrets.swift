@@ -12,7 +12,8 @@ extension EventStore {
             let appended = try await EventStore(inside).record(proposed)
             guard !appended.duplicate, case .webhookSubscribed(let e) = proposed.event else { return appended }
             try await inside.query(
-                "INSERT INTO custody_webhook_secrets (subscription, secret) VALUES (\(e.subscription.rawValue), \(secret.description))")
+                "INSERT INTO custody_webhook_secrets (subscription, secret) VALUES (\(e.subscription.rawValue), \(secret.description))"
+            )
             return appended
         }
     }
@@ -37,10 +38,11 @@ extension EventStore {
     /// Gives a subscription a new secret; the current one keeps signing for `webhookSecretOverlap`. A subscription
     /// restored from an export (which carries no secrets) gets its first secret this way.
     public func rotateSecret(of subscription: Slug, to secret: WebhookSecret) async throws {
-        let known = try await standingSubscription(subscription)
+        _ = try await standingSubscription(subscription)
         let overlap = "\(Self.webhookSecretOverlap.components.seconds) seconds"
         try await database.query(
-            "SELECT custody_rotate_webhook_secret(\(subscription.rawValue), \(secret.description), \(overlap)::interval)")
+            "SELECT custody_rotate_webhook_secret(\(subscription.rawValue), \(secret.description), \(overlap)::interval)"
+        )
     }
 
     /// The secrets that sign a subscription's messages now: the current one first, then the previous one while

@@ -32,7 +32,8 @@ public actor ExposureProjection {
 
     /// What a process running the projection is doing.
     public enum Role: String, Sendable {
-        case leading, standingBy = "standing by"
+        case leading
+        case standingBy = "standing by"
     }
 
     /// Told when this process starts leading or standing by.
@@ -45,7 +46,9 @@ public actor ExposureProjection {
     }
 
     private func publish() {
-        observer?(projector.chain, cursor, Checkpoint(cursor: cursor, events: appliedEvents, updatedAt: .now, evaluatedAt: projector.evaluatedAt))
+        observer?(
+            projector.chain, cursor,
+            Checkpoint(cursor: cursor, events: appliedEvents, updatedAt: .now, evaluatedAt: projector.evaluatedAt))
     }
 
     nonisolated var database: Database { store.database }
@@ -104,7 +107,9 @@ public actor ExposureProjection {
 
     /// Writes a step; `decided` is how long the step took to compute, for the debug line that says where a page's
     /// time went.
-    private func commit(_ step: ExposureProjector.Step, through next: LogCursor, events: Int, decided: Duration = .zero) async throws {
+    private func commit(_ step: ExposureProjector.Step, through next: LogCursor, events: Int, decided: Duration = .zero)
+        async throws
+    {
         committing = true
         defer { committing = false }
         let count = appliedEvents + Int64(events)
@@ -114,7 +119,8 @@ public actor ExposureProjection {
         let rows = ChangedRows(step.changes)
         let writing = ContinuousClock.now
         let outbox = try OutboxMessages(
-            step.changes.notices, subscriptions: step.changes.notices.isEmpty ? [] : step.next.chain.webhookSubscriptions(),
+            step.changes.notices,
+            subscriptions: step.changes.notices.isEmpty ? [] : step.next.chain.webhookSubscriptions(),
             at: evaluatedAt)
         let failure = self.failure
         let logger = database.logger
@@ -130,11 +136,15 @@ public actor ExposureProjection {
             try await Self.storeCheckpoint(next, events: count, evaluatedAt: evaluatedAt, connection, logger: logger)
             try failure?("commit")
         }
-        database.logger.debug("applied a page", metadata: [
-            "events": "\(events)", "rows": "\(step.changes.exposures.count)", "organizations": "\(step.changes.organizations.count)",
-            "decide_ms": "\(Int(decided.seconds * 1000))", "render_ms": "\(Int((writing - rendering).seconds * 1000))",
-            "write_ms": "\(Int((ContinuousClock.now - writing).seconds * 1000))",
-        ])
+        database.logger.debug(
+            "applied a page",
+            metadata: [
+                "events": "\(events)", "rows": "\(step.changes.exposures.count)",
+                "organizations": "\(step.changes.organizations.count)",
+                "decide_ms": "\(Int(decided.seconds * 1000))",
+                "render_ms": "\(Int((writing - rendering).seconds * 1000))",
+                "write_ms": "\(Int((ContinuousClock.now - writing).seconds * 1000))",
+            ])
         projector = step.next
         cursor = next
         appliedEvents = count
@@ -265,13 +275,16 @@ public actor ExposureProjection {
         if try await FoldSnapshot.newestCursor(database) != trusted?.cursor { stored = -1 }
         while true {
             let (cursor, applied) = (self.cursor, appliedEvents)
-            let due = stored < 0 || applied - stored >= Self.snapshotEvents
+            let due =
+                stored < 0 || applied - stored >= Self.snapshotEvents
                 || (applied > stored && ContinuousClock.now - storedAt >= Self.snapshotAge)
             if due, applied > 0 {
                 let snapshot = try await store.snapshot(upTo: cursor)
                 try await snapshot.store(database)
                 (stored, storedAt) = (snapshot.events, .now)
-                database.logger.debug("stored a fold snapshot", metadata: ["events": "\(snapshot.events)", "facts": "\(snapshot.facts.count)"])
+                database.logger.debug(
+                    "stored a fold snapshot",
+                    metadata: ["events": "\(snapshot.events)", "facts": "\(snapshot.facts.count)"])
             }
             try await Task.sleep(for: .seconds(2))
         }

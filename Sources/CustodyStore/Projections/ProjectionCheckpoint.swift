@@ -40,7 +40,9 @@ extension ExposureProjection {
                 custody_micros(coalesce(evaluated_at, updated_at))
             FROM custody_projection_checkpoints WHERE projection = \(name)
             """, logger: logger)
-        for try await (transaction, position, events, updated, evaluated) in rows.decode((Int64, Int64, Int64, Int64, Int64).self) {
+        for try await (transaction, position, events, updated, evaluated) in rows.decode(
+            (Int64, Int64, Int64, Int64, Int64).self)
+        {
             return Checkpoint(
                 cursor: LogCursor(transaction: transaction, position: position), events: events,
                 updatedAt: Timestamp(microseconds: updated), evaluatedAt: Timestamp(microseconds: evaluated))
@@ -72,7 +74,8 @@ extension ExposureProjection {
     /// or nil. A projector stops at such an event and retries for ever; this is how `/ready` and `projections
     /// status` say so instead of only counting the events behind it. Reads at most one catch-up page.
     public static func unreadable(_ database: Database, within events: Int = 5000) async throws -> String? {
-        let page = try await EventStore(database).fetchLog(after: try await checkpoint(database)?.cursor ?? .start, limit: events)
+        let page = try await EventStore(database).fetchLog(
+            after: try await checkpoint(database)?.cursor ?? .start, limit: events)
         for row in page.rows {
             do { _ = try EventRow.decode(row) } catch CustodyError.malformedEvent(let reason) { return reason }
         }

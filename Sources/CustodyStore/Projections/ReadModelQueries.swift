@@ -6,7 +6,9 @@ import PostgresNIO
 extension ExposureProjection {
     /// An organization's view from the read models, read in one statement (one snapshot: never torn by a page
     /// committed or a rebuild swapped in between two reads).
-    public static func organizationView(_ database: Database, _ id: Slug, asOf: Timestamp = .now) async throws -> OrganizationExposure? {
+    public static func organizationView(_ database: Database, _ id: Slug, asOf: Timestamp = .now) async throws
+        -> OrganizationExposure?
+    {
         var stored: StoredOrganization?
         var rows: [Exposure] = []
         for try await (isView, text) in try await database.query(
@@ -49,7 +51,12 @@ extension ExposureProjection {
             if isView {
                 view = (first, second ?? "null", third ?? "null")
             } else if let text {
-                rows.append((try Self.order(status: first, severity: second, criticality: third, deployment: deployment, incident: incident), text))
+                rows.append(
+                    (
+                        try Self.order(
+                            status: first, severity: second, criticality: third, deployment: deployment,
+                            incident: incident), text
+                    ))
             }
         }
         guard let view else { return nil }
@@ -60,14 +67,18 @@ extension ExposureProjection {
             + view.organization + "}"
     }
 
-    private static func order(status: String, severity: String?, criticality: String?, deployment: String?, incident: String?) throws -> Exposure.Order {
+    private static func order(
+        status: String, severity: String?, criticality: String?, deployment: String?, incident: String?
+    ) throws -> Exposure.Order {
         do {
             return Exposure.Order(
                 status: try ExposureStatus.parse(status), severity: try Severity.parse(severity ?? ""),
                 criticality: try Criticality.parse(criticality ?? ""), deployment: try Slug(deployment ?? ""),
                 incident: try Slug(incident ?? ""))
         } catch {
-            throw StoreError.database("an exposure row of the read model is unreadable (rebuild it with `custody projections rebuild`): \(error.message)")
+            throw StoreError.database(
+                "an exposure row of the read model is unreadable (rebuild it with `custody projections rebuild`): \(error.message)"
+            )
         }
     }
 }
@@ -86,7 +97,11 @@ extension ExposureProjection {
             WHERE \(organization?.rawValue)::text IS NULL OR organization = \(organization?.rawValue)
             """
         ).decode(String?.self) {
-            if let text { entries.append(try EventCoding.decode(DeploymentEntry.self, from: Data(text.utf8))) } else { known = true }
+            if let text {
+                entries.append(try EventCoding.decode(DeploymentEntry.self, from: Data(text.utf8)))
+            } else {
+                known = true
+            }
         }
         return known ? entries.sorted { $0.id < $1.id } : nil
     }
@@ -123,7 +138,11 @@ extension ExposureProjection {
             WHERE \(unescaped: subject.rawValue) = \(id.rawValue) AND (is_current OR \(every))
             """
         ).decode(String?.self) {
-            if let text { rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8))) } else { known = true }
+            if let text {
+                rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8)))
+            } else {
+                known = true
+            }
         }
         guard known else { return nil }
         return ExposureList(subject: subject.rawValue, id: id, asOf: .now, exposures: rows.sorted(by: <))

@@ -35,7 +35,9 @@ enum ReadModelRow {
 
     static func pause(_ pause: VendorPause) -> [String] { [pause.provider.rawValue, pause.vendor.rawValue] }
 
-    static func organization(_ view: OrganizationExposure) -> [String] { [view.organization.id.rawValue, view.storedJSONBText] }
+    static func organization(_ view: OrganizationExposure) -> [String] {
+        [view.organization.id.rawValue, view.storedJSONBText]
+    }
 
     /// jsonb's own text form.
     static func text(_ value: some Encodable) -> String {
@@ -59,7 +61,9 @@ struct Views {
     var exposures: some Sequence<[String]> { rows.lazy.map(ReadModelRow.exposure) }
 
     var organizations: some Sequence<[String]> {
-        chain.organizationViews(at: time, exposures: rows).sorted { $0.key < $1.key }.lazy.map { ReadModelRow.organization($0.value) }
+        chain.organizationViews(at: time, exposures: rows).sorted { $0.key < $1.key }.lazy.map {
+            ReadModelRow.organization($0.value)
+        }
     }
 
     var deployments: some Sequence<[String]> { chain.deploymentEntries(at: time).lazy.map(ReadModelRow.deployment) }
@@ -92,7 +96,9 @@ struct ChangedRows: Sendable {
         deployments = changes.deployments.map(ReadModelRow.deployment)
     }
 
-    func write(_ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?) async throws {
+    func write(_ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?)
+        async throws
+    {
         try await upsert(exposures, Self.upsertExposures, connection, logger)
         try failure?("exposures")
         for start in stride(from: 0, to: removedExposures.count, by: 5000) {
@@ -124,7 +130,9 @@ struct ChangedRows: Sendable {
         try failure?("pauses")
     }
 
-    private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
         for start in stride(from: 0, to: rows.count, by: 5000) {
             let slice = rows[start..<min(start + 5000, rows.count)]
             var binds = PostgresBindings()
@@ -156,4 +164,3 @@ struct ChangedRows: Sendable {
         ON CONFLICT (deployment) DO UPDATE SET organization = excluded.organization, document = excluded.document
         """
 }
-

@@ -22,10 +22,14 @@ extension ExposureProjection {
         // One rebuild at a time: a second would drop the first one's shadow tables under it.
         try await Database.withConnection(store.database.url, logger: store.database.logger) { session in
             var taken = false
-            for try await lock in try await session.query("SELECT pg_try_advisory_lock(\(rebuildKey))").decode(Bool.self) {
+            for try await lock in try await session.query("SELECT pg_try_advisory_lock(\(rebuildKey))").decode(
+                Bool.self)
+            {
                 taken = lock
             }
-            guard taken else { throw StoreError.busy("another `custody projections rebuild` is running; wait for it to finish") }
+            guard taken else {
+                throw StoreError.busy("another `custody projections rebuild` is running; wait for it to finish")
+            }
             let checkpoint = try await rebuildHoldingLock(store, progress: progress)
             // Released now, not when the server notices the closed session: a rebuild right after this one was
             // refused as "running" while the old backend was still exiting (seen under load in CI).
@@ -42,7 +46,9 @@ extension ExposureProjection {
     ) async throws -> Checkpoint {
         let database = store.database
         var total: Int64 = 0
-        for try await count in try await database.query("SELECT count(*) FROM custody_events").decode(Int64.self) { total = count }
+        for try await count in try await database.query("SELECT count(*) FROM custody_events").decode(Int64.self) {
+            total = count
+        }
         var chain = SupplyChain()
         // The facts folded, kept for the fold snapshot written after the swap.
         var facts: [RecordedEvent] = []
@@ -79,8 +85,11 @@ extension ExposureProjection {
                 }
             }
             try await copy(views.exposures, into: "custody_exposures_rebuild", columns: ReadModelRow.exposureColumns)
-            try await copy(views.organizations, into: "custody_organization_views_rebuild", columns: ReadModelRow.organizationColumns)
-            try await copy(views.deployments, into: "custody_deployments_rebuild", columns: ReadModelRow.deploymentColumns)
+            try await copy(
+                views.organizations, into: "custody_organization_views_rebuild",
+                columns: ReadModelRow.organizationColumns)
+            try await copy(
+                views.deployments, into: "custody_deployments_rebuild", columns: ReadModelRow.deploymentColumns)
             try await copy(views.pauses, into: "custody_pauses_rebuild", columns: ReadModelRow.pauseColumns)
         }
         let finalCursor = cursor
@@ -89,7 +98,8 @@ extension ExposureProjection {
         try await database.withTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.query("SELECT custody_swap_read_models()", logger: logger)
-            try await storeCheckpoint(finalCursor, events: finalEvents, evaluatedAt: evaluatedAt, connection, logger: logger)
+            try await storeCheckpoint(
+                finalCursor, events: finalEvents, evaluatedAt: evaluatedAt, connection, logger: logger)
         }
         try await FoldSnapshot(cursor: finalCursor, events: finalEvents, facts: facts).store(database)
         // Events that committed while the tables were written are applied by the live projector (or the next

@@ -44,28 +44,36 @@ struct DiffCommand: AsyncParsableCommand {
                 late = SupplyChain()
                 late.apply(events.filter { $0.wasKnown(at: end) })
             }
-            return (early.exposures(of: organization, at: start), late.exposures(of: organization, at: end),
-                    organization.map { late.organization($0) != nil } ?? true)
+            return (
+                early.exposures(of: organization, at: start), late.exposures(of: organization, at: end),
+                organization.map { late.organization($0) != nil } ?? true
+            )
         }
         if let organization, !known {
             throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
         }
         let keep = { (row: Exposure) in row.isCurrent && (organization == nil || row.organization == organization) }
         let diff = ExposureDiff(
-            from: start, to: end, clock: record ? "record" : "world", before: before.filter(keep), after: after.filter(keep))
+            from: start, to: end, clock: record ? "record" : "world", before: before.filter(keep),
+            after: after.filter(keep))
         if connection.json {
             print(try EventCoding.document(diff))
             return
         }
-        print("exposure changes from \(start) to \(end) (\(diff.clock) clock)" + (organization.map { " for \($0)" } ?? ""))
+        print(
+            "exposure changes from \(start) to \(end) (\(diff.clock) clock)" + (organization.map { " for \($0)" } ?? "")
+        )
         if diff.appeared.isEmpty, diff.disappeared.isEmpty, diff.changed.isEmpty { print("  no changes") }
         for row in diff.appeared {
-            print("  + \(row.deployment) exposed to \(row.incident) via \(row.vendor) → \(row.provider): \(row.status.rawValue)")
+            print(
+                "  + \(row.deployment) exposed to \(row.incident) via \(row.vendor) → \(row.provider): \(row.status.rawValue)"
+            )
         }
         for change in diff.changed {
             let row = change.after
-            print("  ~ \(row.deployment) / \(row.incident): \(change.before.status.rawValue) → \(row.status.rawValue)"
-                + (change.before.paused != row.paused ? (row.paused ? ", now paused" : ", resumed") : ""))
+            print(
+                "  ~ \(row.deployment) / \(row.incident): \(change.before.status.rawValue) → \(row.status.rawValue)"
+                    + (change.before.paused != row.paused ? (row.paused ? ", now paused" : ", resumed") : ""))
         }
         for row in diff.disappeared { print("  - \(row.deployment) no longer exposed to \(row.incident)") }
     }

@@ -21,15 +21,20 @@ struct ExposureCommand: AsyncParsableCommand {
     @Option(help: "Every deployment of a model, across organizations.") var model: String?
     @Option(help: "One deployment.") var deployment: String?
     @Option(help: "An incident's blast radius (cleared exposures included).") var incident: String?
-    @Option(name: .customLong("as-of"), help: "World time: the chain and incidents as they were then.") var asOf: String?
-    @Option(name: .customLong("known-at"), help: "Record time: only what had been recorded by then.") var knownAt: String?
+    @Option(name: .customLong("as-of"), help: "World time: the chain and incidents as they were then.") var asOf:
+        String?
+    @Option(name: .customLong("known-at"), help: "Record time: only what had been recorded by then.") var knownAt:
+        String?
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         let given = [org, model, deployment, incident].compactMap { $0 }
         guard given.count == 1 else {
             // An option ArgumentParser did not know is the likelier mistake (`--organization`): name it first.
-            let options = ["--org", "--model", "--deployment", "--incident", "--as-of", "--known-at", "--database-url", "--json", "--wide"]
+            let options = [
+                "--org", "--model", "--deployment", "--incident", "--as-of", "--known-at", "--database-url", "--json",
+                "--wide",
+            ]
             if let typed = CommandLine.arguments.dropFirst(2).first(where: { word in
                 word.hasPrefix("--") && !options.contains(String(word.prefix { $0 != "=" })) && word != "--help"
             }) {
@@ -55,8 +60,9 @@ struct ExposureCommand: AsyncParsableCommand {
                 // The log's answer is exact, so without a projector (a CLI-only setup, the README's flow) there is
                 // nothing to say; a projector that runs and lags is worth one line, on stderr.
                 if let leader = try await ExposureProjection.leader(database) {
-                    Runner.warn("the read models are \(behind) event(s) behind the projector (server process \(leader.pid)); "
-                        + "answered from the log instead")
+                    Runner.warn(
+                        "the read models are \(behind) event(s) behind the projector (server process \(leader.pid)); "
+                            + "answered from the log instead")
                 }
             }
             return .folded(try await store.supplyChain(knownAt: knownAtTime))
@@ -64,10 +70,14 @@ struct ExposureCommand: AsyncParsableCommand {
         let json = connection.json
         switch subject {
         case .organization(let id):
-            guard let document = answer.organization(id, at: asOfTime) else { throw try await unknown(subject, id, knownAtTime) }
+            guard let document = answer.organization(id, at: asOfTime) else {
+                throw try await unknown(subject, id, knownAtTime)
+            }
             try json ? printJSON(document) : print(ExposureReport.organization(document, knownAt: knownAtTime))
         case .deployment(let id), .model(let id), .incident(let id):
-            guard let document = answer.list(subject, at: asOfTime) else { throw try await unknown(subject, id, knownAtTime) }
+            guard let document = answer.list(subject, at: asOfTime) else {
+                throw try await unknown(subject, id, knownAtTime)
+            }
             try json ? printJSON(document) : print(ExposureReport.list(document, knownAt: knownAtTime))
         }
     }
@@ -81,7 +91,9 @@ struct ExposureCommand: AsyncParsableCommand {
             try await EventStore(database).read(streams: [stream]).first?.recordedAt
         }
         guard let first else { return unknown }
-        return CommandFailure(message: "\(subject.noun) '\(id)' was not yet recorded at \(knownAt) (--known-at); the log has it from \(first)")
+        return CommandFailure(
+            message:
+                "\(subject.noun) '\(id)' was not yet recorded at \(knownAt) (--known-at); the log has it from \(first)")
     }
 
     /// Where the answer comes from: the read models' documents, or the fold of the log.
@@ -92,7 +104,8 @@ struct ExposureCommand: AsyncParsableCommand {
 
         static func stored(_ subject: Subject, _ database: Database) async throws -> Answer {
             switch subject {
-            case .organization(let id): return .organization(try await ExposureProjection.organizationView(database, id))
+            case .organization(let id):
+                return .organization(try await ExposureProjection.organizationView(database, id))
             case .deployment(let id): return .list(try await ExposureProjection.list(database, .deployment, id))
             case .model(let id): return .list(try await ExposureProjection.list(database, .model, id))
             case .incident(let id): return .list(try await ExposureProjection.list(database, .incident, id))
@@ -138,13 +151,21 @@ struct ExposureCommand: AsyncParsableCommand {
     }
 
     enum Subject {
-        case organization(Slug), model(Slug), deployment(Slug), incident(Slug)
+        case organization(Slug)
+        case model(Slug)
+        case deployment(Slug)
+        case incident(Slug)
 
         init(org: String?, model: String?, deployment: String?, incident: String?) throws(CustodyError) {
-            if let org { self = .organization(try Slug(org, what: "organization id")) }
-            else if let model { self = .model(try Slug(model, what: "model id")) }
-            else if let deployment { self = .deployment(try Slug(deployment, what: "deployment id")) }
-            else { self = .incident(try Slug(incident ?? "", what: "incident id")) }
+            if let org {
+                self = .organization(try Slug(org, what: "organization id"))
+            } else if let model {
+                self = .model(try Slug(model, what: "model id"))
+            } else if let deployment {
+                self = .deployment(try Slug(deployment, what: "deployment id"))
+            } else {
+                self = .incident(try Slug(incident ?? "", what: "incident id"))
+            }
         }
 
         /// The stream whose first event registers (or reports) the subject.
@@ -175,43 +196,55 @@ enum ExposureReport {
         let counts = ["confirmed", "investigating", "inconclusive", "potential"]
             .map { "\(summary.statusCounts[$0] ?? 0) \($0)" }.joined(separator: ", ")
         var lines = [
-            "\(document.organization.name) (\(document.sector)): exposure as of \(document.asOf)" + (knownAt.map { ", known at \($0)" } ?? ""),
+            "\(document.organization.name) (\(document.sector)): exposure as of \(document.asOf)"
+                + (knownAt.map { ", known at \($0)" } ?? ""),
             "  exposed: \(summary.exposedDeployments) of \(summary.activeDeployments) active deployment\(summary.activeDeployments == 1 ? "" : "s")"
                 + (summary.highestSeverity.map { ", worst severity \($0.rawValue)" } ?? ""),
             "  current exposures: \(counts)",
-            "  providers: \(list(summary.providers))" + (summary.singleProvider ? " (single provider: no fallback)" : ""),
+            "  providers: \(list(summary.providers))"
+                + (summary.singleProvider ? " (single provider: no fallback)" : ""),
             "  vendors: \(list(summary.vendors)); open-weight share \(Int((summary.openWeightShare * 100).rounded()))%",
-            "  needing a response: \(summary.needsResponse)" + (summary.oldestUnanswered.map { " (oldest exposed since \($0))" } ?? ""),
+            "  needing a response: \(summary.needsResponse)"
+                + (summary.oldestUnanswered.map { " (oldest exposed since \($0))" } ?? ""),
         ]
-        lines.append(document.exposures.isEmpty ? "  no current exposures" : table(document.exposures, without: "organization"))
+        lines.append(
+            document.exposures.isEmpty ? "  no current exposures" : table(document.exposures, without: "organization"))
         return lines.joined(separator: "\n")
     }
 
     static func list(_ document: ExposureList, knownAt: Timestamp?) -> String {
-        let title = "\(document.subject) \(document.id): exposure as of \(document.asOf)" + (knownAt.map { ", as known at \($0)" } ?? "")
-        return title + "\n" + (document.exposures.isEmpty ? "  no exposures" : table(document.exposures, without: document.subject))
+        let title =
+            "\(document.subject) \(document.id): exposure as of \(document.asOf)"
+            + (knownAt.map { ", as known at \($0)" } ?? "")
+        return title + "\n"
+            + (document.exposures.isEmpty ? "  no exposures" : table(document.exposures, without: document.subject))
     }
 
     /// The columns of a report, leaving out the one the whole report is about, so rows fit in 100 columns.
     static func table(_ rows: [Exposure], without subject: String) -> String {
         let columns: [(String, (Exposure) -> String)] = [
             ("ORGANIZATION", { $0.organization.rawValue }), ("DEPLOYMENT", { $0.deployment.rawValue }),
-            ("MODEL", { $0.model.rawValue }), ("VENDOR", { $0.vendor.rawValue }), ("INCIDENT", { $0.incident.rawValue }),
-            ("STATUS", { $0.status.rawValue + ($0.resolved ? " (resolved)" : "") }), ("SEVERITY", { $0.severity.rawValue }),
+            ("MODEL", { $0.model.rawValue }), ("VENDOR", { $0.vendor.rawValue }),
+            ("INCIDENT", { $0.incident.rawValue }),
+            ("STATUS", { $0.status.rawValue + ($0.resolved ? " (resolved)" : "") }),
+            ("SEVERITY", { $0.severity.rawValue }),
             ("PAUSED", { $0.paused ? "yes" : "no" }), ("SINCE", { String($0.since.description.prefix(10)) }),
             ("RESPONSE", { $0.response?.state.rawValue ?? "-" }),
         ]
-        let omitted: Set<String> = switch subject {
-        case "organization": ["ORGANIZATION"]
-        case "deployment": ["ORGANIZATION", "DEPLOYMENT"]
-        case "model": ["MODEL"]
-        default: ["INCIDENT"]
-        }
+        let omitted: Set<String> =
+            switch subject {
+            case "organization": ["ORGANIZATION"]
+            case "deployment": ["ORGANIZATION", "DEPLOYMENT"]
+            case "model": ["MODEL"]
+            default: ["INCIDENT"]
+            }
         let shown = columns.filter { !omitted.contains($0.0) }
         var table = Table(headers: shown.map(\.0))
         for row in rows { table.rows.append(shown.map { $0.1(row) }) }
         return table.text
     }
 
-    private static func list(_ slugs: [Slug]) -> String { slugs.isEmpty ? "none" : slugs.map(\.rawValue).joined(separator: ", ") }
+    private static func list(_ slugs: [Slug]) -> String {
+        slugs.isEmpty ? "none" : slugs.map(\.rawValue).joined(separator: ", ")
+    }
 }

@@ -32,16 +32,17 @@ struct BreachCommand: AsyncParsableCommand {
             guard let text = try TextOption.value(summary, file: summaryFile, name: "summary") else {
                 throw CommandFailure(message: "a breach needs a summary: give --summary TEXT or --summary-file FILE")
             }
-            try await Runner.record({
-                BreachReported(
-                    incident: try Slug(id, what: "incident id"), vendor: try Slug(vendor, what: "vendor id"),
-                    severity: try Severity.parse(severity), summary: text,
-                    dataKinds: try ListOption.vocabulary(data, as: DataKind.self),
-                    providers: try ListOption.slugs(providers, what: "provider id"), sources: source,
-                    disclosedAt: try disclosedAt.map { text throws(CustodyError) in
-                        try Timestamp(parsing: text, what: "--disclosed-at")
-                    })
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    BreachReported(
+                        incident: try Slug(id, what: "incident id"), vendor: try Slug(vendor, what: "vendor id"),
+                        severity: try Severity.parse(severity), summary: text,
+                        dataKinds: try ListOption.vocabulary(data, as: DataKind.self),
+                        providers: try ListOption.slugs(providers, what: "provider id"), sources: source,
+                        disclosedAt: try disclosedAt.map { text throws(CustodyError) in
+                            try Timestamp(parsing: text, what: "--disclosed-at")
+                        })
+                }, recording, connection)
         }
     }
 
@@ -49,7 +50,9 @@ struct BreachCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revise",
             abstract: "Correct a breach's known scope; what is given replaces what was reported.",
-            discussion: "Example: custody breach revise mercor-2026-03 --providers openai,anthropic,meta --reason 'Vendor statement'")
+            discussion:
+                "Example: custody breach revise mercor-2026-03 --providers openai,anthropic,meta --reason 'Vendor statement'"
+        )
         @Argument(help: "The incident's id.") var id: String
         @Option(help: "Kinds of data exposed (replaces the reported list).") var data: [String] = []
         @Option(help: "Providers potentially affected (replaces the reported list).") var providers: [String] = []
@@ -59,13 +62,15 @@ struct BreachCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                BreachScopeRevised(
-                    incident: try Slug(id, what: "incident id"),
-                    dataKinds: data.isEmpty ? nil : try ListOption.vocabulary(data, as: DataKind.self),
-                    providers: providers.isEmpty ? nil : try ListOption.slugs(providers, what: "provider id"),
-                    severity: try severity.map { text throws(CustodyError) in try Severity.parse(text) }, reason: reason)
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    BreachScopeRevised(
+                        incident: try Slug(id, what: "incident id"),
+                        dataKinds: data.isEmpty ? nil : try ListOption.vocabulary(data, as: DataKind.self),
+                        providers: providers.isEmpty ? nil : try ListOption.slugs(providers, what: "provider id"),
+                        severity: try severity.map { text throws(CustodyError) in try Severity.parse(text) },
+                        reason: reason)
+                }, recording, connection)
         }
     }
 }
@@ -82,11 +87,12 @@ struct Pause: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        try await Runner.record({
-            VendorPaused(
-                provider: try Slug(provider, what: "provider id"), vendor: try Slug(vendor, what: "vendor id"),
-                incident: try incident.map { text throws(CustodyError) in try Slug(text, what: "incident id") })
-        }, recording, connection)
+        try await Runner.record(
+            {
+                VendorPaused(
+                    provider: try Slug(provider, what: "provider id"), vendor: try Slug(vendor, what: "vendor id"),
+                    incident: try incident.map { text throws(CustodyError) in try Slug(text, what: "incident id") })
+            }, recording, connection)
     }
 }
 
@@ -101,9 +107,11 @@ struct Resume: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        try await Runner.record({
-            VendorResumed(provider: try Slug(provider, what: "provider id"), vendor: try Slug(vendor, what: "vendor id"))
-        }, recording, connection)
+        try await Runner.record(
+            {
+                VendorResumed(
+                    provider: try Slug(provider, what: "provider id"), vendor: try Slug(vendor, what: "vendor id"))
+            }, recording, connection)
     }
 }
 
@@ -124,11 +132,13 @@ struct InvestigationCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                InvestigationOpened(
-                    investigation: try Slug(id, what: "investigation id"), incident: try Slug(incident, what: "incident id"),
-                    provider: try Slug(provider, what: "provider id"))
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    InvestigationOpened(
+                        investigation: try Slug(id, what: "investigation id"),
+                        incident: try Slug(incident, what: "incident id"),
+                        provider: try Slug(provider, what: "provider id"))
+                }, recording, connection)
         }
     }
 
@@ -143,9 +153,10 @@ struct InvestigationCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                InvestigationFindingRecorded(investigation: try Slug(id, what: "investigation id"), finding: text)
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    InvestigationFindingRecorded(investigation: try Slug(id, what: "investigation id"), finding: text)
+                }, recording, connection)
         }
     }
 
@@ -164,11 +175,13 @@ struct InvestigationCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                InvestigationClosed(
-                    investigation: try Slug(id, what: "investigation id"), outcome: try InvestigationOutcome.parse(outcome),
-                    summary: summary)
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    InvestigationClosed(
+                        investigation: try Slug(id, what: "investigation id"),
+                        outcome: try InvestigationOutcome.parse(outcome),
+                        summary: summary)
+                }, recording, connection)
         }
     }
 }
@@ -180,14 +193,17 @@ struct IncidentCommand: AsyncParsableCommand {
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resolve",
-            abstract: "Record that an incident was resolved.", discussion: "Example: custody incident resolve mercor-2026-03")
+            abstract: "Record that an incident was resolved.",
+            discussion: "Example: custody incident resolve mercor-2026-03")
         @Argument(help: "The incident's id.") var id: String
         @Option(help: "How it was resolved.") var summary: String?
         @OptionGroup var recording: RecordingOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({ IncidentResolved(incident: try Slug(id, what: "incident id"), summary: summary) }, recording, connection)
+            try await Runner.record(
+                { IncidentResolved(incident: try Slug(id, what: "incident id"), summary: summary) }, recording,
+                connection)
         }
     }
 
@@ -202,7 +218,9 @@ struct IncidentCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({ IncidentRetracted(incident: try Slug(id, what: "incident id"), reason: reason) }, recording, connection)
+            try await Runner.record(
+                { IncidentRetracted(incident: try Slug(id, what: "incident id"), reason: reason) }, recording,
+                connection)
         }
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 
 struct InventoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inventory", abstract: "Keep an organization's deployments true from a file.", subcommands: [Apply.self, Export.self])
+        commandName: "inventory", abstract: "Keep an organization's deployments true from a file.",
+        subcommands: [Apply.self, Export.self])
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,7 +28,8 @@ struct InventoryCommand: AsyncParsableCommand {
                           custody inventory apply --org mercy-hospital boms/*.cdx.json
                 """)
         @Argument(help: "The inventory files (.yaml, .yml, .csv, or CycloneDX .json).") var files: [String]
-        @Option(help: "The organization (required for CycloneDX BOMs; must match a YAML or CSV file's).") var org: String?
+        @Option(help: "The organization (required for CycloneDX BOMs; must match a YAML or CSV file's).") var org:
+            String?
         @Flag(name: .customLong("dry-run"), help: "Show the plan; record nothing.") var dryRun = false
         @Option(help: "Who records the changes. Default: $CUSTODY_ACTOR, then $USER.") var actor: String?
         @OptionGroup var connection: ConnectionOptions
@@ -58,7 +60,9 @@ struct InventoryCommand: AsyncParsableCommand {
                 // Checked against the streams the changes touch, then appended in one transaction.
                 var streams: [StreamName] = []
                 for event in plan.events {
-                    for stream in [event.stream] + event.references where !streams.contains(stream) { streams.append(stream) }
+                    for stream in [event.stream] + event.references where !streams.contains(stream) {
+                        streams.append(stream)
+                    }
                 }
                 var (registry, versions, _) = try await store.registry(for: streams, including: UUID())
                 for event in plan.events {
@@ -73,7 +77,8 @@ struct InventoryCommand: AsyncParsableCommand {
                 // The streams only read (the organization, the models) must not move on before the append either.
                 let read = Dictionary(streams.map { ($0, versions[$0] ?? 0) }, uniquingKeysWith: { first, _ in first })
                 _ = try await store.append(
-                    plan.events.map { ProposedEvent(id: UUID(), event: $0, metadata: metadata, occurredAt: now) }, expecting: expecting,
+                    plan.events.map { ProposedEvent(id: UUID(), event: $0, metadata: metadata, occurredAt: now) },
+                    expecting: expecting,
                     read: read)
                 await store.notifyFollowers()
                 return plan
@@ -92,11 +97,16 @@ struct InventoryCommand: AsyncParsableCommand {
             }
             var table = Table(headers: ["ACTION", "DEPLOYMENT", "CHANGE", "WHERE"])
             for change in plan.changes {
-                let place = change.file.map { Inventory.Source(file: $0, line: change.line, pointer: change.pointer).description }
+                let place = change.file.map {
+                    Inventory.Source(file: $0, line: change.line, pointer: change.pointer).description
+                }
                 table.rows.append([change.action, change.deployment.rawValue, change.detail, place ?? "-"])
             }
             print(table.text)
-            print(dryRun ? "dry run: nothing recorded (\(plan.changes.count) change(s) planned)" : "recorded \(plan.events.count) event(s) for \(plan.organization)")
+            print(
+                dryRun
+                    ? "dry run: nothing recorded (\(plan.changes.count) change(s) planned)"
+                    : "recorded \(plan.events.count) event(s) for \(plan.organization)")
         }
     }
 }
@@ -129,14 +139,17 @@ extension InventoryCommand {
 
         func run() async throws {
             let organization: Slug
-            do { organization = try Slug(org, what: "organization id") } catch { throw CommandFailure(message: error.message) }
+            do { organization = try Slug(org, what: "organization id") } catch {
+                throw CommandFailure(message: error.message)
+            }
             let chain = try await Runner.run(connection) { database in
                 let store = EventStore(database)
                 try await store.waitForHorizon()
                 return try await store.supplyChain()
             }
             guard chain.organization(organization) != nil else {
-                throw CommandFailure(message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
+                throw CommandFailure(
+                    message: CustodyError.unknown(what: "organization", id: organization.rawValue).message)
             }
             let deployed = chain.activeDeployments(at: .now).filter { $0.value.organization == organization }
                 .sorted { $0.key < $1.key }
@@ -161,12 +174,15 @@ extension InventoryCommand {
             Self.note("wrote \(output)")
         }
 
-        private func writeBOMs(_ organization: Slug, _ deployed: [(key: Slug, value: ModelDeployed)], _ chain: SupplyChain) throws {
+        private func writeBOMs(
+            _ organization: Slug, _ deployed: [(key: Slug, value: ModelDeployed)], _ chain: SupplyChain
+        ) throws {
             let directory = URL(fileURLWithPath: output ?? ".")
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 for (id, deployment) in deployed {
-                    let bom = CycloneDX.applicationBOM(organization: organization, deployment: id, running: deployment, in: chain)
+                    let bom = CycloneDX.applicationBOM(
+                        organization: organization, deployment: id, running: deployment, in: chain)
                     try Data((bom.jsonbText + "\n").utf8).write(to: directory.appendingPathComponent("\(id).cdx.json"))
                 }
             } catch {
@@ -178,7 +194,9 @@ extension InventoryCommand {
             Self.note("wrote \(deployed.count) BOM(s) into \(directory.path)")
             if !others.isEmpty {
                 // Applying the directory's every BOM would deploy these again: say so rather than delete them.
-                Self.note("note: \(directory.path) also holds \(others.joined(separator: ", ")), not of \(organization)'s active deployments")
+                Self.note(
+                    "note: \(directory.path) also holds \(others.joined(separator: ", ")), not of \(organization)'s active deployments"
+                )
             }
         }
     }

@@ -14,7 +14,9 @@ enum Listing {
         }
     }
 
-    static func print<Entry: Encodable>(_ entries: [Entry], key: String, json: Bool, headers: [String], row: (Entry) -> [String]) throws {
+    static func print<Entry: Encodable>(
+        _ entries: [Entry], key: String, json: Bool, headers: [String], row: (Entry) -> [String]
+    ) throws {
         if json {
             Swift.print(try EventCoding.value(of: [key: entries]).jsonbText)
             return
@@ -27,7 +29,8 @@ enum Listing {
 
     /// The log folded as of now and the `--org` the command was given, refused when it is not a registered
     /// organization.
-    static func chain(_ connection: ConnectionOptions, organization text: String?) async throws -> (SupplyChain, Slug?) {
+    static func chain(_ connection: ConnectionOptions, organization text: String?) async throws -> (SupplyChain, Slug?)
+    {
         let organization = try Self.organization(text)
         let chain = try await chain(connection)
         if let organization, chain.organization(organization) == nil {
@@ -47,42 +50,55 @@ enum Listing {
 }
 
 struct Vendors: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vendors", abstract: "List vendors and the providers they supply.")
+    static let configuration = CommandConfiguration(
+        commandName: "vendors", abstract: "List vendors and the providers they supply.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
-        try Listing.print(try await Listing.chain(connection).vendorEntries(), key: "vendors", json: connection.json,
-                          headers: ["VENDOR", "NAME", "SUPPLIES"]) { [$0.id.rawValue, $0.name, Listing.names($0.providers)] }
+        try Listing.print(
+            try await Listing.chain(connection).vendorEntries(), key: "vendors", json: connection.json,
+            headers: ["VENDOR", "NAME", "SUPPLIES"]
+        ) { [$0.id.rawValue, $0.name, Listing.names($0.providers)] }
     }
 }
 
 struct Providers: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "providers", abstract: "List providers, their models and their vendors.")
+    static let configuration = CommandConfiguration(
+        commandName: "providers", abstract: "List providers, their models and their vendors.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
-        try Listing.print(try await Listing.chain(connection).providerEntries(), key: "providers", json: connection.json,
-                          headers: ["PROVIDER", "NAME", "MODELS", "VENDORS"]) {
+        try Listing.print(
+            try await Listing.chain(connection).providerEntries(), key: "providers", json: connection.json,
+            headers: ["PROVIDER", "NAME", "MODELS", "VENDORS"]
+        ) {
             [$0.id.rawValue, $0.name, Listing.names($0.models), Listing.names($0.vendors)]
         }
     }
 }
 
 struct Models: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "models", abstract: "List models and how many active deployments run each.")
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "List models and how many active deployments run each.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
-        try Listing.print(try await Listing.chain(connection).modelEntries(at: .now), key: "models", json: connection.json,
-                          headers: ["MODEL", "NAME", "PROVIDER", "OPEN WEIGHTS", "DEPLOYMENTS"]) {
+        try Listing.print(
+            try await Listing.chain(connection).modelEntries(at: .now), key: "models", json: connection.json,
+            headers: ["MODEL", "NAME", "PROVIDER", "OPEN WEIGHTS", "DEPLOYMENTS"]
+        ) {
             [$0.id.rawValue, $0.name, $0.provider.rawValue, $0.openWeights ? "yes" : "no", "\($0.activeDeployments)"]
         }
     }
 }
 
 struct Organizations: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "organizations", abstract: "List organizations and their active deployments.")
+    static let configuration = CommandConfiguration(
+        commandName: "organizations", abstract: "List organizations and their active deployments.")
     @OptionGroup var connection: ConnectionOptions
     func run() async throws {
-        try Listing.print(try await Listing.chain(connection).organizationEntries(at: .now), key: "organizations", json: connection.json,
-                          headers: ["ORGANIZATION", "NAME", "SECTOR", "DEPLOYMENTS"]) {
+        try Listing.print(
+            try await Listing.chain(connection).organizationEntries(at: .now), key: "organizations",
+            json: connection.json,
+            headers: ["ORGANIZATION", "NAME", "SECTOR", "DEPLOYMENTS"]
+        ) {
             [$0.id.rawValue, $0.name, $0.sector, "\($0.activeDeployments)"]
         }
     }
@@ -112,9 +128,14 @@ struct Deployments: AsyncParsableCommand {
             let (chain, _) = try await Listing.chain(connection, organization: org)
             entries = chain.deploymentEntries(at: .now, organization: organization)
         }
-        try Listing.print(entries, key: "deployments", json: connection.json,
-                          headers: ["DEPLOYMENT", "ORGANIZATION", "MODEL", "CRITICALITY", "STATE", "WORKLOAD"]) {
-            [$0.id.rawValue, $0.organization.rawValue, $0.model.rawValue, $0.criticality.rawValue, $0.active ? "active" : "retired", $0.workload]
+        try Listing.print(
+            entries, key: "deployments", json: connection.json,
+            headers: ["DEPLOYMENT", "ORGANIZATION", "MODEL", "CRITICALITY", "STATE", "WORKLOAD"]
+        ) {
+            [
+                $0.id.rawValue, $0.organization.rawValue, $0.model.rawValue, $0.criticality.rawValue,
+                $0.active ? "active" : "retired", $0.workload,
+            ]
         }
     }
 }
@@ -143,7 +164,8 @@ struct Show: AsyncParsableCommand {
         case "vendor": entry = try chain.vendorEntries().first { $0.id == slug }.map(EventCoding.value(of:))
         case "provider": entry = try chain.providerEntries().first { $0.id == slug }.map(EventCoding.value(of:))
         case "model": entry = try chain.modelEntries(at: .now).first { $0.id == slug }.map(EventCoding.value(of:))
-        case "organization": entry = try chain.organizationEntries(at: .now).first { $0.id == slug }.map(EventCoding.value(of:))
+        case "organization":
+            entry = try chain.organizationEntries(at: .now).first { $0.id == slug }.map(EventCoding.value(of:))
         default: entry = try chain.deploymentEntries(at: .now).first { $0.id == slug }.map(EventCoding.value(of:))
         }
         guard let entry, case .object(let members) = entry else {
@@ -154,7 +176,8 @@ struct Show: AsyncParsableCommand {
             let text: String
             switch value {
             case .string(let string): text = string
-            case .array(let items): text = items.map { if case .string(let s) = $0 { s } else { $0.jsonbText } }.joined(separator: ", ")
+            case .array(let items):
+                text = items.map { if case .string(let s) = $0 { s } else { $0.jsonbText } }.joined(separator: ", ")
             default: text = value.jsonbText
             }
             print("\(key): \(text.isEmpty ? "-" : text)")

@@ -15,13 +15,17 @@ struct Migrate: AsyncParsableCommand {
             try await Migrator(database).migrate()
         }
         if connection.json {
-            print(JSONValue.object([
-                "applied": .array(applied.map { .integer(Int64($0)) }), "version": .integer(Int64(Migrator.latestVersion)),
-            ]).jsonbText)
+            print(
+                JSONValue.object([
+                    "applied": .array(applied.map { .integer(Int64($0)) }),
+                    "version": .integer(Int64(Migrator.latestVersion)),
+                ]).jsonbText)
         } else if applied.isEmpty {
             print("schema is current (version \(Migrator.latestVersion))")
         } else {
-            print("applied migration(s) \(applied.map(String.init).joined(separator: ", ")); schema is at version \(Migrator.latestVersion)")
+            print(
+                "applied migration(s) \(applied.map(String.init).joined(separator: ", ")); schema is at version \(Migrator.latestVersion)"
+            )
         }
     }
 }
@@ -73,7 +77,8 @@ struct Events: AsyncParsableCommand {
                 if page.entries.count < min(1000, printer.remaining) { break }
             }
             guard follow, !printer.done else { return }
-            try await Follower(store, pollInterval: .milliseconds(250)).follow(after: position, stream: filter) { page in
+            try await Follower(store, pollInterval: .milliseconds(250)).follow(after: position, stream: filter) {
+                page in
                 printer.print(page.entries)
                 if printer.done { throw CancellationError() }
             }
@@ -101,7 +106,8 @@ final class EventPrinter: @unchecked Sendable {
                 if json {
                     output += EventLine.render(event, cursor: entry.cursor.description) + "\n"
                 } else {
-                    output += "\(entry.cursor)  \(event.stream) v\(event.version)  \(event.event.type)  "
+                    output +=
+                        "\(entry.cursor)  \(event.stream) v\(event.version)  \(event.event.type)  "
                         + "occurred \(event.occurredAt.readable)  recorded \(event.recordedAt.readable)  by \(event.metadata.actor)\n"
                 }
                 printed += 1
@@ -159,7 +165,9 @@ final class Spool: @unchecked Sendable {
     private var signals: [any DispatchSourceSignal] = []
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl")
+            .path
         let path = self.path
         // The handlers first: a signal between creating the file and handling signals would leave it behind.
         for number in [SIGINT, SIGTERM, SIGHUP] {
@@ -175,23 +183,31 @@ final class Spool: @unchecked Sendable {
         // open(2) itself, not FileManager.createFile: that writes a temporary file and renames it, and a signal in
         // between left the temporary file behind (seen as an intermittent test failure under load).
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-        guard descriptor >= 0 else { throw CommandFailure(message: "cannot create the spool file \(path) for standard input") }
+        guard descriptor >= 0 else {
+            throw CommandFailure(message: "cannot create the spool file \(path) for standard input")
+        }
         close(descriptor)
     }
 
     /// Copies standard input in, refusing more than `limit` bytes and a write the disk cannot take.
     func fill(limit: Int) throws {
-        guard let out = FileHandle(forWritingAtPath: path) else { throw CommandFailure(message: "cannot write \(path)") }
+        guard let out = FileHandle(forWritingAtPath: path) else {
+            throw CommandFailure(message: "cannot write \(path)")
+        }
         defer { try? out.close() }
         var written = 0
         while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
             written += chunk.count
             guard written <= limit else {
                 throw CommandFailure(
-                    message: "standard input exceeds \(limit >> 30) GiB: give the file's path instead of -; nothing was imported")
+                    message:
+                        "standard input exceeds \(limit >> 30) GiB: give the file's path instead of -; nothing was imported"
+                )
             }
             do { try out.write(contentsOf: chunk) } catch {
-                throw CommandFailure(message: "cannot spool standard input to \(path) (\(error.localizedDescription)); nothing was imported")
+                throw CommandFailure(
+                    message:
+                        "cannot spool standard input to \(path) (\(error.localizedDescription)); nothing was imported")
             }
         }
     }
@@ -222,7 +238,8 @@ struct Verify: AsyncParsableCommand {
         if connection.json {
             let problems = report.problems.map { problem in
                 JSONValue.object([
-                    "stream": .string(problem.stream), "version": .integer(problem.version), "reason": .string(problem.reason),
+                    "stream": .string(problem.stream), "version": .integer(problem.version),
+                    "reason": .string(problem.reason),
                 ])
             }
             let document = JSONValue.object([

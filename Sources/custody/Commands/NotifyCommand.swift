@@ -32,7 +32,8 @@ struct NotifyCommand: AsyncParsableCommand {
             let logger = configured
             let json = connection.json
             try await Runner.run(connection) { database in
-                let line = json ? JSONValue.object(["delivering": .bool(true)]).jsonbText : "custody: delivering webhooks"
+                let line =
+                    json ? JSONValue.object(["delivering": .bool(true)]).jsonbText : "custody: delivering webhooks"
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 let deliverer = WebhookDeliverer(database, configuration: configuration, logger: logger) { outcome in
                     logger.info("webhook delivery: \(outcome)")

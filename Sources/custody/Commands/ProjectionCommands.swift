@@ -19,18 +19,24 @@ struct Projections: AsyncParsableCommand {
             commandName: "run",
             abstract: "Keep the read models up to date (until interrupted): catch up, then follow the log.",
             discussion: """
-                One process leads (a PostgreSQL advisory lock held by its session) and writes the read models; run                 more for availability: they stand by, following the log, and one takes over within a couple of                 seconds when the leader stops or dies. `custody serve` takes part in the same way.
+                One process leads (a PostgreSQL advisory lock held by its session) and writes the read models; run \
+                more for availability: they stand by, following the log, and one takes over within a couple of \
+                seconds when the leader stops or dies. `custody serve` takes part in the same way.
                 Example: custody projections run &
                 """)
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await Runner.run(connection) { database in
-                let projection = ExposureProjection(EventStore(database), roleChanged: { role in
-                    Runner.warn(role == .leading
-                        ? "leading the exposure projection: catching up, then following the log"
-                        : "standing by: another process leads the exposure projection; following the log until it stops")
-                })
+                let projection = ExposureProjection(
+                    EventStore(database),
+                    roleChanged: { role in
+                        Runner.warn(
+                            role == .leading
+                                ? "leading the exposure projection: catching up, then following the log"
+                                : "standing by: another process leads the exposure projection; following the log until it stops"
+                        )
+                    })
                 try await projection.run()
             }
         }
@@ -55,8 +61,9 @@ struct Projections: AsyncParsableCommand {
                 // Every event committed before the command began is in the rebuild, as for every other command
                 // (readers see the log below the oldest open transaction; a short one is waited for).
                 if try await !store.waitForHorizon() {
-                    Runner.warn("a transaction open elsewhere holds back the newest events; the rebuild ends before them "
-                        + "(a running projector applies them later; see `custody projections status`)")
+                    Runner.warn(
+                        "a transaction open elsewhere holds back the newest events; the rebuild ends before them "
+                            + "(a running projector applies them later; see `custody projections status`)")
                 }
                 return try await ExposureProjection.rebuild(store) { meter.report($0) }
             }
@@ -64,12 +71,15 @@ struct Projections: AsyncParsableCommand {
             let seconds = (ContinuousClock.now - started).seconds
             let rate = seconds > 0 ? Int(Double(checkpoint.events) / seconds) : 0
             if connection.json {
-                print(JSONValue.object([
-                    "events": .integer(checkpoint.events), "cursor": .string(checkpoint.cursor.description),
-                    "seconds": .number(String(format: "%.3f", seconds)),
-                ]).jsonbText)
+                print(
+                    JSONValue.object([
+                        "events": .integer(checkpoint.events), "cursor": .string(checkpoint.cursor.description),
+                        "seconds": .number(String(format: "%.3f", seconds)),
+                    ]).jsonbText)
             } else {
-                print("rebuilt from \(checkpoint.events) event(s) in \(String(format: "%.2f", seconds))s (\(rate) events/s); checkpoint \(checkpoint.cursor)")
+                print(
+                    "rebuilt from \(checkpoint.events) event(s) in \(String(format: "%.2f", seconds))s (\(rate) events/s); checkpoint \(checkpoint.cursor)"
+                )
             }
         }
     }
@@ -103,23 +113,32 @@ struct Projections: AsyncParsableCommand {
                     "heldBack": .integer(horizon.heldBack),
                     "stalledBy": try stall.map { try EventCoding.value(of: $0) } ?? .null,
                     "unreadable": unreadable.map(JSONValue.string) ?? .null,
-                    "leader": leader.map { .object(["pid": .integer(Int64($0.pid)), "since": .string($0.since.description)]) } ?? .null,
+                    "leader": leader.map {
+                        .object(["pid": .integer(Int64($0.pid)), "since": .string($0.since.description)])
+                    } ?? .null,
                 ])
                 print(document.jsonbText)
             } else if let checkpoint {
-                print("\(ExposureProjection.name): \(checkpoint.events) event(s) applied, checkpoint \(checkpoint.cursor) at \(checkpoint.updatedAt); \(lag) event(s) behind")
+                print(
+                    "\(ExposureProjection.name): \(checkpoint.events) event(s) applied, checkpoint \(checkpoint.cursor) at \(checkpoint.updatedAt); \(lag) event(s) behind"
+                )
             } else {
-                print("\(ExposureProjection.name): never run; \(lag) event(s) behind (run `custody projections run` or `rebuild`)")
+                print(
+                    "\(ExposureProjection.name): never run; \(lag) event(s) behind (run `custody projections run` or `rebuild`)"
+                )
             }
             if !connection.json {
-                print(leader.map { "led by the session of server process \($0.pid) (connected since \($0.since))" }
-                    ?? "no process leads it now: run `custody projections run` or `custody serve`")
+                print(
+                    leader.map { "led by the session of server process \($0.pid) (connected since \($0.since))" }
+                        ?? "no process leads it now: run `custody projections run` or `custody serve`")
             }
             if let unreadable, !connection.json {
                 print("stuck: \(unreadable)")
             }
             if let stall, !connection.json {
-                print("stalled: \(horizon.heldBack) committed event(s) wait behind the \(stall); end it (pg_terminate_backend(\(stall.pid))) or let it finish")
+                print(
+                    "stalled: \(horizon.heldBack) committed event(s) wait behind the \(stall); end it (pg_terminate_backend(\(stall.pid))) or let it finish"
+                )
             }
         }
     }
@@ -143,8 +162,11 @@ final class ProgressMeter: @unchecked Sendable {
             let rate = seconds > 0 ? Double(progress.events) / seconds : 0
             let remaining = rate > 0 ? Double(max(0, progress.total - progress.events)) / rate : 0
             let fraction = progress.total > 0 ? Double(progress.events) / Double(progress.total) : 1
-            let bar = String(repeating: "#", count: Int(fraction * 30)) + String(repeating: ".", count: 30 - Int(fraction * 30))
-            let line = "\(progress.phase) [\(bar)] \(progress.events)/\(progress.total) events, \(Int(rate)) events/s, ETA \(Int(remaining))s"
+            let bar =
+                String(repeating: "#", count: Int(fraction * 30))
+                + String(repeating: ".", count: 30 - Int(fraction * 30))
+            let line =
+                "\(progress.phase) [\(bar)] \(progress.events)/\(progress.total) events, \(Int(rate)) events/s, ETA \(Int(remaining))s"
             FileHandle.standardError.write(Data(((terminal ? "\r" : "") + line + (terminal ? "" : "\n")).utf8))
         }
     }

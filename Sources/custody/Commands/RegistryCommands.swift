@@ -16,7 +16,8 @@ struct VendorCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({ VendorRegistered(vendor: try Slug(id, what: "vendor id"), name: name) }, recording, connection)
+            try await Runner.record(
+                { VendorRegistered(vendor: try Slug(id, what: "vendor id"), name: name) }, recording, connection)
         }
     }
 }
@@ -36,7 +37,8 @@ struct ProviderCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({ ProviderRegistered(provider: try Slug(id, what: "provider id"), name: name) }, recording, connection)
+            try await Runner.record(
+                { ProviderRegistered(provider: try Slug(id, what: "provider id"), name: name) }, recording, connection)
         }
     }
 }
@@ -65,11 +67,13 @@ struct ModelCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                ModelRegistered(
-                    model: try Slug(id, what: "model id"), name: name, provider: try Slug(provider, what: "provider id"),
-                    openWeights: openWeights, purl: purl)
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    ModelRegistered(
+                        model: try Slug(id, what: "model id"), name: name,
+                        provider: try Slug(provider, what: "provider id"),
+                        openWeights: openWeights, purl: purl)
+                }, recording, connection)
         }
     }
 }
@@ -95,10 +99,12 @@ struct SupplyCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                SupplyLinkRetracted(
-                    vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"), reason: reason)
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    SupplyLinkRetracted(
+                        vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"),
+                        reason: reason)
+                }, recording, connection)
         }
     }
 
@@ -118,12 +124,13 @@ struct SupplyCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                SupplyLinkRecorded(
-                    vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"),
-                    dataKinds: try ListOption.vocabulary(data, as: DataKind.self),
-                    models: try ListOption.slugs(models, what: "model id"))
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    SupplyLinkRecorded(
+                        vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"),
+                        dataKinds: try ListOption.vocabulary(data, as: DataKind.self),
+                        models: try ListOption.slugs(models, what: "model id"))
+                }, recording, connection)
         }
     }
 
@@ -138,9 +145,11 @@ struct SupplyCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                SupplyLinkEnded(vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"))
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    SupplyLinkEnded(
+                        vendor: try Slug(vendor, what: "vendor id"), provider: try Slug(provider, what: "provider id"))
+                }, recording, connection)
         }
     }
 }
@@ -161,9 +170,11 @@ struct OrgCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                OrganizationRegistered(organization: try Slug(id, what: "organization id"), name: name, sector: sector)
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    OrganizationRegistered(
+                        organization: try Slug(id, what: "organization id"), name: name, sector: sector)
+                }, recording, connection)
         }
     }
 }
@@ -182,29 +193,31 @@ struct Deploy: AsyncParsableCommand {
 
 extension Deploy {
     struct Add: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "add",
-        abstract: "Record that an organization began running a model (`custody deploy ID ...` for short).",
-        discussion: """
-            Criticality: \(Criticality.allCases.map(\.rawValue).joined(separator: ", ")).
-            Example: custody deploy su-advising --org state-university --model gpt-5 --workload 'student advising' --criticality high
-            """)
-    @Argument(help: "The deployment's id, a slug.") var id: String
-    @Option(help: "The organization.") var org: String
-    @Option(help: "The model it runs.") var model: String
-    @Option(help: "What the model does there.") var workload: String
-    @Option(help: "How much the organization relies on it.") var criticality: String
-    @OptionGroup var recording: RecordingOptions
-    @OptionGroup var connection: ConnectionOptions
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Record that an organization began running a model (`custody deploy ID ...` for short).",
+            discussion: """
+                Criticality: \(Criticality.allCases.map(\.rawValue).joined(separator: ", ")).
+                Example: custody deploy su-advising --org state-university --model gpt-5 --workload 'student advising' --criticality high
+                """)
+        @Argument(help: "The deployment's id, a slug.") var id: String
+        @Option(help: "The organization.") var org: String
+        @Option(help: "The model it runs.") var model: String
+        @Option(help: "What the model does there.") var workload: String
+        @Option(help: "How much the organization relies on it.") var criticality: String
+        @OptionGroup var recording: RecordingOptions
+        @OptionGroup var connection: ConnectionOptions
 
-    func run() async throws {
-        try await Runner.record({
-            ModelDeployed(
-                deployment: try Slug(id, what: "deployment id"), organization: try Slug(org, what: "organization id"),
-                model: try Slug(model, what: "model id"), workload: workload,
-                criticality: try Criticality.parse(criticality))
-        }, recording, connection)
-    }
+        func run() async throws {
+            try await Runner.record(
+                {
+                    ModelDeployed(
+                        deployment: try Slug(id, what: "deployment id"),
+                        organization: try Slug(org, what: "organization id"),
+                        model: try Slug(model, what: "model id"), workload: workload,
+                        criticality: try Criticality.parse(criticality))
+                }, recording, connection)
+        }
     }
 
     struct Switch: AsyncParsableCommand {
@@ -221,9 +234,11 @@ extension Deploy {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                DeploymentSwitched(deployment: try Slug(id, what: "deployment id"), model: try Slug(model, what: "model id"))
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    DeploymentSwitched(
+                        deployment: try Slug(id, what: "deployment id"), model: try Slug(model, what: "model id"))
+                }, recording, connection)
         }
     }
 
@@ -239,11 +254,12 @@ extension Deploy {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            try await Runner.record({
-                DeploymentUpdated(
-                    deployment: try Slug(id, what: "deployment id"), workload: workload,
-                    criticality: try criticality.map { text throws(CustodyError) in try Criticality.parse(text) })
-            }, recording, connection)
+            try await Runner.record(
+                {
+                    DeploymentUpdated(
+                        deployment: try Slug(id, what: "deployment id"), workload: workload,
+                        criticality: try criticality.map { text throws(CustodyError) in try Criticality.parse(text) })
+                }, recording, connection)
         }
     }
 }
@@ -251,12 +267,14 @@ extension Deploy {
 struct Retire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retire",
-        abstract: "Record that a deployment was retired.", discussion: "Example: custody retire su-advising --at 2026-06-30")
+        abstract: "Record that a deployment was retired.",
+        discussion: "Example: custody retire su-advising --at 2026-06-30")
     @Argument(help: "The deployment's id.") var id: String
     @OptionGroup var recording: RecordingOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        try await Runner.record({ DeploymentRetired(deployment: try Slug(id, what: "deployment id")) }, recording, connection)
+        try await Runner.record(
+            { DeploymentRetired(deployment: try Slug(id, what: "deployment id")) }, recording, connection)
     }
 }

@@ -23,13 +23,16 @@ struct Respond: AsyncParsableCommand {
     @Option(help: "Why it does not apply (with not-affected).") var justification: String?
     @Option(name: .customLong("review-by"), help: "When an accepted risk is looked at again (with risk-accepted).")
     var reviewBy: String?
-    @Option(help: "deployment (default) or provider: every deployment of the organization on this deployment's provider.")
+    @Option(
+        help: "deployment (default) or provider: every deployment of the organization on this deployment's provider.")
     var scope = "deployment"
     @OptionGroup var recording: RecordingOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard ["deployment", "provider"].contains(scope) else { throw ValidationError("--scope must be deployment or provider") }
+        guard ["deployment", "provider"].contains(scope) else {
+            throw ValidationError("--scope must be deployment or provider")
+        }
     }
 
     func run() async throws {
@@ -42,8 +45,12 @@ struct Respond: AsyncParsableCommand {
             deploymentId = try Slug(deployment, what: "deployment id")
             incidentId = try Slug(incident, what: "incident id")
             state = try ResponseState.parse(self.state)
-            justification = try self.justification.map { text throws(CustodyError) in try NotAffectedJustification.parse(text) }
-            reviewBy = try self.reviewBy.map { text throws(CustodyError) in try Timestamp(parsing: text, what: "--review-by") }
+            justification = try self.justification.map { text throws(CustodyError) in
+                try NotAffectedJustification.parse(text)
+            }
+            reviewBy = try self.reviewBy.map { text throws(CustodyError) in
+                try Timestamp(parsing: text, what: "--review-by")
+            }
         } catch {
             throw CommandFailure(message: error.message)
         }
@@ -70,7 +77,8 @@ struct WhatIf: AsyncParsableCommand {
             Example: custody whatif --vendor scale-ai --data rlhf --org state-university
             """)
     @Option(help: "The vendor breached.") var vendor: String
-    @Option(help: "Kinds of data exposed (default: unknown, so every kind the vendor supplied).") var data: [String] = []
+    @Option(help: "Kinds of data exposed (default: unknown, so every kind the vendor supplied).") var data: [String] =
+        []
     @Option(help: "Only these providers' data (default: every client of the vendor).") var providers: [String] = []
     @Option(help: "Only this organization's deployments.") var org: String?
     @Option(help: "The breach's severity.") var severity = "high"
@@ -91,9 +99,13 @@ struct WhatIf: AsyncParsableCommand {
         }
         let now = Timestamp.now
         let (chain, organization) = try await Listing.chain(connection, organization: org)
-        guard chain.vendorIds.contains(vendorId) else { throw CommandFailure(message: CustodyError.unknown(what: "vendor", id: vendorId.rawValue).message) }
-        let document = chain.whatIf(vendor: vendorId, dataKinds: kinds, providers: providerIds, severity: severity, at: now)
-            .filtered { organization == nil || $0.organization == organization }
+        guard chain.vendorIds.contains(vendorId) else {
+            throw CommandFailure(message: CustodyError.unknown(what: "vendor", id: vendorId.rawValue).message)
+        }
+        let document = chain.whatIf(
+            vendor: vendorId, dataKinds: kinds, providers: providerIds, severity: severity, at: now
+        )
+        .filtered { organization == nil || $0.organization == organization }
         if connection.json {
             print(try EventCoding.document(document))
         } else {
@@ -130,7 +142,8 @@ struct ConcentrationCommand: AsyncParsableCommand {
         var table = Table(headers: ["ORGANIZATION", "DEPLOYMENTS", "PROVIDERS", "VENDORS", "SINGLE PROVIDER"])
         for row in document.organizations {
             table.rows.append([
-                row.id.rawValue, "\(row.deployments)", "\(row.providers.count)", "\(row.vendors.count)", row.singleProvider ? "yes" : "no",
+                row.id.rawValue, "\(row.deployments)", "\(row.providers.count)", "\(row.vendors.count)",
+                row.singleProvider ? "yes" : "no",
             ])
         }
         print(document.organizations.isEmpty ? "no active deployments" : table.text)

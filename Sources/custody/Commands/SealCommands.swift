@@ -7,7 +7,8 @@ import Foundation
 struct SealCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
-        abstract: "Sign a digest of the whole log, for an auditor to keep; check it later with `custody verify --seal`.",
+        abstract:
+            "Sign a digest of the whole log, for an auditor to keep; check it later with `custody verify --seal`.",
         discussion: """
             Hash chains catch an edited event, not a stream deleted or a tail cut off. A seal holds the number of \
             events, a rolling digest over the whole log in order and every stream's head, signed with Ed25519. \
@@ -32,7 +33,9 @@ struct SealCommand: AsyncParsableCommand {
             let seal = try builder.seal(cursor: String(position), at: .now, key: privateKey)
             if let out {
                 try Data((seal.json + "\n").utf8).write(to: URL(fileURLWithPath: out))
-                Runner.warn("sealed \(seal.events) event(s) up to position \(position) into \(out); public key \(Data(seal.publicKey).base64EncodedString())")
+                Runner.warn(
+                    "sealed \(seal.events) event(s) up to position \(position) into \(out); public key \(Data(seal.publicKey).base64EncodedString())"
+                )
             } else {
                 print(seal.json)
             }
@@ -40,14 +43,19 @@ struct SealCommand: AsyncParsableCommand {
     }
 
     struct Keygen: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "keygen", abstract: "Create an Ed25519 key file for sealing (mode 0600).")
+        static let configuration = CommandConfiguration(
+            commandName: "keygen", abstract: "Create an Ed25519 key file for sealing (mode 0600).")
         @Argument(help: "Where to write the private key.") var file: String
 
         func run() async throws {
-            guard !FileManager.default.fileExists(atPath: file) else { throw CommandFailure(message: "\(file) exists; not overwriting a key") }
+            guard !FileManager.default.fileExists(atPath: file) else {
+                throw CommandFailure(message: "\(file) exists; not overwriting a key")
+            }
             let key = Curve25519.Signing.PrivateKey()
-            guard FileManager.default.createFile(
-                atPath: file, contents: Data((key.rawRepresentation.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            guard
+                FileManager.default.createFile(
+                    atPath: file, contents: Data((key.rawRepresentation.base64EncodedString() + "\n").utf8),
+                    attributes: [.posixPermissions: 0o600])
             else { throw CommandFailure(message: "cannot write \(file)") }
             print("public key: \(key.publicKey.rawRepresentation.base64EncodedString())")
         }
@@ -67,7 +75,8 @@ enum SealKeys {
 /// `custody verify --seal FILE`: the log against a seal an auditor kept.
 enum SealCheck {
     static func run(_ file: String, trust: String?, connection: ConnectionOptions) async throws {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
             throw CommandFailure(message: "cannot read the seal file \(file)")
         }
         let seal: Seal
@@ -100,20 +109,28 @@ enum SealCheck {
         }
         let differences = builder.differences(from: seal)
         if connection.json {
-            print(JSONValue.object([
-                "seal": .string(file), "cursor": .string(seal.cursor), "events": .integer(seal.events),
-                "intact": .bool(differences.isEmpty), "differences": .array(differences.map(JSONValue.string)),
-                "signerChecked": .bool(trust != nil), "publicKey": .string(Data(seal.publicKey).base64EncodedString()),
-            ]).jsonbText)
+            print(
+                JSONValue.object([
+                    "seal": .string(file), "cursor": .string(seal.cursor), "events": .integer(seal.events),
+                    "intact": .bool(differences.isEmpty), "differences": .array(differences.map(JSONValue.string)),
+                    "signerChecked": .bool(trust != nil),
+                    "publicKey": .string(Data(seal.publicKey).base64EncodedString()),
+                ]).jsonbText)
         } else if differences.isEmpty {
-            print("log matches the seal: \(seal.events) event(s) up to \(seal.format == Seal.format ? "position " : "")\(seal.cursor), signed \(seal.sealedAt)")
+            print(
+                "log matches the seal: \(seal.events) event(s) up to \(seal.format == Seal.format ? "position " : "")\(seal.cursor), signed \(seal.sealedAt)"
+            )
             if trust == nil {
-                print("the signer was NOT checked: the seal is signed by key \(Data(seal.publicKey).base64EncodedString()), "
-                    + "which is only its own claim; give --trust with the auditor's public key")
+                print(
+                    "the signer was NOT checked: the seal is signed by key \(Data(seal.publicKey).base64EncodedString()), "
+                        + "which is only its own claim; give --trust with the auditor's public key")
             }
         } else {
             for difference in differences { print("differs: \(difference)") }
         }
-        if !differences.isEmpty { throw CommandFailure(message: "the log does not match the seal \(file) (\(differences.count) difference(s) listed above)") }
+        if !differences.isEmpty {
+            throw CommandFailure(
+                message: "the log does not match the seal \(file) (\(differences.count) difference(s) listed above)")
+        }
     }
 }

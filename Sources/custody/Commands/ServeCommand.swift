@@ -31,26 +31,37 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one; the chosen port is printed).") var port = 8080
     @Flag(name: .customLong("no-projector"), help: "Do not run the exposure projector here (another process does).")
     var noProjector = false
-    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.") var noAuth = false
-    @Option(name: .customLong("ready-lag"), help: "/ready fails when the read models are more than this many events behind.")
+    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.") var noAuth =
+        false
+    @Option(
+        name: .customLong("ready-lag"), help: "/ready fails when the read models are more than this many events behind."
+    )
     var readyLag: Int64 = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
-    @Flag(name: .customLong("no-notifier"), help: "Do not deliver webhooks here (`custody notify run` or another server does).")
+    @Flag(
+        name: .customLong("no-notifier"),
+        help: "Do not deliver webhooks here (`custody notify run` or another server does).")
     var noNotifier = false
-    @Option(name: .customLong("replica-url"), help: ArgumentHelp(
-        "A hot standby to serve reads from (repeatable; the first that answers is used).", valueName: "url"))
+    @Option(
+        name: .customLong("replica-url"),
+        help: ArgumentHelp(
+            "A hot standby to serve reads from (repeatable; the first that answers is used).", valueName: "url"))
     var replicaURLs: [String] = []
     @Option(name: .customLong("replica-poll"), help: "How often reads from a standby look for new events: 200ms, 1s, …")
     var replicaPoll = "200ms"
-    @Option(name: .customLong("max-replica-lag"), help: "/ready fails when the standby's replay is further behind: 30s, 2m, …")
+    @Option(
+        name: .customLong("max-replica-lag"),
+        help: "/ready fails when the standby's replay is further behind: 30s, 2m, …")
     var maxReplicaLag = "30s"
     @OptionGroup var webhooks: WebhookDeliveryOptions
     @OptionGroup var connection: ConnectionOptions
 
     /// `250ms`, or the whole seconds, minutes, hours or days `DurationText` reads.
     static func duration(_ text: String, _ option: String) throws -> Duration {
-        if text.hasSuffix("ms"), let milliseconds = Int64(text.dropLast(2)), milliseconds > 0 { return .milliseconds(milliseconds) }
+        if text.hasSuffix("ms"), let milliseconds = Int64(text.dropLast(2)), milliseconds > 0 {
+            return .milliseconds(milliseconds)
+        }
         do { return .seconds(try DurationText.seconds(parsing: text, what: option)) } catch {
             throw ValidationError("\(option) must be a duration like 200ms, 5s or 2m (not '\(text)')")
         }
@@ -87,8 +98,10 @@ struct Serve: AsyncParsableCommand {
         do {
             let url = try Runner.locate(connection)
             try await APIServer.run(url, configuration, logger: logger) { host, port in
-                let line = json
-                    ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText : "custody: serving on http://\(host):\(port)"
+                let line =
+                    json
+                    ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText
+                    : "custody: serving on http://\(host):\(port)"
                 // Unbuffered: scripts and tests read the chosen port from this line.
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }

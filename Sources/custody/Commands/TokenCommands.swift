@@ -17,7 +17,8 @@ struct TokenCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token and print it (once).")
+        static let configuration = CommandConfiguration(
+            commandName: "create", abstract: "Create a token and print it (once).")
         @Option(help: "The organization the token is limited to.") var org: String?
         @Flag(help: "A token that sees every organization and the event feed.") var admin = false
         @Option(help: "What the token is for, shown in listings.") var label = ""
@@ -35,7 +36,9 @@ struct TokenCommand: AsyncParsableCommand {
             let expiresAt: Timestamp?
             do {
                 scope = try org.map { .organization(try Slug($0, what: "organization id")) } ?? .admin
-                expiresAt = try expires.map { text throws(CustodyError) in try Timestamp(parsing: text, what: "--expires") }
+                expiresAt = try expires.map { text throws(CustodyError) in
+                    try Timestamp(parsing: text, what: "--expires")
+                }
             } catch let error as CustodyError {
                 throw CommandFailure(message: error.message)
             }
@@ -58,7 +61,8 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (never their secrets).")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List tokens (never their secrets).")
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -70,7 +74,9 @@ struct TokenCommand: AsyncParsableCommand {
             var table = Table(headers: ["ID", "SCOPE", "LABEL", "CREATED", "EXPIRES", "STATE"])
             let now = Timestamp.now
             for token in tokens {
-                let state = token.revokedAt != nil ? "revoked" : (token.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+                let state =
+                    token.revokedAt != nil
+                    ? "revoked" : (token.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
                 table.rows.append([
                     token.id, token.scope, token.label, token.createdAt.description,
                     token.expiresAt?.description ?? "never", state,
@@ -131,10 +137,14 @@ struct AccessLogCommand: AsyncParsableCommand {
             print(try EventCoding.document(records))
             return
         }
-        guard !records.isEmpty else { return print("no API reads recorded" + (organization.map { " by or about \($0)" } ?? "")) }
+        guard !records.isEmpty else {
+            return print("no API reads recorded" + (organization.map { " by or about \($0)" } ?? ""))
+        }
         var table = Table(headers: ["AT", "TOKEN", "SCOPE", "STATUS", "PATH"])
         for record in records {
-            table.rows.append([record.at.description, record.tokenId ?? "-", record.scope, "\(record.status)", record.path])
+            table.rows.append([
+                record.at.description, record.tokenId ?? "-", record.scope, "\(record.status)", record.path,
+            ])
         }
         print(table.text)
     }

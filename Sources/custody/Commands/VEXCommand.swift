@@ -17,8 +17,10 @@ struct VEXCommand: AsyncParsableCommand {
             Example: custody vex --org mercy-hospital --as-of 2026-04-01 > mercy.vex.json
             """)
     @Option(help: "The organization.") var org: String
-    @Option(name: .customLong("as-of"), help: "World time: the chain and incidents as they were then.") var asOf: String?
-    @Option(name: .customLong("known-at"), help: "Record time: only what had been recorded by then.") var knownAt: String?
+    @Option(name: .customLong("as-of"), help: "World time: the chain and incidents as they were then.") var asOf:
+        String?
+    @Option(name: .customLong("known-at"), help: "Record time: only what had been recorded by then.") var knownAt:
+        String?
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
@@ -28,8 +30,12 @@ struct VEXCommand: AsyncParsableCommand {
         let world: Timestamp
         do {
             organization = try Slug(org, what: "organization id")
-            known = try knownAt.map { text throws(CustodyError) in try Timestamp(asking: text, what: "--known-at", now: now) }
-            world = try asOf.map { text throws(CustodyError) in try Timestamp(asking: text, what: "--as-of", now: now) } ?? known ?? now
+            known = try knownAt.map { text throws(CustodyError) in
+                try Timestamp(asking: text, what: "--known-at", now: now)
+            }
+            world =
+                try asOf.map { text throws(CustodyError) in try Timestamp(asking: text, what: "--as-of", now: now) }
+                ?? known ?? now
         } catch {
             throw CommandFailure(message: error.message)
         }

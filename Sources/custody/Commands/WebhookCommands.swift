@@ -6,7 +6,10 @@ import Logging
 
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "webhook", abstract: "Webhook subscriptions and a receiver to try them.", subcommands: [Add.self, List.self, Remove.self, Rotate.self, Test.self, Deliveries.self, Redeliver.self, Listen.self])
+        commandName: "webhook", abstract: "Webhook subscriptions and a receiver to try them.",
+        subcommands: [
+            Add.self, List.self, Remove.self, Rotate.self, Test.self, Deliveries.self, Redeliver.self, Listen.self,
+        ])
 
     struct Listen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -20,13 +23,16 @@ struct WebhookCommand: AsyncParsableCommand {
                 """)
         @Option(help: "The address to listen on.") var host = "127.0.0.1"
         @Option(help: "The port (0: any free one, printed).") var port = 8787
-        @Option(help: "The subscription's signing secret (whsec_…). Default: $CUSTODY_WEBHOOK_SECRET.") var secret: String?
+        @Option(help: "The subscription's signing secret (whsec_…). Default: $CUSTODY_WEBHOOK_SECRET.") var secret:
+            String?
         @Option(help: "How far a delivery's timestamp may be from now, in seconds.") var tolerance: Int64 = 300
-        @Flag(help: "Print each delivery as a JSON line: its id, whether it verified, why not, and its body.") var json = false
+        @Flag(help: "Print each delivery as a JSON line: its id, whether it verified, why not, and its body.")
+        var json = false
 
         func run() async throws {
             guard let text = secret ?? ProcessInfo.processInfo.environment["CUSTODY_WEBHOOK_SECRET"] else {
-                throw CommandFailure(message: "give the subscription's secret: --secret whsec_… (or $CUSTODY_WEBHOOK_SECRET)")
+                throw CommandFailure(
+                    message: "give the subscription's secret: --secret whsec_… (or $CUSTODY_WEBHOOK_SECRET)")
             }
             let key: WebhookSecret
             do { key = try WebhookSecret(parsing: text) } catch { throw CommandFailure(message: error.message) }
@@ -36,7 +42,8 @@ struct WebhookCommand: AsyncParsableCommand {
             try await WebhookListener.run(
                 host: host, port: port, secret: key, tolerance: tolerance, logger: logger,
                 listening: { host, port in
-                    let line = json
+                    let line =
+                        json
                         ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText
                         : "custody: listening for webhooks on http://\(host):\(port)"
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -44,10 +51,12 @@ struct WebhookCommand: AsyncParsableCommand {
                 received: { delivery in
                     let line: String
                     if json {
-                        line = JSONValue.object([
-                            "id": .string(delivery.id), "verified": .bool(delivery.verified),
-                            "reason": delivery.reason.map(JSONValue.string) ?? .null, "body": .string(delivery.body),
-                        ]).jsonbText
+                        line =
+                            JSONValue.object([
+                                "id": .string(delivery.id), "verified": .bool(delivery.verified),
+                                "reason": delivery.reason.map(JSONValue.string) ?? .null,
+                                "body": .string(delivery.body),
+                            ]).jsonbText
                     } else if delivery.verified {
                         line = "verified \(delivery.id): \(Self.summary(delivery.body))"
                     } else {
@@ -59,13 +68,17 @@ struct WebhookCommand: AsyncParsableCommand {
 
         /// The message's type, organization, deployment and incident, when the body is one of Custody's.
         static func summary(_ body: String) -> String {
-            guard case .object(let top)? = try? JSONParser.parse(Array(body.utf8)) else { return body.prefix(200).description }
+            guard case .object(let top)? = try? JSONParser.parse(Array(body.utf8)) else {
+                return body.prefix(200).description
+            }
             var parts: [String] = []
             if case .string(let type)? = top["type"] { parts.append(type) }
             if case .object(let data)? = top["data"] {
                 if case .string(let organization)? = data["organization"] { parts.append(organization) }
                 if case .object(let row)? = data["exposure"] ?? data["previous"] {
-                    for key in ["deployment", "incident", "status"] { if case .string(let value)? = row[key] { parts.append(value) } }
+                    for key in ["deployment", "incident", "status"] {
+                        if case .string(let value)? = row[key] { parts.append(value) }
+                    }
                 }
             }
             return parts.isEmpty ? String(body.prefix(200)) : parts.joined(separator: " ")

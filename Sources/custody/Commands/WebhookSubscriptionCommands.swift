@@ -14,7 +14,8 @@ extension WebhookCommand {
     /// 32 bytes from the system's secure source (the core draws no randomness).
     static func drawSecret() throws -> WebhookSecret {
         var random = SystemRandomNumberGenerator()
-        guard let secret = WebhookSecret(key: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }) else {
+        guard let secret = WebhookSecret(key: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
+        else {
             throw CommandFailure(message: "could not draw a secret")
         }
         return secret
@@ -23,7 +24,8 @@ extension WebhookCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
-            abstract: "Subscribe an organization's endpoint to its exposure notifications; prints the signing secret once.",
+            abstract:
+                "Subscribe an organization's endpoint to its exposure notifications; prints the signing secret once.",
             discussion: """
                 Messages: \(ExposureMessageType.subscribable.map(\.rawValue).joined(separator: ", ")) (--events, \
                 comma-separated; default: every one), and webhook.test when asked for (`custody webhook test`). \
@@ -49,10 +51,15 @@ extension WebhookCommand {
             do {
                 let messages = (events ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 fact = WebhookSubscribed(
-                    subscription: try Slug(id, what: "subscription id"), organization: try Slug(organization, what: "organization id"),
+                    subscription: try Slug(id, what: "subscription id"),
+                    organization: try Slug(organization, what: "organization id"),
                     url: url, messages: messages,
-                    overdueAfterSeconds: try overdueAfter.map { try DurationText.seconds(parsing: $0, what: "--overdue-after") })
-                proposed = ProposedEvent(id: try recording.id(), event: fact.event, metadata: recording.metadata, occurredAt: try recording.occurredAt())
+                    overdueAfterSeconds: try overdueAfter.map {
+                        try DurationText.seconds(parsing: $0, what: "--overdue-after")
+                    })
+                proposed = ProposedEvent(
+                    id: try recording.id(), event: fact.event, metadata: recording.metadata,
+                    occurredAt: try recording.occurredAt())
             } catch let error as CustodyError {
                 throw CommandFailure(message: error.message)
             }
@@ -62,16 +69,19 @@ extension WebhookCommand {
             }
             if appended.duplicate {
                 throw CommandFailure(
-                    message: "webhook subscription '\(fact.subscription)' was already recorded by this event id; its secret was "
-                        + "printed then and is not shown again: `custody webhook rotate \(fact.subscription)` gives a new one")
+                    message:
+                        "webhook subscription '\(fact.subscription)' was already recorded by this event id; its secret was "
+                        + "printed then and is not shown again: `custody webhook rotate \(fact.subscription)` gives a new one"
+                )
             }
             if connection.json {
-                print(JSONValue.object([
-                    "id": .string(fact.subscription.rawValue), "organization": .string(fact.organization.rawValue),
-                    "url": .string(fact.url), "events": .array(fact.messages.map(JSONValue.string)),
-                    "overdueAfterSeconds": fact.overdueAfterSeconds.map(JSONValue.integer) ?? .null,
-                    "secret": .string(secret.description), "position": .integer(appended.recorded.position),
-                ]).jsonbText)
+                print(
+                    JSONValue.object([
+                        "id": .string(fact.subscription.rawValue), "organization": .string(fact.organization.rawValue),
+                        "url": .string(fact.url), "events": .array(fact.messages.map(JSONValue.string)),
+                        "overdueAfterSeconds": fact.overdueAfterSeconds.map(JSONValue.integer) ?? .null,
+                        "secret": .string(secret.description), "position": .integer(appended.recorded.position),
+                    ]).jsonbText)
             } else {
                 print("subscribed \(fact.subscription) for \(fact.organization): \(fact.url)")
                 print("signing secret (shown once; keep it where the receiver reads it): \(secret)")
@@ -105,7 +115,9 @@ extension WebhookCommand {
                     item.id.rawValue, item.organization.rawValue, item.url,
                     item.messages.isEmpty ? "all" : item.messages.joined(separator: ","),
                     item.overdueAfterSeconds.map(Postmortem.duration) ?? "–", item.subscribedAt.description,
-                    item.removedAt.map { "removed \($0)" } ?? item.disabledSince.map { "DISABLED since \($0) (only failures)" } ?? "active",
+                    item.removedAt.map { "removed \($0)" } ?? item.disabledSince.map {
+                        "DISABLED since \($0) (only failures)"
+                    } ?? "active",
                 ])
             }
             print(subscriptions.isEmpty ? "no webhook subscriptions (add one with `custody webhook add`)" : table.text)
@@ -121,7 +133,8 @@ extension WebhookCommand {
 
         func run() async throws {
             let id = self.id
-            try await Runner.record({ WebhookRemoved(subscription: try Slug(id, what: "subscription id")) }, recording, connection)
+            try await Runner.record(
+                { WebhookRemoved(subscription: try Slug(id, what: "subscription id")) }, recording, connection)
         }
     }
 
@@ -138,13 +151,17 @@ extension WebhookCommand {
 
         func run() async throws {
             let subscription: Slug
-            do { subscription = try Slug(id, what: "subscription id") } catch { throw CommandFailure(message: error.message) }
+            do { subscription = try Slug(id, what: "subscription id") } catch {
+                throw CommandFailure(message: error.message)
+            }
             let secret = try WebhookCommand.drawSecret()
             try await Runner.run(connection, sequential: true) { database in
                 try await EventStore(database).rotateSecret(of: subscription, to: secret)
             }
             if connection.json {
-                print(JSONValue.object(["id": .string(subscription.rawValue), "secret": .string(secret.description)]).jsonbText)
+                print(
+                    JSONValue.object(["id": .string(subscription.rawValue), "secret": .string(secret.description)])
+                        .jsonbText)
             } else {
                 print("new signing secret for \(subscription) (shown once; the old one signs too for 24 h): \(secret)")
             }
@@ -158,7 +175,8 @@ extension WebhookCommand {
         static let configuration = CommandConfiguration(
             commandName: "deliveries", abstract: "List webhook messages, newest first, and what became of each.")
         @Option(name: .customLong("org"), help: "Only this organization's.") var organization: String?
-        @Flag(help: "Only dead-lettered ones (no more attempts; `webhook redeliver` sends one again).") var failed = false
+        @Flag(help: "Only dead-lettered ones (no more attempts; `webhook redeliver` sends one again).") var failed =
+            false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -172,7 +190,8 @@ extension WebhookCommand {
             }
             var table = Table(headers: ["ID", "SUBSCRIPTION", "TYPE", "CREATED", "ATTEMPTS", "STATE", "LAST"])
             for item in deliveries {
-                let last = [item.lastStatus.map { "HTTP \($0)" }, item.lastError].compactMap { $0 }.joined(separator: ": ")
+                let last = [item.lastStatus.map { "HTTP \($0)" }, item.lastError].compactMap { $0 }.joined(
+                    separator: ": ")
                 table.rows.append([
                     item.id, item.subscription, item.type, item.createdAt.description, String(item.attempts),
                     item.state + (item.nextAttemptAt.map { " (next \($0))" } ?? ""), last.isEmpty ? "–" : last,
@@ -190,8 +209,11 @@ extension WebhookCommand {
 
         func run() async throws {
             let id = self.id
-            let queued = try await Runner.run(connection) { database in try await WebhookOutbox(database).redeliver(id) }
-            guard queued else { throw CommandFailure(message: "no webhook message with id '\(id)' (see `custody webhook deliveries`)") }
+            let queued = try await Runner.run(connection) { database in try await WebhookOutbox(database).redeliver(id)
+            }
+            guard queued else {
+                throw CommandFailure(message: "no webhook message with id '\(id)' (see `custody webhook deliveries`)")
+            }
             print(connection.json ? JSONValue.object(["queued": .string(id)]).jsonbText : "queued \(id) again")
         }
     }
@@ -204,12 +226,16 @@ extension WebhookCommand {
 
         func run() async throws {
             let subscription: Slug
-            do { subscription = try Slug(id, what: "subscription id") } catch { throw CommandFailure(message: error.message) }
+            do { subscription = try Slug(id, what: "subscription id") } catch {
+                throw CommandFailure(message: error.message)
+            }
             let queued = try await Runner.run(connection) { database in
                 let found = try await EventStore(database).standingSubscription(subscription)
                 return try await WebhookOutbox(database).queueTest(found, at: .now)
             }
-            print(connection.json ? JSONValue.object(["queued": .string(queued)]).jsonbText : "queued test message \(queued)")
+            print(
+                connection.json
+                    ? JSONValue.object(["queued": .string(queued)]).jsonbText : "queued test message \(queued)")
         }
     }
 }

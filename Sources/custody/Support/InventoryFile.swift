@@ -25,8 +25,9 @@ enum InventoryFile {
                 if case .deployments(let inventory) = declaration {
                     let name = URL(fileURLWithPath: path).lastPathComponent
                     if let organization, organization != inventory.organization {
-                        throw .conflict("\(name): organization '\(inventory.organization)', not '\(organization)'"
-                                        + (given == nil ? " (one organization for all files)" : " (--org)"))
+                        throw .conflict(
+                            "\(name): organization '\(inventory.organization)', not '\(organization)'"
+                                + (given == nil ? " (one organization for all files)" : " (--org)"))
                     }
                     organization = inventory.organization
                 }
@@ -43,7 +44,9 @@ enum InventoryFile {
     }
 
     /// The organization's desired deployments: the files' union, a BOM's models matched to registered ones.
-    static func inventory(of organization: Slug, _ declarations: [Declaration], in chain: SupplyChain) throws(CustodyError) -> Inventory {
+    static func inventory(of organization: Slug, _ declarations: [Declaration], in chain: SupplyChain)
+        throws(CustodyError) -> Inventory
+    {
         var deployments: [Inventory.Deployment] = []
         var problems = Problems()
         for declaration in declarations {
@@ -60,15 +63,20 @@ enum InventoryFile {
     static func read(_ path: String) throws(CustodyError) -> Declaration {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw .invalidValue(what: "inventory file", value: path, accepted: "a file, not a directory (give its files: DIR/*.json)")
+            throw .invalidValue(
+                what: "inventory file", value: path, accepted: "a file, not a directory (give its files: DIR/*.json)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .invalidValue(what: "inventory file", value: path, accepted: "a readable file")
         }
         let name = URL(fileURLWithPath: path).lastPathComponent
-        if path.lowercased().hasSuffix(".json") || data.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "{") {
+        if path.lowercased().hasSuffix(".json")
+            || data.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "{")
+        {
             let json: JSONValue
-            do { json = try JSONParser.parse(data) } catch { throw .conflict("\(name): not valid JSON: \(error.message)") }
+            do { json = try JSONParser.parse(data) } catch {
+                throw .conflict("\(name): not valid JSON: \(error.message)")
+            }
             guard ApplicationBOM.isBOM(json) else {
                 throw .conflict("\(name): /bomFormat: missing; a JSON inventory is a CycloneDX BOM (docs/cyclonedx.md)")
             }
@@ -77,7 +85,8 @@ enum InventoryFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .invalidValue(what: "inventory file", value: path, accepted: "UTF-8 text")
         }
-        return .deployments(path.lowercased().hasSuffix(".csv") ? try csv(text, name: name) : try yaml(text, name: name))
+        return .deployments(
+            path.lowercased().hasSuffix(".csv") ? try csv(text, name: name) : try yaml(text, name: name))
     }
 
     static func yaml(_ text: String, name: String) throws(CustodyError) -> Inventory {
@@ -88,7 +97,9 @@ enum InventoryFile {
         func fail(_ node: Node?, _ message: String) -> CustodyError {
             .conflict("\(name):\(node?.mark?.line ?? 1): \(message)")
         }
-        guard let root, let mapping = root.mapping else { throw fail(root, "expected a mapping with organization and deployments") }
+        guard let root, let mapping = root.mapping else {
+            throw fail(root, "expected a mapping with organization and deployments")
+        }
         for key in mapping.keys where !["organization", "deployments"].contains(key.string ?? "") {
             throw fail(key, "unknown key '\(key.string ?? "")' (accepted: organization, deployments)")
         }
@@ -96,14 +107,20 @@ enum InventoryFile {
             throw fail(root, "missing organization")
         }
         let organization: Slug
-        do { organization = try Slug(organizationText, what: "organization id") } catch { throw fail(organizationNode, error.message) }
-        guard let list = mapping["deployments"] else { throw fail(root, "missing deployments (an empty list retires every deployment)") }
+        do { organization = try Slug(organizationText, what: "organization id") } catch {
+            throw fail(organizationNode, error.message)
+        }
+        guard let list = mapping["deployments"] else {
+            throw fail(root, "missing deployments (an empty list retires every deployment)")
+        }
         guard let items = list.sequence else { throw fail(list, "deployments must be a list") }
         var deployments: [Inventory.Deployment] = []
         var problems = Problems()
         for item in items {
             do throws(CustodyError) {
-                guard let fields = item.mapping else { throw fail(item, "each deployment is a mapping of id, model, workload, criticality") }
+                guard let fields = item.mapping else {
+                    throw fail(item, "each deployment is a mapping of id, model, workload, criticality")
+                }
                 for key in fields.keys where !["id", "model", "workload", "criticality"].contains(key.string ?? "") {
                     throw fail(key, "unknown key '\(key.string ?? "")' (accepted: id, model, workload, criticality)")
                 }
@@ -113,10 +130,13 @@ enum InventoryFile {
                 }
                 let line = item.mark?.line ?? 1
                 do {
-                    deployments.append(Inventory.Deployment(
-                        id: try Slug(try field("id"), what: "deployment id"), model: try Slug(try field("model"), what: "model id"),
-                        workload: try field("workload"), criticality: try Criticality.parse(try field("criticality")),
-                        source: .init(file: name, line: line)))
+                    deployments.append(
+                        Inventory.Deployment(
+                            id: try Slug(try field("id"), what: "deployment id"),
+                            model: try Slug(try field("model"), what: "model id"),
+                            workload: try field("workload"),
+                            criticality: try Criticality.parse(try field("criticality")),
+                            source: .init(file: name, line: line)))
                 } catch {
                     throw error.message.hasPrefix(name) ? error : .conflict("\(name):\(line): \(error.message)")
                 }
@@ -156,15 +176,19 @@ enum InventoryFile {
                     throw CustodyError.conflict("one organization per file: '\(organization)', then '\(owner)'")
                 }
                 organization = owner
-                deployments.append(Inventory.Deployment(
-                    id: try Slug(cells[1], what: "deployment id"), model: try Slug(cells[2], what: "model id"),
-                    workload: cells[3], criticality: try Criticality.parse(cells[4]), source: .init(file: name, line: line)))
+                deployments.append(
+                    Inventory.Deployment(
+                        id: try Slug(cells[1], what: "deployment id"), model: try Slug(cells[2], what: "model id"),
+                        workload: cells[3], criticality: try Criticality.parse(cells[4]),
+                        source: .init(file: name, line: line)))
             } catch {
                 problems.add(.conflict("\(name):\(line): \(error.message)"))
             }
         }
         try problems.check()
-        guard let organization else { throw .conflict("\(name): no deployments (a CSV inventory needs at least one row)") }
+        guard let organization else {
+            throw .conflict("\(name): no deployments (a CSV inventory needs at least one row)")
+        }
         return Inventory(organization: organization, deployments: deployments)
     }
 
@@ -173,21 +197,28 @@ enum InventoryFile {
         func quoted(_ text: String) -> String { JSONValue.string(text).jsonbText }
         var text = "organization: \(organization)\ndeployments:" + (deployed.isEmpty ? " []\n" : "\n")
         for (id, deployment) in deployed {
-            text += "  - {id: \(id), model: \(deployment.model), workload: \(quoted(deployment.workload)), "
+            text +=
+                "  - {id: \(id), model: \(deployment.model), workload: \(quoted(deployment.workload)), "
                 + "criticality: \(deployment.criticality.rawValue)}\n"
         }
         return text
     }
 
     /// Deployments as the CSV `csv(_:name:)` reads; a workload it could not read back exactly is refused by name.
-    static func csv(_ organization: Slug, _ deployed: [(key: Slug, value: ModelDeployed)]) throws(CustodyError) -> String {
+    static func csv(_ organization: Slug, _ deployed: [(key: Slug, value: ModelDeployed)]) throws(CustodyError)
+        -> String
+    {
         var text = "organization,id,model,workload,criticality\n"
         for (id, deployment) in deployed {
             let workload = deployment.workload
-            guard !workload.contains(where: \.isNewline), workload.trimmingCharacters(in: .whitespaces) == workload else {
-                throw .conflict("deployment '\(id)': its workload has a line break or edge spaces, which CSV cannot carry; use --format yaml")
+            guard !workload.contains(where: \.isNewline), workload.trimmingCharacters(in: .whitespaces) == workload
+            else {
+                throw .conflict(
+                    "deployment '\(id)': its workload has a line break or edge spaces, which CSV cannot carry; use --format yaml"
+                )
             }
-            let cell = workload.contains(where: { $0 == "," || $0 == "\"" }) || workload.hasPrefix("\"")
+            let cell =
+                workload.contains(where: { $0 == "," || $0 == "\"" }) || workload.hasPrefix("\"")
                 ? "\"" + workload.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : workload
             text += "\(organization),\(id),\(deployment.model),\(cell),\(deployment.criticality.rawValue)\n"
         }
@@ -205,7 +236,13 @@ enum InventoryFile {
             case ("\"", false) where current.isEmpty: quoted = true
             case ("\"", true):
                 if let next = iterator.next() {
-                    if next == "\"" { current.append("\"") } else if next == "," { quoted = false; fields.append(current); current = "" } else {
+                    if next == "\"" {
+                        current.append("\"")
+                    } else if next == "," {
+                        quoted = false
+                        fields.append(current)
+                        current = ""
+                    } else {
                         throw .conflict("\(place): text after a closing quote")
                     }
                 } else {

@@ -27,9 +27,10 @@ struct ConnectionOptions: ParsableArguments {
 
 /// The options every recording command shares.
 struct RecordingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "When the fact became true in the world: 2026-03-27 (midnight UTC) or 2026-03-27T14:30:00Z. Default: now.",
-        valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "When the fact became true in the world: 2026-03-27 (midnight UTC) or 2026-03-27T14:30:00Z. Default: now.",
+            valueName: "time"))
     var at: String?
 
     @Option(
@@ -39,7 +40,9 @@ struct RecordingOptions: ParsableArguments {
 
     @Option(
         name: .customLong("expect-version"),
-        help: "Fail unless the event's stream is at this version: any, no-stream or a number. Default: the version read while validating.")
+        help:
+            "Fail unless the event's stream is at this version: any, no-stream or a number. Default: the version read while validating."
+    )
     var expectVersion: String?
 
     @Option(help: "Who records the fact. Default: $CUSTODY_ACTOR, then $USER.")
@@ -61,7 +64,8 @@ struct RecordingOptions: ParsableArguments {
     func id() throws(CustodyError) -> UUID {
         guard let eventId else { return UUID() }
         guard let id = UUID(uuidString: eventId) else {
-            throw .invalidValue(what: "--event-id", value: eventId, accepted: "a UUID like 0b6f3f7e-3c1a-4d47-9a3e-2f1f0c5d9b21")
+            throw .invalidValue(
+                what: "--event-id", value: eventId, accepted: "a UUID like 0b6f3f7e-3c1a-4d47-9a3e-2f1f0c5d9b21")
         }
         return id
     }
@@ -73,7 +77,9 @@ struct RecordingOptions: ParsableArguments {
     /// Who records: `--actor`, else $CUSTODY_ACTOR, else $USER or $LOGNAME, else the process's account name.
     static func actor(_ given: String?) -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let name = given ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? environment["LOGNAME"] { return name }
+        if let name = given ?? environment["CUSTODY_ACTOR"] ?? environment["USER"] ?? environment["LOGNAME"] {
+            return name
+        }
         // No name in the environment (a service, a container): the account the process runs as.
         if let account = getpwuid(getuid())?.pointee.pw_name { return String(cString: account) }
         return "uid \(getuid())"
@@ -87,7 +93,9 @@ struct RecordingOptions: ParsableArguments {
 /// Parsing of list options: comma-separated values or repeated flags (`--data rlhf,red-teaming`).
 enum ListOption {
     static func split(_ values: [String]) -> [String] {
-        values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
     }
 
     static func slugs(_ values: [String], what: String) throws(CustodyError) -> [Slug] {
@@ -162,9 +170,14 @@ struct WebhookDeliveryOptions: ParsableArguments {
         configuration.retryBase = .milliseconds(Int64(retryBase * 1000))
         guard retryMaximum >= 1 else { throw CommandFailure(message: "--webhook-retry-max must be at least 1 second") }
         configuration.retryMaximum = .seconds(retryMaximum)
-        guard (1...60).contains(timeout) else { throw CommandFailure(message: "--webhook-timeout must be from 1 to 60 seconds") }
+        guard (1...60).contains(timeout) else {
+            throw CommandFailure(message: "--webhook-timeout must be from 1 to 60 seconds")
+        }
         configuration.timeout = .seconds(timeout)
-        do { configuration.disableAfter = .seconds(try DurationText.seconds(parsing: disableAfter, what: "--webhook-disable-after")) } catch {
+        do {
+            configuration.disableAfter = .seconds(
+                try DurationText.seconds(parsing: disableAfter, what: "--webhook-disable-after"))
+        } catch {
             throw CommandFailure(message: error.message)
         }
         return configuration

@@ -57,11 +57,15 @@ enum Runner {
                 } catch StoreError.unavailable(let reason) {
                     let cause = Self.cause(reason)
                     guard attempt < attempts else {
-                        throw CommandFailure(message: "cannot reach the database at \(url.server) (\(cause)) after \(attempts) attempt(s); "
-                            + "is PostgreSQL running? `scripts/db start` starts the private one; the URL is \(url)")
+                        throw CommandFailure(
+                            message:
+                                "cannot reach the database at \(url.server) (\(cause)) after \(attempts) attempt(s); "
+                                + "is PostgreSQL running? `scripts/db start` starts the private one; the URL is \(url)")
                     }
                     let delay = 0.2 * pow(2, Double(attempt - 1))
-                    warn("the database at \(url.server) is unavailable (\(cause)); retrying in \(delay)s (attempt \(attempt + 1) of \(attempts))")
+                    warn(
+                        "the database at \(url.server) is unavailable (\(cause)); retrying in \(delay)s (attempt \(attempt + 1) of \(attempts))"
+                    )
                     try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                     attempt += 1
                 }
@@ -84,9 +88,11 @@ enum Runner {
     /// A connection failure in a few words: what the system said, without the driver's call syntax
     /// (`connect(descriptor:addr:size:): No such file or directory) (errno: 2)` becomes `no such file or directory`).
     static func cause(_ reason: String) -> String {
-        let known = ["No such file or directory": "nothing listens there", "Connection refused": "connection refused",
-                     "Connection reset by peer": "the connection was reset", "timed out": "timed out",
-                     "serverClosedConnection": "the server closed the connection"]
+        let known = [
+            "No such file or directory": "nothing listens there", "Connection refused": "connection refused",
+            "Connection reset by peer": "the connection was reset", "timed out": "timed out",
+            "serverClosedConnection": "the server closed the connection",
+        ]
         for (text, said) in known where reason.localizedCaseInsensitiveContains(text) { return said }
         return reason.replacingOccurrences(of: #"^[a-zA-Z]+\([a-z:]*\): "#, with: "", options: .regularExpression)
     }
@@ -123,7 +129,9 @@ enum Runner {
         let seconds = Int(ProcessInfo.processInfo.environment["CUSTODY_COMMAND_TIMEOUT"] ?? "") ?? 60
         let watchdog = Task.detached {
             try await Task.sleep(for: .seconds(seconds))
-            warn("the database did not answer within \(seconds)s; giving up (rerun with --event-id \(id.uuidString.lowercased()) to record the fact once)")
+            warn(
+                "the database did not answer within \(seconds)s; giving up (rerun with --event-id \(id.uuidString.lowercased()) to record the fact once)"
+            )
             exit(75)
         }
         defer { watchdog.cancel() }

@@ -37,7 +37,9 @@ struct Table {
     private func render(cuttingAt limit: Int) -> [String] {
         let cut = { (cell: String) -> String in cell.count > limit ? String(cell.prefix(limit - 1)) + "…" : cell }
         let all = ([headers] + rows).map { $0.map(cut) }
-        let widths = headers.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        let widths = headers.indices.map { column in
+            all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+        }
         return all.map { row in
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
