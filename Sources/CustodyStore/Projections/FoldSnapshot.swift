@@ -1,5 +1,5 @@
-import CustodyCore
 import Crypto
+import CustodyCore
 import Foundation
 import Logging
 import NIOCore
@@ -92,7 +92,9 @@ public struct FoldSnapshot: Sendable {
             ORDER BY transaction_id DESC, position DESC LIMIT \(Int64(kept))
             """)
         var rows: [(Int64, Int32, Int64, Int64, Int64, ByteBuffer, ByteBuffer)] = []
-        for try await row in candidates.decode((Int64, Int32, Int64, Int64, Int64, ByteBuffer, ByteBuffer).self) { rows.append(row) }
+        for try await row in candidates.decode((Int64, Int32, Int64, Int64, Int64, ByteBuffer, ByteBuffer).self) {
+            rows.append(row)
+        }
         for (id, format, transaction, position, events, checksum, body) in rows {
             guard format == Self.format else {
                 database.logger.warning("ignoring fold snapshot \(id): unknown format \(format)")
@@ -104,7 +106,8 @@ public struct FoldSnapshot: Sendable {
             }
             do {
                 let facts = try await Self.facts(body)
-                return FoldSnapshot(cursor: LogCursor(transaction: transaction, position: position), events: events, facts: facts)
+                return FoldSnapshot(
+                    cursor: LogCursor(transaction: transaction, position: position), events: events, facts: facts)
             } catch {
                 database.logger.warning("ignoring fold snapshot \(id): \(error)")
             }
@@ -140,7 +143,10 @@ extension EventStore {
             ORDER BY position
             """)
         do {
-            for try await row in rows { facts.append(try EventRow.decode(row).0) }
+            for try await row in rows {
+                facts.append(try EventRow.decode(row).0)
+                if facts.count % 10_000 == 0 { try Task.checkCancellation() }
+            }
         } catch {
             throw Database.translate(error)
         }
@@ -149,7 +155,9 @@ extension EventStore {
 
     /// Folds the newest trusted snapshot at or before `limit`, then the visible log after it up to `limit` (to
     /// its head when nil); returns the cursor reached and how many events of the log that covers.
-    public func fold(upTo limit: LogCursor? = nil, _ apply: ([RecordedEvent]) -> Void) async throws -> (LogCursor, Int64) {
+    public func fold(upTo limit: LogCursor? = nil, _ apply: ([RecordedEvent]) -> Void) async throws -> (
+        LogCursor, Int64
+    ) {
         let snapshot = try await FoldSnapshot.newest(database, atOrBefore: limit)
         if let snapshot { apply(snapshot.facts) }
         let (cursor, events) = try await foldLog(after: snapshot?.cursor ?? .start, upTo: limit, apply)
@@ -164,6 +172,8 @@ extension EventStore {
         var cursor = cursor
         var events: Int64 = 0
         while limit.map({ cursor < $0 }) ?? true {
+            // A server told to stop while it folds a long log stops between pages, not after the last one.
+            try Task.checkCancellation()
             let page = try await readLog(after: cursor, limit: 5000)
             let entries = page.entries.filter { entry in limit.map { entry.cursor <= $0 } ?? true }
             apply(entries.map(\.event))
@@ -178,7 +188,9 @@ extension EventStore {
     /// from the newest trusted snapshot and the log between it and `cursor`.
     func snapshot(upTo cursor: LogCursor) async throws -> FoldSnapshot {
         var facts: [RecordedEvent] = []
-        let (_, events) = try await fold(upTo: cursor) { events in facts += events.filter { SupplyChain.folds($0.event) } }
+        let (_, events) = try await fold(upTo: cursor) { events in
+            facts += events.filter { SupplyChain.folds($0.event) }
+        }
         facts.sort { $0.position < $1.position }
         return FoldSnapshot(cursor: cursor, events: events, facts: facts)
     }
