@@ -6,6 +6,7 @@ import NIOCore
 
 /// `custody serve`: the read-only HTTP API over the projections.
 public enum APIServer {
+    /// How `custody serve` runs: where it listens, whom it lets in, where it reads and what it runs beside the API.
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
         public var port = 8080

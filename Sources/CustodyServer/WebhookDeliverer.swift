@@ -10,6 +10,7 @@ import NIOPosix
 /// secret the subscription signs with), posts it, and records the outcome; retries with exponential backoff and
 /// jitter, then dead-letters. Runs in `custody serve` and as `custody notify run`; any number of them share the work.
 public struct WebhookDeliverer: Sendable {
+    /// How deliveries are made: which addresses are allowed, and how failures are retried and given up on.
     public struct Configuration: Sendable {
         /// Address blocks a destination may be in although internal (`--webhook-allow`).
         public var allowed: [AddressRange] = []

@@ -1,5 +1,6 @@
 /// How the current exposures changed between two moments.
 public struct ExposureDiff: Hashable, Sendable, Codable {
+    /// One exposure present at both moments whose status, severity or pause changed.
     public struct Change: Hashable, Sendable, Codable {
         public var before: Exposure
         public var after: Exposure

@@ -1,6 +1,7 @@
 /// What happened in an incident, when, and when it was learned: the timeline with the deployments that entered
 /// or left exposure at each step, and the intervals a postmortem measures.
 public struct Postmortem: Hashable, Sendable, Codable {
+    /// One fact of the timeline, with the deployments that entered, left or changed exposure at it.
     public struct Step: Hashable, Sendable, Codable {
         public var occurredAt: Timestamp
         public var recordedAt: Timestamp
@@ -25,12 +26,14 @@ public struct Postmortem: Hashable, Sendable, Codable {
         }
     }
 
+    /// A provider pausing its work with the breached vendor, and how long after the breach.
     public struct Pause: Hashable, Sendable, Codable {
         public var provider: Slug
         public var pausedAt: Timestamp
         public var afterBreachSeconds: Int64
     }
 
+    /// A provider's investigation of the incident: when it opened and closed, and its outcome.
     public struct Investigation: Hashable, Sendable, Codable {
         public var investigation: Slug
         public var provider: Slug
@@ -41,6 +44,7 @@ public struct Postmortem: Hashable, Sendable, Codable {
         public var toCloseSeconds: Int64?
     }
 
+    /// A deployment's exposure window: from the step it entered to the step it left (open while it has not).
     public struct Window: Hashable, Sendable, Codable {
         public var deployment: Slug
         public var organization: Slug

@@ -10,6 +10,7 @@ public struct SupplyChain: Hashable, Sendable {
         var second: Slug
     }
 
+    /// A model as the fold knows it: name, provider, open weights and package URL.
     public struct Model: Hashable, Sendable {
         public var name: String
         public var provider: Slug
@@ -17,6 +18,7 @@ public struct SupplyChain: Hashable, Sendable {
         public var purl: String?
     }
 
+    /// An organization as the fold knows it: name and sector.
     public struct Organization: Hashable, Sendable {
         public var name: String
         public var sector: String

@@ -17,6 +17,7 @@ public struct Seal: Sendable, Equatable {
     public static let formats = ["custody-seal-1", "custody-seal-2"]
     public static let blockSize = 256
 
+    /// A stream's head as a seal records it: its last version and that event's hash.
     public struct Head: Sendable, Equatable {
         public var version: Int64
         public var hash: [UInt8]

@@ -52,7 +52,8 @@ extension SupplyChain {
         case .organizationRegistered(let e):
             return ExposureImpact(organizations: [e.organization])
         case .modelRegistered(let e):
-            // Its provider and open weights decide which incidents reach its deployments and their organizations' shares.
+            // Its provider and open weights decide which incidents reach its deployments, and their organizations'
+            // shares.
             return deploymentsImpact(deploymentsByModel[e.model] ?? [])
         case .modelDeployed(let e):
             var impact = deploymentsImpact([e.deployment])

@@ -31,6 +31,7 @@ public struct ExposureProjector: Sendable {
     /// When a folded fact comes true and the views must be evaluated again; nil when nothing is waiting.
     public var nextDue: Timestamp? { pending.first?.occurredAt }
 
+    /// What one step decides: the changes to write, and the projector to continue with once they are committed.
     public struct Step: Sendable {
         public var changes: ReadModelChanges
         /// The projector once the changes are committed.
@@ -74,8 +75,8 @@ public struct ExposureProjector: Sendable {
         return Step(changes: changes, next: next)
     }
 
-    /// The last event (in log order) of a step that reached each incident and deployment: a row's change is said to be caused by
-    /// the later of its incident's and its deployment's.
+    /// The last event (in log order) of a step that reached each incident and deployment: a row's change is said
+    /// to be caused by the later of its incident's and its deployment's.
     private struct Causes {
         var byIncident: [Slug: RecordedEvent] = [:]
         var byDeployment: [Slug: RecordedEvent] = [:]

@@ -41,6 +41,7 @@ public struct Inventory: Sendable, Equatable {
 
 /// What applying an inventory changes, and the events that record it.
 public struct InventoryPlan: Sendable {
+    /// One deployment's change in the plan, as `custody inventory apply` prints it.
     public struct Change: Hashable, Sendable, Codable {
         /// `deploy`, `retire`, `switch` or `update`.
         public var action: String

@@ -6,11 +6,13 @@
 /// facts that made it, so that a new fact is checked against the timeline (docs/rules.md), not only against the
 /// order in which the facts were logged.
 public struct Registry: Sendable, Equatable {
+    /// A registered model: its provider, whether its weights are open, and since when it is known.
     public struct Model: Sendable, Equatable {
         public var provider: Slug
         public var openWeights: Bool
         public var registeredAt: Timestamp
     }
+    /// A deployment as the registry checks new facts against it.
     public struct Deployment: Sendable, Equatable {
         public var organization: Slug
         public var model: Slug
@@ -21,6 +23,7 @@ public struct Registry: Sendable, Equatable {
 
         mutating func changed(at time: Timestamp) { changedAt = max(changedAt, time) }
     }
+    /// An incident as the registry checks new facts against it.
     public struct Incident: Sendable, Equatable {
         public var vendor: Slug
         public var retracted: Bool
@@ -28,6 +31,7 @@ public struct Registry: Sendable, Equatable {
         /// When the breach happened (the report's `occurredAt`).
         public var breachAt: Timestamp
     }
+    /// An investigation as the registry checks new facts against it.
     public struct Investigation: Sendable, Equatable {
         public var incident: Slug
         public var provider: Slug
@@ -36,6 +40,7 @@ public struct Registry: Sendable, Equatable {
         /// The latest finding: a close cannot come before it.
         public var lastFindingAt: Timestamp?
     }
+    /// A webhook subscription as the registry checks new facts against it.
     public struct Webhook: Sendable, Equatable {
         public var organization: Slug
         public var removed: Bool

@@ -16,7 +16,8 @@ extension Endpoints {
     static let defaultPage = 100
     static let maximumPage = 1000
 
-    /// `GET /v1/events?after=CURSOR&limit=N`: `{"events": [...], "next": CURSOR}`, each event as `custody events --json` prints it.
+    /// `GET /v1/events?after=CURSOR&limit=N`: `{"events": [...], "next": CURSOR}`, each event as
+    /// `custody events --json` prints it.
     func events(_ request: Request, _ context: APIContext) async throws -> Response {
         _ = try Question(request, allowing: ["after", "limit"])
         let query = request.uri.queryParameters

@@ -18,6 +18,7 @@ public struct Importer: Sendable {
 
     public init(_ database: Database) { self.database = database }
 
+    /// What an import did, line by line: written, already stored, and refused.
     public struct Summary: Sendable, Equatable, Codable {
         public var lines: Int
         /// Events written.

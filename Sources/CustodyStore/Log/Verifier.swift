@@ -16,6 +16,7 @@ public struct Verifier: Sendable {
         public var description: String { "\(stream) v\(version): \(reason)" }
     }
 
+    /// What `custody verify` found: how much it checked, and every problem (an intact log has none).
     public struct Report: Sendable, Equatable {
         public var events: Int64
         public var streams: Int64

@@ -5,6 +5,7 @@ import PostgresNIO
 
 /// Where the read models stand: their checkpoint, how far behind the log they are, and whether they can go on.
 extension ExposureProjection {
+    /// The read models' checkpoint: the log cursor and event count they reflect, and when they were written.
     public struct Checkpoint: Sendable, Equatable {
         public var cursor: LogCursor
         public var events: Int64
