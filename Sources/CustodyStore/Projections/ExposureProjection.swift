@@ -269,10 +269,8 @@ public actor ExposureProjection {
 
     /// Keeps a fold snapshot near the checkpoint, for every other process that needs the fold.
     private func maintainSnapshots() async throws {
-        let trusted = try await FoldSnapshot.newest(database)
-        var stored = trusted?.events ?? -1
+        var stored = try await FoldSnapshot.newestEventsIfTrusted(database) ?? -1
         var storedAt = ContinuousClock.now
-        if try await FoldSnapshot.newestCursor(database) != trusted?.cursor { stored = -1 }
         while true {
             let (cursor, applied) = (self.cursor, appliedEvents)
             let due =

@@ -115,12 +115,19 @@ public struct FoldSnapshot: Sendable {
         return nil
     }
 
-    /// The cursor of the newest snapshot stored, trusted or not (the leader compares it with its checkpoint).
-    static func newestCursor(_ database: Database) async throws -> LogCursor? {
-        for try await (transaction, position) in try await database.query(
-            "SELECT transaction_id, position FROM custody_fold_snapshots ORDER BY transaction_id DESC, position DESC LIMIT 1"
-        ).decode((Int64, Int64).self) {
-            return LogCursor(transaction: transaction, position: position)
+    /// How many events the newest stored snapshot covers, when it has a known format and a matching checksum (nil
+    /// when there is none, or it cannot be trusted and should be replaced). Its facts are not decoded: the leader
+    /// only needs to know how old it is, and decoding tens of thousands of facts on a busy core delayed the first
+    /// pages a new leader applied (a visible-latency outlier of ~270 ms at 1M events).
+    static func newestEventsIfTrusted(_ database: Database) async throws -> Int64? {
+        let rows = try await database.query(
+            """
+            SELECT format, events, checksum, body FROM custody_fold_snapshots
+            ORDER BY transaction_id DESC, position DESC LIMIT 1
+            """)
+        for try await (format, events, checksum, body) in rows.decode((Int32, Int64, ByteBuffer, ByteBuffer).self) {
+            let matches = Array(SHA256.hash(data: body.readableBytesView)) == Array(checksum.readableBytesView)
+            return format == Self.format && matches ? events : nil
         }
         return nil
     }
