@@ -13,16 +13,18 @@ extension Bench {
             discussion: """
                 Point --url at the primary and --api at a `custody serve --replica-url` whose reads come from a \
                 streaming standby of it. Each sample appends one fact on the primary and is timed until the server \
-                lists it, polling every 2 ms. Prints {"p50": ms, "p99": ms, "max": ms, "samples": n}.
+                lists it, polling every 2 ms; the first --warmup samples are not counted. Prints {"p50": ms, \
+                "p99": ms, "max": ms, "samples": n}.
                 """)
         @Option var url: String
         @Option(help: "The standby-reading server, like http://127.0.0.1:8080.") var api: String
         @Option var token: String
         @Option var samples = 50
+        @Option(help: "Samples taken first and not counted.") var warmup = 10
 
         func run() async throws {
             let databaseURL = try DatabaseURL(url)
-            let (api, token, samples) = (api, token, samples)
+            let (api, token, samples, warmup) = (api, token, samples, warmup)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
                 let latencies = try await Database.with(databaseURL) { database in
@@ -36,7 +38,7 @@ extension Bench {
                     }
                     var latencies: [Double] = []
                     let run = UUID().uuidString.prefix(8).lowercased()
-                    for index in 0..<samples {
+                    for index in 0..<(warmup + samples) {
                         let vendor = try Slug("replica-bench-\(run)-\(index)")
                         let event = ProposedEvent(
                             id: UUID(),
@@ -54,7 +56,7 @@ extension Bench {
                                 throw ValidationError("the standby-reading server did not list the fact within 30 s")
                             }
                         }
-                        latencies.append(milliseconds(ContinuousClock.now - started))
+                        if index >= warmup { latencies.append(milliseconds(ContinuousClock.now - started)) }
                     }
                     return latencies.sorted()
                 }
