@@ -105,13 +105,17 @@ extension SupplyChain {
     public func organizationView(
         _ id: Slug, at time: Timestamp, counting current: CountedRows, supplying: inout [Slug: [Slug]]
     ) -> OrganizationExposure? {
+        organizationRegistry(id, at: time, supplying: &supplying).map { $0.view(counting: current, at: time) }
+    }
+
+    /// What organization `id`'s registry decides of its view at `time`: its deployments, their models' providers
+    /// and the vendors that supplied them. Nil for an unknown organization.
+    public func organizationRegistry(
+        _ id: Slug, at time: Timestamp, supplying: inout [Slug: [Slug]]
+    ) -> OrganizationRegistry? {
         guard let organization = organization(id) else { return nil }
         let deployments = (deploymentsByOrganization[id] ?? []).compactMap { activeDeployment($0, at: time)?.value }
             .filter { $0.organization == id }
-        var counts: [String: Int] = [:]
-        for status in ExposureStatus.allCases where status != .cleared {
-            counts[status.rawValue] = current.byStatus[status] ?? 0
-        }
         let models = Set(deployments.map(\.model))
         let providers = Set(models.compactMap { model($0)?.provider })
         var suppliers = Set<Slug>()
@@ -120,15 +124,10 @@ extension SupplyChain {
             suppliers.formUnion(supplying[model] ?? [])
         }
         let openWeight = deployments.filter { model($0.model)?.openWeights == true }.count
-        let summary = OrganizationSummary(
-            activeDeployments: deployments.count, exposedDeployments: current.exposedDeployments,
-            statusCounts: counts, highestSeverity: current.highestSeverity, providers: providers.sorted(),
-            vendors: suppliers.sorted(), singleProvider: !deployments.isEmpty && providers.count == 1,
-            openWeightShare: deployments.isEmpty ? 0 : Double(openWeight) / Double(deployments.count),
-            needsResponse: current.needsResponse, oldestUnanswered: current.oldestUnanswered)
-        return OrganizationExposure(
-            organization: Reference(id: id, name: organization.name), sector: organization.sector, asOf: time,
-            summary: summary, exposures: [])
+        return OrganizationRegistry(
+            organization: Reference(id: id, name: organization.name), sector: organization.sector,
+            activeDeployments: deployments.count, providers: providers.sorted(), vendors: suppliers.sorted(),
+            openWeightShare: deployments.isEmpty ? 0 : Double(openWeight) / Double(deployments.count))
     }
 
     /// One deployment's current exposures. Nil for an unknown deployment.
@@ -154,5 +153,33 @@ extension SupplyChain {
     public func exposure(ofIncident id: Slug, at time: Timestamp) -> ExposureList? {
         guard incidents[id]?.reports.isEmpty == false else { return nil }
         return ExposureList(subject: "incident", id: id, asOf: time, exposures: exposures(toIncident: id, at: time))
+    }
+}
+
+/// The part of an organization's view that its registry decides (who it is, its active deployments, their
+/// providers and suppliers), apart from what its exposure rows count: the projector keeps it between steps, as a
+/// breach or an investigation reaching 900 organizations changes none of it.
+public struct OrganizationRegistry: Hashable, Sendable {
+    public var organization: Reference
+    public var sector: String
+    public var activeDeployments: Int
+    public var providers: [Slug]
+    public var vendors: [Slug]
+    /// Share of active deployments on open-weight models, from 0 to 1.
+    public var openWeightShare: Double
+
+    /// The view at `time` with the summary of `current`, without its rows.
+    public func view(counting current: CountedRows, at time: Timestamp) -> OrganizationExposure {
+        var counts: [String: Int] = [:]
+        for status in ExposureStatus.allCases where status != .cleared {
+            counts[status.rawValue] = current.byStatus[status] ?? 0
+        }
+        let summary = OrganizationSummary(
+            activeDeployments: activeDeployments, exposedDeployments: current.exposedDeployments,
+            statusCounts: counts, highestSeverity: current.highestSeverity, providers: providers, vendors: vendors,
+            singleProvider: activeDeployments > 0 && providers.count == 1, openWeightShare: openWeightShare,
+            needsResponse: current.needsResponse, oldestUnanswered: current.oldestUnanswered)
+        return OrganizationExposure(
+            organization: organization, sector: sector, asOf: time, summary: summary, exposures: [])
     }
 }

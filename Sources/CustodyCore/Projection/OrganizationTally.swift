@@ -61,8 +61,21 @@ public struct CountedRows: Sendable, Equatable {
 /// counts: whoever changes a row knows the row it replaces (the read model holds exactly the fold's rows).
 public struct OrganizationTally: Sendable, Equatable {
     private var counted: [Slug: CountedRows] = [:]
+    /// Each organization's registry part as last written; evaluated again only when a step's impact names the
+    /// organization (every fact that can change it does: a deployment, a model, a supply link, a registration).
+    private var registries: [Slug: OrganizationRegistry] = [:]
 
     public init() {}
+
+    /// The registry part of `id`'s view at `time`: the one kept, unless `changed`.
+    mutating func registry(
+        _ id: Slug, of chain: SupplyChain, at time: Timestamp, changed: Bool, supplying: inout [Slug: [Slug]]
+    ) -> OrganizationRegistry? {
+        if !changed, let kept = registries[id] { return kept }
+        let registry = chain.organizationRegistry(id, at: time, supplying: &supplying)
+        registries[id] = registry
+        return registry
+    }
 
     /// The tally of `chain`'s rows at `time`, evaluated an incident at a time (the rows of one are alive at once).
     public init(_ chain: SupplyChain, at time: Timestamp) {

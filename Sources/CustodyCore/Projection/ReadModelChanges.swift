@@ -95,7 +95,8 @@ public struct ReadModelChanges: Sendable, Equatable {
         // counted row change, a deployment, a supplier, a registration) nearly always changes the summary.
         var supplying: [Slug: [Slug]] = [:]
         self.organizations = organizations.sorted().compactMap { id in
-            after.organizationView(id, at: now, counting: tally.counted(id), supplying: &supplying)
+            tally.registry(id, of: after, at: now, changed: impact.organizations.contains(id), supplying: &supplying)?
+                .view(counting: tally.counted(id), at: now)
         }
     }
 
