@@ -116,7 +116,7 @@ import Testing
             let projection = ExposureProjection(store)
             let runner = Task { try await projection.run(pollInterval: .milliseconds(50)) }
             defer { runner.cancel() }
-            let due = Timestamp.now.adding(seconds: 3)
+            let due = Timestamp.now.adding(seconds: 5)
             let breach = BreachReported(
                 incident: Fixture.slug("soon"), vendor: Fixture.slug("mercor"), severity: .critical, summary: "s",
                 dataKinds: [], providers: [], sources: [], disclosedAt: nil)
@@ -134,7 +134,10 @@ import Testing
             while try await ExposureProjection.checkpoint(database)?.events ?? 0 < total {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(try await rows() == 0, "shown before its time")
+            // Another suite's open transaction holds every reader of the cluster back (the visibility horizon): when
+            // the projector caught up only after the due time, showing the breach is right, and nothing is asserted.
+            let early = try await rows()
+            if Timestamp.now < due { #expect(early == 0, "shown before its time") }
             while try await rows() == 0, Timestamp.now < due.adding(seconds: 10) {
                 try await Task.sleep(for: .milliseconds(20))
             }
