@@ -96,6 +96,8 @@ public struct Database: Sendable {
         await withTaskGroup(of: Void.self) { clients in
             while !Task.isCancelled {
                 try? await Task.sleep(for: failoverCheck)
+                // The caller's work ended while this slept: no check, no new connection to a pool shutting down.
+                if Task.isCancelled { break }
                 let current = pool.client
                 let fits =
                     await firstOf(within: .seconds(2)) {
