@@ -84,10 +84,14 @@ extension Bench {
             guard response.status == .ok else {
                 throw ValidationError("GET /v1/events answered \(response.status.code): \(String(buffer: body))")
             }
-            let document = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-            let events = document?["events"] as? [[String: Any]] ?? []
-            let next = try (document?["next"] as? String).map { try LogCursor(parsing: $0) } ?? cursor
-            return (next, events.compactMap { ($0["id"] as? String)?.lowercased() })
+            guard case .object(let document) = try EventCoding.value(ofJSON: String(buffer: body)),
+                case .array(let events)? = document["events"], case .string(let next)? = document["next"]
+            else { throw ValidationError("GET /v1/events answered a document without events and next") }
+            let ids = events.compactMap { event -> String? in
+                guard case .object(let fields) = event, case .string(let id)? = fields["id"] else { return nil }
+                return id.lowercased()
+            }
+            return (try LogCursor(parsing: next), ids)
         }
     }
 }

@@ -36,6 +36,8 @@ public struct ExposureProjector: Sendable {
         public var changes: ReadModelChanges
         /// The projector once the changes are committed.
         public var next: ExposureProjector
+        /// The subscriptions standing after the step: whom its notices are for.
+        public var subscriptions: [WebhookSubscription]
     }
 
     /// The changes that `events` (possibly none) and the passing of time up to `now` make to the read models.
@@ -65,14 +67,15 @@ public struct ExposureProjector: Sendable {
         var tally = self.tally ?? OrganizationTally(chain, at: evaluatedAt)
         // Only organizations with a standing subscription are told of changes: the rows of others whose only change
         // is composed at read time (a pause) need not even be evaluated.
-        let listening = Set(next.chain.webhookSubscriptions().filter { $0.removedAt == nil }.map(\.organization))
+        let standing = next.chain.webhookSubscriptions().filter { $0.removedAt == nil }
+        let listening = Set(standing.map(\.organization))
         var changes = ReadModelChanges(
             from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally, noticing: listening)
         for index in changes.notices.indices {
             changes.notices[index].cause = changes.notices[index].row.flatMap(causes.cause)
         }
         next.tally = tally
-        return Step(changes: changes, next: next)
+        return Step(changes: changes, next: next, subscriptions: standing)
     }
 
     /// The last event (in log order) of a step that reached each incident and deployment: a row's change is said

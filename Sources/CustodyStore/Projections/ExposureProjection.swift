@@ -120,7 +120,7 @@ public actor ExposureProjection {
         let writing = ContinuousClock.now
         let outbox = try OutboxMessages(
             step.changes.notices,
-            subscriptions: step.changes.notices.isEmpty ? [] : step.next.chain.webhookSubscriptions(),
+            subscriptions: step.subscriptions,
             at: evaluatedAt)
         let failure = self.failure
         let logger = database.logger

@@ -100,7 +100,7 @@ public struct FoldSnapshot: Sendable {
                 database.logger.warning("ignoring fold snapshot \(id): unknown format \(format)")
                 continue
             }
-            guard Array(SHA256.hash(data: body.readableBytesView)) == Array(checksum.readableBytesView) else {
+            guard Self.matches(body, checksum) else {
                 database.logger.warning("ignoring fold snapshot \(id): its checksum does not match its body")
                 continue
             }
@@ -115,6 +115,11 @@ public struct FoldSnapshot: Sendable {
         return nil
     }
 
+    /// Whether a stored body is the one its checksum (SHA-256) was computed from.
+    static func matches(_ body: ByteBuffer, _ checksum: ByteBuffer) -> Bool {
+        Array(SHA256.hash(data: body.readableBytesView)) == Array(checksum.readableBytesView)
+    }
+
     /// How many events the newest stored snapshot covers, when it has a known format and a matching checksum (nil
     /// when there is none, or it cannot be trusted and should be replaced). Its facts are not decoded: the leader
     /// only needs to know how old it is, and decoding tens of thousands of facts on a busy core delayed the first
@@ -126,8 +131,7 @@ public struct FoldSnapshot: Sendable {
             ORDER BY transaction_id DESC, position DESC LIMIT 1
             """)
         for try await (format, events, checksum, body) in rows.decode((Int32, Int64, ByteBuffer, ByteBuffer).self) {
-            let matches = Array(SHA256.hash(data: body.readableBytesView)) == Array(checksum.readableBytesView)
-            return format == Self.format && matches ? events : nil
+            return format == Self.format && Self.matches(body, checksum) ? events : nil
         }
         return nil
     }
