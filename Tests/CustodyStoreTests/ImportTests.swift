@@ -74,6 +74,31 @@ import Testing
         }
     }
 
+    /// An id used twice in one file is refused at its second line, into an empty log (a restore) and into a live
+    /// one, and nothing is written; ids are kept as hashes, so this is what the confirming pass reports.
+    @Test func anIdRepeatedInTheFileIsRefusedAtItsSecondLine() async throws {
+        var lines = try await seededExport()
+        lines.insert(lines[2], at: 6)
+        let path = try temporaryFile(lines)
+        let repeated = try EventLine(parsing: Array(lines[2].utf8)).id.uuidString.lowercased()
+        for live in [false, true] {
+            try await TestDatabase.with { database in
+                let store = EventStore(database)
+                if live { _ = try await store.append([Fixture.vendor("other")]) }
+                let error = await #expect(throws: StoreError.self) {
+                    _ = try await Importer(database).importFile(at: path, metadata: metadata)
+                }
+                guard case .importRefused(let line, let reason)? = error else {
+                    Issue.record("unexpected \(String(describing: error))")
+                    return
+                }
+                #expect(line == 7)
+                #expect(reason == "event id \(repeated) appears twice in the file")
+                #expect(try await store.readLog(after: .start, limit: 20).entries.count == (live ? 1 : 0))
+            }
+        }
+    }
+
     /// One Unicode rule on every path: a fact's text is its exact characters, as PostgreSQL stores them. A retry
     /// of a stored event id whose text is a canonically equivalent re-spelling (NFD "Café") is a different fact,
     /// for the importer exactly as for a recording command; only the exact spelling counts as already stored.

@@ -2,6 +2,7 @@ import Foundation
 
 /// Reads a file line by line in fixed-size chunks, so a file of any size is never loaded whole.
 struct LineReader {
+    let path: String
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var start = 0
@@ -20,7 +21,7 @@ struct LineReader {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .configuration("cannot read \(path): no such file, or not readable")
         }
-        self.handle = handle
+        (self.path, self.handle) = (path, handle)
     }
 
     /// The next line without its newline, or nil at the end.
