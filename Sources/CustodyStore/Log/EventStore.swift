@@ -133,10 +133,15 @@ public struct EventStore: Sendable {
     @discardableResult
     public func waitForHorizon(timeout: Duration = .seconds(5)) async throws -> Bool {
         var target: Int64 = 0
-        for try await next in try await database.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-            .decode(Int64.self)
-        {
-            target = next
+        for try await (xmin, xmax) in try await database.query(
+            """
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+                   pg_snapshot_xmax(pg_current_snapshot())::text::bigint
+            """
+        ).decode((Int64, Int64).self) {
+            // Nothing was in progress when this began: the usual case, answered in one round trip.
+            if xmin >= xmax { return true }
+            target = xmax
         }
         let deadline = ContinuousClock.now + timeout
         while true {

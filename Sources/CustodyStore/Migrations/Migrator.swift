@@ -67,18 +67,22 @@ public struct Migrator: Sendable {
     }
 
     /// The version the database is at; 0 when it was never migrated.
+    ///
+    /// One round trip: every command checks this first, so the table's absence is learnt from the statement's
+    /// error (undefined table) instead of from a catalog query before it.
     public func currentVersion() async throws -> Int {
-        for try await exists in try await database.query("SELECT to_regclass('custody_migrations') IS NOT NULL").decode(
-            Bool.self)
-        where !exists {
-            return 0
+        try await database.withConnection { connection in
+            do {
+                for try await version in try await connection.query(
+                    "SELECT coalesce(max(version), 0) FROM custody_migrations", logger: database.logger
+                ).decode(Int.self) {
+                    return version
+                }
+                return 0
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+                return 0
+            }
         }
-        for try await version in try await database.query("SELECT coalesce(max(version), 0) FROM custody_migrations")
-            .decode(Int.self)
-        {
-            return version
-        }
-        return 0
     }
 
     /// A dollar-quoted literal of trusted SQL from schema/.

@@ -54,9 +54,24 @@ extension ExposureProjection {
     /// Nil when the read models are current (checkpointed and no visible event left to apply); otherwise how many
     /// events they are behind: whether a question may be answered from them.
     public static func behind(_ database: Database) async throws -> Int64? {
-        let behind = try await lag(database)
-        guard behind == 0 else { return behind }
-        return try await checkpoint(database) == nil ? behind : nil
+        let standing = try await standing(database)
+        return standing.checkpointed && standing.lag == 0 ? nil : standing.lag
+    }
+
+    /// Whether a checkpoint exists, and how many visible events lie after it: one statement, one snapshot, as
+    /// every present-view command asks it before it reads.
+    static func standing(_ database: Database) async throws -> (checkpointed: Bool, lag: Int64) {
+        let rows = try await database.query(
+            """
+            SELECT c.projection IS NOT NULL, (
+                SELECT count(*) FROM custody_events
+                WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+                  AND (xid, position) > (coalesce(c.transaction_id, 0)::text::xid8, coalesce(c.position, 0))
+            )
+            FROM (SELECT 1) one LEFT JOIN custody_projection_checkpoints c ON c.projection = \(name)
+            """)
+        for try await (checkpointed, lag) in rows.decode((Bool, Int64).self) { return (checkpointed, lag) }
+        return (false, 0)
     }
 
     /// Every organization's summary view as stored (`jsonb` text, ordered by organization), or only `only`'s.
@@ -84,15 +99,5 @@ extension ExposureProjection {
     }
 
     /// How many visible events the projection has not applied yet.
-    public static func lag(_ database: Database) async throws -> Int64 {
-        let cursor = try await checkpoint(database)?.cursor ?? .start
-        let rows = try await database.query(
-            """
-            SELECT count(*) FROM custody_events
-            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
-              AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
-            """)
-        for try await count in rows.decode(Int64.self) { return count }
-        return 0
-    }
+    public static func lag(_ database: Database) async throws -> Int64 { try await standing(database).lag }
 }

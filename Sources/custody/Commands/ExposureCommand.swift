@@ -48,7 +48,8 @@ struct ExposureCommand: AsyncParsableCommand {
     func run() async throws {
         let (subject, knownAtTime, asOfTime) = try question()
         let present = asOf == nil && knownAt == nil
-        let answer = try await Runner.run(connection) { database -> Answer in
+        // A present view is a few statements in turn: one connection, quicker to open than a pool.
+        let answer = try await Runner.run(connection, sequential: present) { database -> Answer in
             let store = EventStore(database)
             try await store.waitForHorizon()
             // Present views come from the read models when they are current; otherwise, and for the two clocks,
