@@ -63,6 +63,7 @@ let package = Package(
                 .embedInCode("019_webhook_disabled.sql"),
                 .embedInCode("020_webhook_outbox_columns.sql"),
                 .embedInCode("021_vendor_pauses.sql"),
+                .embedInCode("022_fact_index.sql"),
             ],
             swiftSettings: strict
         ),

@@ -40,5 +40,6 @@ public enum Migrations {
             version: 20, name: "webhook_outbox_columns",
             sql: String(decoding: PackageResources._20_webhook_outbox_columns_sql, as: UTF8.self)),
         Migration(version: 21, name: "vendor_pauses", sql: String(decoding: PackageResources._21_vendor_pauses_sql, as: UTF8.self)),
+        Migration(version: 22, name: "fact_index", sql: String(decoding: PackageResources._22_fact_index_sql, as: UTF8.self)),
     ]
 }

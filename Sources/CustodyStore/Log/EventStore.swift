@@ -104,18 +104,61 @@ public struct EventStore: Sendable {
               AND (\(stream?.description)::text IS NULL OR stream_id = \(stream?.description))
             ORDER BY xid, position LIMIT \(limit)
             """)
-        do {
-            var collected: [PostgresRow] = []
-            for try await row in rows { collected.append(row) }
-            return FetchedPage(rows: collected, next: try collected.last.map(EventRow.cursor) ?? cursor)
-        } catch {
-            throw Database.translate(error)
+        return try await FetchedPage(rows, after: cursor)
+    }
+
+    /// The visible log's last cursor, how many events lie up to it, and how many of them the exposure fold uses.
+    /// Every event at or before that cursor has committed, and every event committed later lies after it: a fixed
+    /// end to read up to.
+    func visibleHead() async throws -> (cursor: LogCursor, events: Int64, facts: Int64) {
+        var head = LogCursor.start
+        for try await (transaction, position) in try await database.query(
+            """
+            SELECT xid::text::bigint, position FROM custody_events
+            WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid DESC, position DESC LIMIT 1
+            """
+        ).decode((Int64, Int64).self) {
+            head = LogCursor(transaction: transaction, position: position)
         }
+        for try await (events, facts) in try await database.query(
+            """
+            SELECT count(*), count(*) FILTER (WHERE type <> 'InvestigationFindingRecorded') FROM custody_events
+            WHERE (xid, position) <= (\(head.transaction)::bigint::text::xid8, \(head.position)::bigint)
+            """
+        ).decode((Int64, Int64).self) {
+            return (head, events, facts)
+        }
+        return (head, 0, 0)
+    }
+
+    /// A page of the facts the exposure fold uses (findings, most of a long log, change no exposure and are left
+    /// out) after `cursor` and up to `end`, in the log's order.
+    func fetchFacts(after cursor: LogCursor, upTo end: LogCursor, limit: Int) async throws -> FetchedPage {
+        let rows = try await database.query(
+            """
+            \(unescaped: EventRow.select)
+            WHERE (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
+              AND (xid, position) <= (\(end.transaction)::bigint::text::xid8, \(end.position)::bigint)
+              AND type <> 'InvestigationFindingRecorded'
+            ORDER BY xid, position LIMIT \(limit)
+            """)
+        return try await FetchedPage(rows, after: cursor)
     }
 
     struct FetchedPage: Sendable {
         var rows: [PostgresRow]
         var next: LogCursor
+
+        /// The rows of a page read after `cursor`, kept undecoded.
+        init(_ sequence: PostgresRowSequence, after cursor: LogCursor) async throws {
+            do {
+                var collected: [PostgresRow] = []
+                for try await row in sequence { collected.append(row) }
+                (rows, next) = (collected, try collected.last.map(EventRow.cursor) ?? cursor)
+            } catch {
+                throw Database.translate(error)
+            }
+        }
 
         func decode() async throws -> LogPage {
             do {

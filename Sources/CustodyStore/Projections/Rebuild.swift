@@ -45,30 +45,26 @@ extension ExposureProjection {
         _ store: EventStore, progress: @Sendable (Progress) -> Void
     ) async throws -> Checkpoint {
         let database = store.database
-        var total: Int64 = 0
-        for try await count in try await database.query("SELECT count(*) FROM custody_events").decode(Int64.self) {
-            total = count
-        }
+        // The read models will stand at the visible head as it is now; events committed later lie after it and are
+        // the live projector's.
+        let (head, total, facts:factCount) = try await store.visibleHead()
         var chain = SupplyChain()
         // The facts folded, kept for the fold snapshot written after the swap.
         var facts: [RecordedEvent] = []
-        var cursor = LogCursor.start
-        var events: Int64 = 0
-        var fetched = try await store.fetchLog(after: cursor, limit: 10_000)
+        var fetched = try await store.fetchFacts(after: .start, upTo: head, limit: 10_000)
         while !fetched.rows.isEmpty {
             // PostgreSQL reads the next page while this one is decoded and folded.
             let after = fetched.next
-            async let following = store.fetchLog(after: after, limit: 10_000)
+            async let following = store.fetchFacts(after: after, upTo: head, limit: 10_000)
             let page = try await fetched.decode()
-            for entry in page.entries where SupplyChain.folds(entry.event.event) {
+            for entry in page.entries {
                 chain.apply(entry.event)
                 facts.append(entry.event)
             }
-            cursor = page.next
-            events += Int64(page.entries.count)
-            progress(Progress(events: events, total: total, phase: "folding"))
+            progress(Progress(events: Int64(facts.count), total: factCount, phase: "folding"))
             fetched = try await following
         }
+        let (cursor, events) = (head, total)
         // Read to the end: a SELECT's rows stream, and the COPY below, on another connection, must see the tables.
         for try await _ in try await database.query("SELECT custody_prepare_read_model_rebuild()") {}
         progress(Progress(events: events, total: total, phase: "writing"))
