@@ -16,8 +16,38 @@ public enum ExampleScenario {
         }
     }
 
-    /// A fresh database holding the registry of the example (no incident yet).
+    /// A fresh database holding the registry of the example (no incident yet): the facts recorded once per test
+    /// run through the binary's commands, then imported into each database by one `custody import` (the same
+    /// checks on another path). Nineteen processes a database made the suite's largest cost: half of its CPU went
+    /// to starting `custody` processes, most of them for this fixture.
     public static func registry(on cluster: TestDatabase.Cluster = .endToEnd) async throws -> CLI {
+        let cli = CLI(databaseURL: try await TestDatabase.create(on: cluster))
+        try await record(cli, [["import", try await registryFile.value]])
+        return cli
+    }
+
+    /// The registry's facts as import lines: what `custody events --json` printed after recording them, without
+    /// what the log assigned (version, position, record time, hash), so each import records them anew.
+    static let registryFile = Task<String, any Error> {
+        let cli = try await recordedRegistry()
+        let exported = try await cli.run(["events", "--json"])
+        guard exported.status == 0 else { throw Failed(description: "events --json: \(exported.stderr)") }
+        let assigned: Set<String> = ["version", "position", "recordedAt", "hash", "cursor"]
+        let lines = try exported.lines.map { line -> String in
+            guard var fields = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw Failed(description: "not an object: \(line)")
+            }
+            for key in assigned { fields.removeValue(forKey: key) }
+            return String(
+                decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("example-registry-\(UUID()).jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
+        return path.path
+    }
+
+    /// A fresh database with the example's registry recorded command by command, as a user would.
+    public static func recordedRegistry(on cluster: TestDatabase.Cluster = .endToEnd) async throws -> CLI {
         let cli = CLI(databaseURL: try await TestDatabase.create(on: cluster))
         try await record(
             cli,
