@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 
 /// The request context: Hummingbird's core storage plus who is calling, set once the token is checked.
 public struct APIContext: RequestContext {
+    /// Hummingbird's own request storage.
     public var coreContext: CoreRequestContextStorage
     /// Who is calling, once `AuthenticationMiddleware` checked the token: shared by every middleware and the
     /// handler of one request (the context is copied down the chain, and access recording, which runs outside
@@ -16,6 +17,7 @@ public struct APIContext: RequestContext {
         nonmutating set { callerNote.value.withLockedValue { $0 = newValue } }
     }
 
+    /// A context for a request from `source`.
     public init(source: Source) {
         coreContext = .init(source: source)
     }

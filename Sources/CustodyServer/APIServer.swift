@@ -8,7 +8,9 @@ import NIOCore
 public enum APIServer {
     /// How `custody serve` runs: where it listens, whom it lets in, where it reads and what it runs beside the API.
     public struct Configuration: Sendable {
+        /// The address to listen on.
         public var host = "127.0.0.1"
+        /// The port (0: any free one, printed at start).
         public var port = 8080
         /// Off only for local demos (`--no-auth`): every caller is treated as admin.
         public var authenticate = true
@@ -20,6 +22,7 @@ public enum APIServer {
         public var databaseDeadline = Duration.seconds(3)
         /// Connections idle (or clients silent) this long are closed.
         public var idleTimeout = TimeAmount.seconds(30)
+        /// Database connections of the server's pool.
         public var poolSize = 16
         /// Deliver the webhook outbox in this process (nil: `--no-notifier`, another process does).
         public var webhooks: WebhookDeliverer.Configuration? = WebhookDeliverer.Configuration()
@@ -30,6 +33,7 @@ public enum APIServer {
         /// /ready fails when the standby's replay is further behind than this.
         public var maxReplicaLag = Duration.seconds(30)
 
+        /// The defaults above.
         public init() {}
     }
 

@@ -22,6 +22,7 @@ public struct WebhookDeliverer: Sendable {
         public var maximumAttempts = 15
         /// Messages in flight at once in this process.
         public var concurrency = 4
+        /// How long one attempt may take.
         public var timeout: Duration = .seconds(5)
         /// How often an idle deliverer looks for due messages (at once when a projector of this process rings).
         public var pollInterval: Duration = .milliseconds(250)
@@ -30,6 +31,7 @@ public struct WebhookDeliverer: Sendable {
         /// How often it looks for exposures whose response is overdue.
         public var overdueInterval: Duration = .seconds(30)
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -39,6 +41,7 @@ public struct WebhookDeliverer: Sendable {
     let logger: Logger
     let outcome: (@Sendable (String) -> Void)?
 
+    /// A deliverer of `database`'s outbox; `outcome` hears of each attempt, in one line.
     public init(
         _ database: Database, configuration: Configuration, logger: Logger, outcome: (@Sendable (String) -> Void)? = nil
     ) {

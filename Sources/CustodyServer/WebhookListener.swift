@@ -10,12 +10,17 @@ import Logging
 public enum WebhookListener {
     /// What one delivery was, for the printer.
     public struct Delivery: Sendable {
+        /// The message's id (`webhook-id`).
         public var id: String
+        /// Whether its signature verified.
         public var verified: Bool
+        /// Why it did not, when it did not.
         public var reason: String?
+        /// The body as received.
         public var body: String
     }
 
+    /// Listens on `host:port` until cancelled, handing each delivery to the printer.
     public static func run(
         host: String, port: Int, secret: WebhookSecret, tolerance: Int64, logger: Logger,
         listening: @escaping @Sendable (String, Int) -> Void, received: @escaping @Sendable (Delivery) -> Void

@@ -28,6 +28,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Anything else the server said.
     case database(String)
 
+    /// The error in one line, as the CLI prints it.
     public var description: String {
         switch self {
         case .wrongExpectedVersion(let stream, let expected, let actual):

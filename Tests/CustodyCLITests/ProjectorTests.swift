@@ -13,7 +13,7 @@ import Testing
         environment["CUSTODY_DATABASE_URL"] = url.text
         process.environment = environment
         if let stderr {
-            FileManager.default.createFile(atPath: stderr, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderr, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: stderr)
         } else {
             process.standardError = FileHandle.nullDevice

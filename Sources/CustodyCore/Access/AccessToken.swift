@@ -27,7 +27,9 @@ public enum AccessScope: Hashable, Sendable, CustomStringConvertible {
 /// bits. Only SHA-256 of the whole text is stored, so a leaked table grants nothing, and the hash is compared in
 /// constant time after the row is found by id, so timing tells nothing about the stored hash.
 public struct AccessToken: Sendable, Equatable {
+    /// The token's public id.
     public let id: String
+    /// The whole token as the caller presents it (`custody_<id>_<secret>`); never stored.
     public let text: String
 
     /// A new token from 8 random bytes (its id) and 32 (its secret). The caller draws them from a secure random

@@ -5,23 +5,33 @@
 public struct ApplicationBOM: Sendable, Equatable {
     /// A model component, as the BOM names it.
     public struct ModelReference: Sendable, Equatable {
+        /// The component's JSON pointer in the file.
         public var pointer: String
         /// The `custody:model` property, and where it is.
         public var model: (id: Slug, pointer: String)?
+        /// Its package URL, when given.
         public var purl: PackageURL?
+        /// Its name, when given.
         public var name: String?
 
+        /// Equal when they name the same model the same way at the same place.
         public static func == (lhs: Self, rhs: Self) -> Bool {
             lhs.pointer == rhs.pointer && lhs.model?.id == rhs.model?.id && lhs.purl == rhs.purl && lhs.name == rhs.name
         }
     }
 
+    /// The file it was read from.
     public var file: String
+    /// The application, as a deployment id.
     public var application: Slug
+    /// Its workload (`custody:workload`).
     public var workload: String
+    /// Its criticality (`custody:criticality`).
     public var criticality: Criticality
+    /// The models it runs.
     public var models: [ModelReference]
 
+    /// The CycloneDX versions read.
     public static let specVersions = ["1.5", "1.6"]
     static let componentPointer = "/metadata/component"
 
@@ -31,6 +41,7 @@ public struct ApplicationBOM: Sendable, Equatable {
         return root["bomFormat"] != nil
     }
 
+    /// Reads a parsed BOM, reporting every mistake of the file together.
     public init(_ json: JSONValue, file: String) throws(CustodyError) {
         var problems = Problems()
         func fail(_ pointer: String, _ message: String) { problems.add("\(file): \(pointer): \(message)") }

@@ -2,6 +2,7 @@ import Crypto
 
 /// What Custody's CycloneDX documents share: the envelope, properties, and a deployed model as a component.
 public enum CycloneDX {
+    /// The CycloneDX version written.
     public static let specVersion = "1.6"
 
     /// A BOM around `fields`, with a serial number that is a name-based UUID of its content, so the same facts

@@ -6,6 +6,7 @@
 /// per vulnerability entry: the incident then has one entry per distinct analysis, each with the same `id` and
 /// its own `bom-ref` (`incident/ID/2`, …), and `affects` lists exactly the deployments that analysis covers.
 public enum VEX {
+    /// The media type a VEX document is served as.
     public static let mediaType = "application/vnd.cyclonedx+json; version=1.6"
 
     /// The document, or nil when the organization is unknown at that moment. Pure: the same fold and clocks give

@@ -68,7 +68,9 @@ public enum DomainEvent: Hashable, Sendable {
     /// Wraps a payload in its case.
     public init(_ payload: any EventPayload) { self = payload.event }
 
+    /// The event's type, as stored in `type`.
     public var type: String { Swift.type(of: payload).type }
+    /// The version of its data's shape, as stored in `schema_version`.
     public var schemaVersion: Int { Swift.type(of: payload).schemaVersion }
     public var stream: StreamName { payload.stream }
     public var references: [StreamName] { payload.references }

@@ -7,27 +7,39 @@ import Foundation
 /// `data` and `occurredAt` are required; the stored fields (`version`, `position`, `recordedAt`, `hash`) are kept
 /// only when restoring into an empty log.
 public struct EventLine: Hashable, Sendable {
+    /// The event's id.
     public var id: UUID
+    /// Its stream (derived from the data on import).
     public var stream: StreamName
+    /// The fact.
     public var event: DomainEvent
     /// The event's data in canonical form, computed once: hashing and copying need it per line.
     public var data: JSONValue
+    /// Who recorded it; nil in an import line without metadata (the importer's own is used).
     public var metadata: EventMetadata?
+    /// When it became true in the world.
     public var occurredAt: Timestamp
+    /// What the log assigned, when the line carries it (an export).
     public var stored: Stored?
 
     /// The fields only the log assigns.
     public struct Stored: Hashable, Sendable {
+        /// The stream version.
         public var version: Int64
+        /// The global position.
         public var position: Int64
+        /// When the log stored it.
         public var recordedAt: Timestamp
+        /// Its chain hash.
         public var hash: [UInt8]
 
+        /// Stored fields, every one given.
         public init(version: Int64, position: Int64, recordedAt: Timestamp, hash: [UInt8]) {
             (self.version, self.position, self.recordedAt, self.hash) = (version, position, recordedAt, hash)
         }
     }
 
+    /// The line of a stored event.
     public init(_ recorded: RecordedEvent) {
         id = recorded.id
         stream = recorded.stream

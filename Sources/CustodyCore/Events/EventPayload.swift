@@ -1,4 +1,5 @@
-/// The data of one kind of event: a past-tense fact with a stable name and schema version.
+/// The data of one kind of event: a past-tense fact with a stable name and schema version. Each payload's
+/// `type`, `stream`, `references` and `event` are the requirements documented here.
 public protocol EventPayload: Codable, Hashable, Sendable {
     /// The stored type name (`BreachReported`).
     static var type: String { get }
@@ -13,6 +14,8 @@ public protocol EventPayload: Codable, Hashable, Sendable {
 }
 
 extension EventPayload {
+    /// Version 1 unless a payload's shape has changed.
     public static var schemaVersion: Int { 1 }
+    /// None unless the payload names other streams.
     public var references: [StreamName] { [] }
 }

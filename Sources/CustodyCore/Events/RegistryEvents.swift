@@ -4,8 +4,11 @@
 public struct VendorRegistered: EventPayload {
     public static let type = "VendorRegistered"
     public var event: DomainEvent { .vendorRegistered(self) }
+    /// The vendor's id; its facts form the stream `vendor-<id>`.
     public var vendor: Slug
+    /// The vendor's name, as shown.
     public var name: String
+    /// A vendor registered.
     public init(vendor: Slug, name: String) { (self.vendor, self.name) = (vendor, name) }
     public var stream: StreamName { .vendor(vendor) }
 }
@@ -14,8 +17,11 @@ public struct VendorRegistered: EventPayload {
 public struct ProviderRegistered: EventPayload {
     public static let type = "ProviderRegistered"
     public var event: DomainEvent { .providerRegistered(self) }
+    /// The provider's id; its facts form the stream `provider-<id>`.
     public var provider: Slug
+    /// The provider's name, as shown.
     public var name: String
+    /// A provider registered.
     public init(provider: Slug, name: String) { (self.provider, self.name) = (provider, name) }
     public var stream: StreamName { .provider(provider) }
 }
@@ -24,12 +30,17 @@ public struct ProviderRegistered: EventPayload {
 public struct ModelRegistered: EventPayload {
     public static let type = "ModelRegistered"
     public var event: DomainEvent { .modelRegistered(self) }
+    /// The model's id; its facts form the stream `model-<id>`.
     public var model: Slug
+    /// The model's name, as shown.
     public var name: String
+    /// The provider that trains it.
     public var provider: Slug
+    /// Whether its weights are published (anyone may deploy a copy).
     public var openWeights: Bool
     /// The model's package URL, by which a CycloneDX bill of materials may name it (absent: none recorded).
     public var purl: String?
+    /// A model registered.
     public init(model: Slug, name: String, provider: Slug, openWeights: Bool, purl: String? = nil) {
         (self.model, self.name, self.provider, self.openWeights, self.purl) = (model, name, provider, openWeights, purl)
     }
@@ -42,11 +53,15 @@ public struct ModelRegistered: EventPayload {
 public struct SupplyLinkRecorded: EventPayload {
     public static let type = "SupplyLinkRecorded"
     public var event: DomainEvent { .supplyLinkRecorded(self) }
+    /// The vendor supplying.
     public var vendor: Slug
+    /// The provider supplied.
     public var provider: Slug
+    /// The kinds of data supplied; a breach reaches the link through them.
     public var dataKinds: [DataKind]
     /// Empty: every model of the provider.
     public var models: [Slug]
+    /// A link begun; empty `models` means every model of the provider.
     public init(vendor: Slug, provider: Slug, dataKinds: [DataKind], models: [Slug]) {
         (self.vendor, self.provider, self.dataKinds, self.models) = (vendor, provider, dataKinds, models)
     }
@@ -58,8 +73,11 @@ public struct SupplyLinkRecorded: EventPayload {
 public struct SupplyLinkEnded: EventPayload {
     public static let type = "SupplyLinkEnded"
     public var event: DomainEvent { .supplyLinkEnded(self) }
+    /// The vendor that stopped supplying.
     public var vendor: Slug
+    /// The provider it supplied.
     public var provider: Slug
+    /// A link ended.
     public init(vendor: Slug, provider: Slug) { (self.vendor, self.provider) = (vendor, provider) }
     public var stream: StreamName { .supply(vendor: vendor, provider: provider) }
 }
@@ -68,9 +86,13 @@ public struct SupplyLinkEnded: EventPayload {
 public struct OrganizationRegistered: EventPayload {
     public static let type = "OrganizationRegistered"
     public var event: DomainEvent { .organizationRegistered(self) }
+    /// The organization's id; its facts form the stream `organization-<id>`.
     public var organization: Slug
+    /// The organization's name, as shown.
     public var name: String
+    /// Its sector (education, healthcare, ...), as given.
     public var sector: String
+    /// An organization registered.
     public init(organization: Slug, name: String, sector: String) {
         (self.organization, self.name, self.sector) = (organization, name, sector)
     }
@@ -81,11 +103,17 @@ public struct OrganizationRegistered: EventPayload {
 public struct ModelDeployed: EventPayload {
     public static let type = "ModelDeployed"
     public var event: DomainEvent { .modelDeployed(self) }
+    /// The deployment's id; its facts form the stream `deployment-<id>`.
     public var deployment: Slug
+    /// The organization running it.
     public var organization: Slug
+    /// The model it runs.
     public var model: Slug
+    /// What it is used for, in words.
     public var workload: String
+    /// How much depends on it; exposures are ordered by it.
     public var criticality: Criticality
+    /// A deployment begun.
     public init(deployment: Slug, organization: Slug, model: Slug, workload: String, criticality: Criticality) {
         (self.deployment, self.organization, self.model) = (deployment, organization, model)
         (self.workload, self.criticality) = (workload, criticality)
@@ -98,7 +126,9 @@ public struct ModelDeployed: EventPayload {
 public struct DeploymentRetired: EventPayload {
     public static let type = "DeploymentRetired"
     public var event: DomainEvent { .deploymentRetired(self) }
+    /// The deployment retired; its exposures leave the current view from this time.
     public var deployment: Slug
+    /// A retirement.
     public init(deployment: Slug) { self.deployment = deployment }
     public var stream: StreamName { .deployment(deployment) }
 }

@@ -1,9 +1,17 @@
 /// What a deploying organization has done about an exposure.
 public enum ResponseState: String, Vocabulary {
-    case acknowledged, mitigating, mitigated
+    /// Seen; nothing decided yet.
+    case acknowledged
+    /// Measures are being taken.
+    case mitigating
+    /// The measures are in place.
+    case mitigated
+    /// Left as it is, knowingly (with a date to look at it again).
     case riskAccepted = "risk-accepted"
+    /// The exposure does not apply, for a stated justification.
     case notAffected = "not-affected"
 
+    /// The word error messages use for a value of this vocabulary.
     public static let noun = "response state"
 }
 
@@ -18,6 +26,7 @@ public enum NotAffectedJustification: String, Vocabulary {
     /// The breached kind of data was not used for this model.
     case dataKindNotUsed = "data-kind-not-used"
 
+    /// The word error messages use for a value of this vocabulary.
     public static let noun = "justification"
 }
 
@@ -26,17 +35,26 @@ public enum NotAffectedJustification: String, Vocabulary {
 public struct ExposureResponseRecorded: EventPayload {
     public static let type = "ExposureResponseRecorded"
     public var event: DomainEvent { .exposureResponseRecorded(self) }
+    /// The organization responding; only its own exposures can be answered.
     public var organization: Slug
+    /// The incident responded to.
     public var incident: Slug
+    /// The deployment answered for; nil with `provider` set answers for all of them on that provider.
     public var deployment: Slug?
+    /// With `deployment` nil: every deployment of the organization on this provider.
     public var provider: Slug?
+    /// Where the response stands.
     public var state: ResponseState
+    /// Who is responsible for it, as given.
     public var owner: String
+    /// What was done or decided, in words.
     public var note: String?
+    /// Why the exposure does not apply; required with `not-affected`, refused otherwise.
     public var justification: NotAffectedJustification?
     /// When an accepted risk is to be looked at again.
     public var reviewBy: Timestamp?
 
+    /// A response for one deployment or, with `provider` and no `deployment`, for all on that provider.
     public init(
         organization: Slug, incident: Slug, deployment: Slug?, provider: Slug?, state: ResponseState, owner: String,
         note: String? = nil, justification: NotAffectedJustification? = nil, reviewBy: Timestamp? = nil
@@ -61,8 +79,11 @@ public struct ExposureResponseRecorded: EventPayload {
 public struct DeploymentSwitched: EventPayload {
     public static let type = "DeploymentSwitched"
     public var event: DomainEvent { .deploymentSwitched(self) }
+    /// The deployment that switched.
     public var deployment: Slug
+    /// The model it runs from now on.
     public var model: Slug
+    /// A switch to another model.
     public init(deployment: Slug, model: Slug) { (self.deployment, self.model) = (deployment, model) }
     public var stream: StreamName { .deployment(deployment) }
     public var references: [StreamName] { [.model(model)] }
@@ -72,9 +93,13 @@ public struct DeploymentSwitched: EventPayload {
 public struct DeploymentUpdated: EventPayload {
     public static let type = "DeploymentUpdated"
     public var event: DomainEvent { .deploymentUpdated(self) }
+    /// The deployment updated.
     public var deployment: Slug
+    /// Its new workload; nil keeps it.
     public var workload: String?
+    /// Its new criticality; nil keeps it.
     public var criticality: Criticality?
+    /// An update; nil fields keep their value.
     public init(deployment: Slug, workload: String?, criticality: Criticality?) {
         (self.deployment, self.workload, self.criticality) = (deployment, workload, criticality)
     }
@@ -86,9 +111,13 @@ public struct DeploymentUpdated: EventPayload {
 public struct SupplyLinkRetracted: EventPayload {
     public static let type = "SupplyLinkRetracted"
     public var event: DomainEvent { .supplyLinkRetracted(self) }
+    /// The vendor of the link recorded by mistake.
     public var vendor: Slug
+    /// The provider of that link.
     public var provider: Slug
+    /// Why it was a mistake.
     public var reason: String
+    /// A retraction of a link.
     public init(vendor: Slug, provider: Slug, reason: String) {
         (self.vendor, self.provider, self.reason) = (vendor, provider, reason)
     }

@@ -9,29 +9,44 @@ public struct StreamName: Hashable, Comparable, Sendable, CustomStringConvertibl
             webhook
     }
 
+    /// What the stream is the history of.
     public let kind: Kind
+    /// The entity's id, or two ids joined by a dot for a relationship.
     public let id: String
 
+    /// `kind-id`, as stored in `stream_id`.
     public var description: String { kind.rawValue + "-" + id }
 
+    /// Ordered by their text.
     public static func < (lhs: StreamName, rhs: StreamName) -> Bool { lhs.description < rhs.description }
 
+    /// A vendor's stream.
     public static func vendor(_ id: Slug) -> StreamName { StreamName(kind: .vendor, id: id.rawValue) }
+    /// A provider's stream.
     public static func provider(_ id: Slug) -> StreamName { StreamName(kind: .provider, id: id.rawValue) }
+    /// A model's stream.
     public static func model(_ id: Slug) -> StreamName { StreamName(kind: .model, id: id.rawValue) }
+    /// An organization's stream.
     public static func organization(_ id: Slug) -> StreamName { StreamName(kind: .organization, id: id.rawValue) }
+    /// A deployment's stream.
     public static func deployment(_ id: Slug) -> StreamName { StreamName(kind: .deployment, id: id.rawValue) }
+    /// An incident's stream.
     public static func incident(_ id: Slug) -> StreamName { StreamName(kind: .incident, id: id.rawValue) }
+    /// A webhook subscription's stream.
     public static func webhook(_ id: Slug) -> StreamName { StreamName(kind: .webhook, id: id.rawValue) }
+    /// An investigation's stream.
     public static func investigation(_ id: Slug) -> StreamName {
         StreamName(kind: .investigation, id: id.rawValue)
     }
+    /// A supply link's stream: `supply-vendor.provider`.
     public static func supply(vendor: Slug, provider: Slug) -> StreamName {
         StreamName(kind: .supply, id: vendor.rawValue + "." + provider.rawValue)
     }
+    /// A provider's pauses of a vendor: `pause-provider.vendor`.
     public static func pause(provider: Slug, vendor: Slug) -> StreamName {
         StreamName(kind: .pause, id: provider.rawValue + "." + vendor.rawValue)
     }
+    /// An organization's responses to an incident: `response-organization.incident`.
     public static func response(organization: Slug, incident: Slug) -> StreamName {
         StreamName(kind: .response, id: organization.rawValue + "." + incident.rawValue)
     }
@@ -88,6 +103,7 @@ public enum ExpectedVersion: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `any`, `no-stream` or the version, as the CLI's `--expect-version` takes it.
     public var description: String {
         switch self {
         case .any: return "any"

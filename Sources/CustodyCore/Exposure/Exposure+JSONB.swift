@@ -3,6 +3,7 @@
 /// sort were most of that cost. The text must be exactly `EventCoding.value(of: row).jsonbText`; a property test
 /// holds the two to the same bytes, so a new field fails that test until it is written here too.
 extension Exposure {
+    /// The row's document as PostgreSQL's jsonb prints it.
     public var jsonbText: String { jsonbText(withPause: true) }
 
     func jsonbText(withPause: Bool) -> String {

@@ -2,19 +2,26 @@
 public struct ExposureDiff: Hashable, Sendable, Codable {
     /// One exposure present at both moments whose status, severity or pause changed.
     public struct Change: Hashable, Sendable, Codable {
+        /// The row at the first moment.
         public var before: Exposure
+        /// The row at the second.
         public var after: Exposure
     }
 
+    /// The first moment.
     public var from: Timestamp
+    /// The second.
     public var to: Timestamp
     /// `world` (as of each moment, as known now) or `record` (as known at each moment).
     public var clock: String
+    /// Rows current at the second moment only.
     public var appeared: [Exposure]
+    /// Rows current at the first moment only.
     public var disappeared: [Exposure]
     /// Status, severity or pause changed.
     public var changed: [Change]
 
+    /// The difference between the current rows at two moments.
     public init(from: Timestamp, to: Timestamp, clock: String, before: [Exposure], after: [Exposure]) {
         (self.from, self.to, self.clock) = (from, to, clock)
         func key(_ row: Exposure) -> String { row.deployment.rawValue + "/" + row.incident.rawValue }

@@ -11,6 +11,7 @@ public enum ExposureStatus: String, Vocabulary {
     /// The latest closed investigation could not tell.
     case inconclusive
 
+    /// The word error messages use for it.
     public static let noun = "status"
 
     /// Current exposures are listed confirmed first, then investigating, inconclusive, potential.

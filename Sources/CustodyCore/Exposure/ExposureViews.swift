@@ -1,11 +1,13 @@
 /// The documents people ask for: one per organization, deployment, model and incident. The CLI's `--json` and
 /// the HTTP API print exactly these.
 public struct OrganizationSummary: Hashable, Sendable, Codable {
+    /// Deployments running now.
     public var activeDeployments: Int
     /// Active deployments with at least one current exposure.
     public var exposedDeployments: Int
     /// Current exposures per status.
     public var statusCounts: [String: Int]
+    /// The highest severity among current exposures; nil when none.
     public var highestSeverity: Severity?
     /// Providers of the active deployments' models.
     public var providers: [Slug]
@@ -17,23 +19,32 @@ public struct OrganizationSummary: Hashable, Sendable, Codable {
     public var openWeightShare: Double
     /// Current exposures nobody has responded to yet, and when the oldest of them began.
     public var needsResponse: Int
+    /// When the oldest of them began; nil when none.
     public var oldestUnanswered: Timestamp?
 }
 
 /// A named entity in a document.
 public struct Reference: Hashable, Sendable, Codable {
+    /// Its id.
     public var id: Slug
+    /// Its name.
     public var name: String
 }
 
 /// One organization's exposure at a time: its summary and its current rows (`GET /v1/organizations/{id}/exposure`).
 public struct OrganizationExposure: Hashable, Sendable, Codable {
+    /// The organization.
     public var organization: Reference
+    /// Its sector.
     public var sector: String
+    /// The world time the view is of.
     public var asOf: Timestamp
+    /// Its counts and concentration.
     public var summary: OrganizationSummary
+    /// Its current exposures, in the design note's order.
     public var exposures: [Exposure]
 
+    /// An organization's view.
     public init(
         organization: Reference, sector: String, asOf: Timestamp, summary: OrganizationSummary, exposures: [Exposure]
     ) {
@@ -47,10 +58,14 @@ public struct OrganizationExposure: Hashable, Sendable, Codable {
 public struct ExposureList: Hashable, Sendable, Codable {
     /// What was asked: `deployment`, `model` or `incident`, and its id.
     public var subject: String
+    /// The id of the subject.
     public var id: Slug
+    /// The world time the list is of.
     public var asOf: Timestamp
+    /// The rows, in the design note's order.
     public var exposures: [Exposure]
 
+    /// A list of rows about one subject.
     public init(subject: String, id: Slug, asOf: Timestamp, exposures: [Exposure]) {
         (self.subject, self.id, self.asOf, self.exposures) = (subject, id, asOf, exposures)
     }
@@ -160,10 +175,15 @@ extension SupplyChain {
 /// providers and suppliers), apart from what its exposure rows count: the projector keeps it between steps, as a
 /// breach or an investigation reaching 900 organizations changes none of it.
 public struct OrganizationRegistry: Hashable, Sendable {
+    /// The organization.
     public var organization: Reference
+    /// Its sector.
     public var sector: String
+    /// Deployments running now.
     public var activeDeployments: Int
+    /// Providers of their models.
     public var providers: [Slug]
+    /// Vendors whose data reached those models.
     public var vendors: [Slug]
     /// Share of active deployments on open-weight models, from 0 to 1.
     public var openWeightShare: Double

@@ -1,32 +1,46 @@
 /// Incidents as the API lists them: what happened at which vendor, and how far it reaches.
 public struct IncidentSummary: Hashable, Sendable, Codable {
+    /// The incident's id.
     public var id: Slug
+    /// The breached vendor.
     public var vendor: Slug
+    /// Its severity, as revised.
     public var severity: Severity
+    /// When the breach happened.
     public var occurredAt: Timestamp
+    /// When it was made public, when known.
     public var disclosedAt: Timestamp?
+    /// The data kinds affected (empty: unknown).
     public var dataKinds: [DataKind]
     /// Providers named by the report (empty: every provider the vendor supplied).
     public var providers: [Slug]
+    /// What happened, in a sentence.
     public var summary: String
+    /// Whether it was resolved.
     public var resolved: Bool
     /// Recorded by mistake and withdrawn: it reaches nobody.
     public var retracted: Bool
     /// Deployments with a current exposure to it, and their organizations (within the reader's scope).
     public var exposedDeployments: Int
+    /// How many organizations those deployments belong to.
     public var organizations: Int
 }
 
 /// The incidents known at a time, each with its state and reach (`GET /v1/incidents`).
 public struct IncidentList: Hashable, Sendable, Codable {
+    /// The world time the list is of.
     public var asOf: Timestamp
+    /// The incidents, by id.
     public var incidents: [IncidentSummary]
 }
 
 /// One incident and its blast radius (cleared exposures included).
 public struct IncidentReport: Hashable, Sendable, Codable {
+    /// The world time the report is of.
     public var asOf: Timestamp
+    /// The incident.
     public var incident: IncidentSummary
+    /// Every row it reaches, cleared ones included.
     public var exposures: [Exposure]
 }
 

@@ -3,12 +3,19 @@
 public struct Postmortem: Hashable, Sendable, Codable {
     /// One fact of the timeline, with the deployments that entered, left or changed exposure at it.
     public struct Step: Hashable, Sendable, Codable {
+        /// When the fact happened.
         public var occurredAt: Timestamp
+        /// When the log recorded it: the difference is how late it was learned.
         public var recordedAt: Timestamp
+        /// The event's type.
         public var type: String
+        /// The stream it belongs to.
         public var stream: String
+        /// Who recorded it.
         public var actor: String
+        /// Through what it was recorded (cli, import, ...).
         public var source: String
+        /// The fact in words.
         public var description: String
         /// Deployments whose current exposure began at this step.
         public var entered: [Slug]
@@ -28,49 +35,77 @@ public struct Postmortem: Hashable, Sendable, Codable {
 
     /// A provider pausing its work with the breached vendor, and how long after the breach.
     public struct Pause: Hashable, Sendable, Codable {
+        /// The provider that paused.
         public var provider: Slug
+        /// When it paused.
         public var pausedAt: Timestamp
+        /// How long after the breach.
         public var afterBreachSeconds: Int64
     }
 
     /// A provider's investigation of the incident: when it opened and closed, and its outcome.
     public struct Investigation: Hashable, Sendable, Codable {
+        /// The investigation's id.
         public var investigation: Slug
+        /// The provider investigating.
         public var provider: Slug
+        /// When it opened.
         public var openedAt: Timestamp
+        /// When it closed; nil while open.
         public var closedAt: Timestamp?
+        /// What it concluded; nil while open.
         public var outcome: InvestigationOutcome?
+        /// From the breach to the opening.
         public var toOpenSeconds: Int64
+        /// From the opening to the closing; nil while open.
         public var toCloseSeconds: Int64?
     }
 
     /// A deployment's exposure window: from the step it entered to the step it left (open while it has not).
     public struct Window: Hashable, Sendable, Codable {
+        /// The deployment exposed.
         public var deployment: Slug
+        /// Its organization.
         public var organization: Slug
+        /// The model it ran.
         public var model: Slug
+        /// The model's provider.
         public var provider: Slug
+        /// The step it entered exposure.
         public var from: Timestamp
         /// Nil while the exposure is still current.
         public var to: Timestamp?
         /// From entering exposure to the organization's first response, and to `mitigated`, when they came.
         public var acknowledgedAfterSeconds: Int64? = nil
+        /// From entering exposure to `mitigated`, when it came.
         public var mitigatedAfterSeconds: Int64? = nil
     }
 
+    /// The incident.
     public var incident: Slug
+    /// The breached vendor.
     public var vendor: Slug
+    /// The breach in a sentence, as reported.
     public var summary: String
+    /// Its severity as it stands now.
     public var severity: Severity
+    /// When the breach happened.
     public var occurredAt: Timestamp
+    /// When it was made public, when known.
     public var disclosedAt: Timestamp?
+    /// Whether the report was retracted (as known now, it never happened).
     public var retracted: Bool
     /// When the log first recorded the breach, minus when it happened.
     public var timeToDetectSeconds: Int64
+    /// From the breach to its disclosure, when known.
     public var timeToDiscloseSeconds: Int64?
+    /// Every fact bearing on the incident, in the order it happened.
     public var timeline: [Step]
+    /// The providers' pauses of the vendor after the breach.
     public var pauses: [Pause]
+    /// The providers' investigations of the incident.
     public var investigations: [Investigation]
+    /// Each deployment's exposure windows.
     public var windows: [Window]
 }
 
@@ -316,86 +351,5 @@ extension Postmortem {
                 + (e.justification.map { ", \($0.rawValue)" } ?? "") + (e.note.map { ": \($0)" } ?? "")
         default: return event.type
         }
-    }
-}
-
-extension Postmortem {
-    /// The report as Markdown.
-    /// How the timeline and the windows read corrections, stated in the report itself.
-    static let rule = """
-        Each step shows what the log, as known now, says was true at that moment, with one exception: a correction \
-        (a scope revision, a retraction, a supply link recorded by mistake) shows at the step that made it, because \
-        that is when it was believed. A window opens at the step where its deployment entered and closes at the step \
-        where it left, so both tables give the same dates (`custody exposure` dates a corrected row from the breach).
-        """
-
-    public var markdown: String {
-        var lines = [
-            "# Postmortem: \(incident)", "",
-            "Breach at **\(vendor)**, severity **\(severity.rawValue)**\(retracted ? " (RETRACTED: as known now it never happened)" : ""): \(summary)",
-            "",
-            "| interval | value |", "|---|---|",
-            "| breach occurred | \(occurredAt) |",
-            "| time to detect (first recorded − occurred) | \(Self.duration(timeToDetectSeconds)) |",
-        ]
-        if let disclosedAt, let timeToDiscloseSeconds {
-            lines.append("| time to disclose (\(disclosedAt)) | \(Self.duration(timeToDiscloseSeconds)) |")
-        }
-        for pause in pauses {
-            lines.append("| time to pause: \(pause.provider) | \(Self.duration(pause.afterBreachSeconds)) |")
-        }
-        for item in investigations {
-            lines.append(
-                "| investigation \(item.investigation) (\(item.provider)): opened after | \(Self.duration(item.toOpenSeconds)) |"
-            )
-            if let toClose = item.toCloseSeconds, let outcome = item.outcome {
-                lines.append(
-                    "| investigation \(item.investigation): closed \(outcome.rawValue) after | \(Self.duration(toClose)) |"
-                )
-            }
-        }
-        lines += [
-            "", "## Timeline", "", Self.rule, "", "| occurred | recorded | by | event | exposure |",
-            "|---|---|---|---|---|",
-        ]
-        for step in timeline {
-            let effects =
-                (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
-                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")])
-                + step.changed
-            lines.append(
-                "| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |"
-            )
-        }
-        lines += [
-            "", "## Exposure windows", "",
-            "| deployment | organization | model | provider | from | to | acknowledged after | mitigated after |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for window in windows {
-            let acknowledged = window.acknowledgedAfterSeconds.map(Self.duration) ?? "–"
-            let mitigated = window.mitigatedAfterSeconds.map(Self.duration) ?? "–"
-            lines.append(
-                "| \(window.deployment) | \(window.organization) | \(window.model) | \(window.provider) | \(window.from) | "
-                    + "\(window.to.map(\.description) ?? "still exposed") | \(acknowledged) | \(mitigated) |")
-        }
-        if windows.isEmpty { lines.append("| – | | | | | | | |") }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func cell(_ text: String) -> String {
-        // Most cells need no escape: skip Foundation's search for them (a timeline can run to 100,000 rows).
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "\n") }) else { return text }
-        return text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
-
-    /// "3d 4h", "2h 5m", "45s".
-    public static func duration(_ seconds: Int64) -> String {
-        let sign = seconds < 0 ? "-" : ""
-        let s = abs(seconds)
-        if s >= 86_400 { return "\(sign)\(s / 86_400)d \(s % 86_400 / 3600)h" }
-        if s >= 3600 { return "\(sign)\(s / 3600)h \(s % 3600 / 60)m" }
-        if s >= 60 { return "\(sign)\(s / 60)m \(s % 60)s" }
-        return "\(sign)\(s)s"
     }
 }

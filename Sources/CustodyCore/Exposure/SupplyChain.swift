@@ -12,15 +12,21 @@ public struct SupplyChain: Hashable, Sendable {
 
     /// A model as the fold knows it: name, provider, open weights and package URL.
     public struct Model: Hashable, Sendable {
+        /// Its name.
         public var name: String
+        /// Its provider.
         public var provider: Slug
+        /// Whether its weights are published.
         public var openWeights: Bool
+        /// Its package URL, when one was recorded.
         public var purl: String?
     }
 
     /// An organization as the fold knows it: name and sector.
     public struct Organization: Hashable, Sendable {
+        /// Its name.
         public var name: String
+        /// Its sector.
         public var sector: String
     }
 
@@ -82,6 +88,7 @@ public struct SupplyChain: Hashable, Sendable {
     var incidentsByVendor = [Slug: Set<Slug>]()
     var investigationsByIncident = [Slug: Set<Slug>]()
 
+    /// An empty chain: no facts yet.
     public init() {}
 
     /// Applies one recorded event; order does not matter.
@@ -160,14 +167,23 @@ public struct SupplyChain: Hashable, Sendable {
 extension SupplyChain {
     /// A breach as known: its report corrected by every revision, in stamp order.
     public struct Breach: Hashable, Sendable {
+        /// The incident.
         public var incident: Slug
+        /// The breached vendor.
         public var vendor: Slug
+        /// When the breach happened.
         public var occurredAt: Timestamp
+        /// When it was made public, when known.
         public var disclosedAt: Timestamp?
+        /// The data kinds affected (empty: unknown, so every kind counts).
         public var dataKinds: [DataKind]
+        /// The clients affected (empty: every client of the vendor).
         public var providers: [Slug]
+        /// Its severity.
         public var severity: Severity
+        /// What happened, in a sentence.
         public var summary: String
+        /// Whether it was resolved.
         public var resolved: Bool
     }
 
@@ -275,13 +291,17 @@ extension SupplyChain {
             note: e.note, justification: e.justification, reviewBy: e.reviewBy)
     }
 
+    /// The model as last registered; nil when unknown.
     public func model(_ id: Slug) -> Model? { models[id]?.last?.value }
+    /// The organization as last registered; nil when unknown.
     public func organization(_ id: Slug) -> Organization? { organizations[id]?.last?.value }
+    /// Whether the deployment was ever recorded.
     public func hasDeployment(_ id: Slug) -> Bool { deployments[id] != nil }
 }
 
 extension SupplyChain {
     /// Every registered organization's id.
     public var organizationIds: [Slug] { organizations.keys.sorted() }
+    /// Every registered vendor's id.
     public var vendorIds: [Slug] { vendors.keys.sorted() }
 }

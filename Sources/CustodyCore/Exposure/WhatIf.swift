@@ -29,16 +29,23 @@ extension SupplyChain {
 
 /// How many organizations and deployments rest on a vendor or a provider.
 public struct Dependence: Hashable, Sendable, Codable {
+    /// The vendor's or provider's id.
     public var id: Slug
+    /// Organizations with an active deployment resting on it.
     public var organizations: Int
+    /// Active deployments resting on it.
     public var deployments: Int
 }
 
 /// What one organization's active deployments rest on.
 public struct OrganizationDependence: Hashable, Sendable, Codable {
+    /// The organization's id.
     public var id: Slug
+    /// Its active deployments.
     public var deployments: Int
+    /// The providers they run on.
     public var providers: [Slug]
+    /// The vendors those providers' data came from.
     public var vendors: [Slug]
     /// Every active deployment on one provider: no fallback when that provider pauses or is hit.
     public var singleProvider: Bool
@@ -46,9 +53,13 @@ public struct OrganizationDependence: Hashable, Sendable, Codable {
 
 /// Concentration of the supply chain: systemic vendors and providers first.
 public struct Concentration: Hashable, Sendable, Codable {
+    /// The world time it is of.
     public var asOf: Timestamp
+    /// Vendors, most depended on first.
     public var vendors: [Dependence]
+    /// Providers, most depended on first.
     public var providers: [Dependence]
+    /// Each organization's dependence.
     public var organizations: [OrganizationDependence]
 }
 

@@ -11,6 +11,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -36,6 +37,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
         }
     }
 
+    /// Encodes the value as it is.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -165,5 +167,6 @@ extension [String: JSONValue] {
 }
 
 extension JSONValue: ExpressibleByStringLiteral {
+    /// A JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
 }

@@ -13,25 +13,38 @@ import Foundation
 /// the restored log too. Format 1 (`custody-seal-1`) had a cursor of transaction ids, which a restore does not
 /// keep; such seals are still read and checked against the log they were made on.
 public struct Seal: Sendable, Equatable {
+    /// The format this build writes.
     public static let format = "custody-seal-2"
+    /// The formats this build reads.
     public static let formats = ["custody-seal-1", "custody-seal-2"]
+    /// Events per block of the rolling digest.
     public static let blockSize = 256
 
     /// A stream's head as a seal records it: its last version and that event's hash.
     public struct Head: Sendable, Equatable {
+        /// The stream's last version.
         public var version: Int64
+        /// That event's hash.
         public var hash: [UInt8]
     }
 
+    /// Which format the seal is in.
     public var format = Seal.format
     /// Format 2: the newest position sealed. Format 1: a log cursor (transaction id and position).
     public var cursor: String
+    /// How many events it covers.
     public var events: Int64
+    /// The rolling SHA-256 over them, in position order.
     public var digest: [UInt8]
+    /// The rolling digest at the end of each block.
     public var blocks: [[UInt8]]
+    /// Each stream's head, by stream name.
     public var streams: [String: Head]
+    /// When it was made.
     public var sealedAt: Timestamp
+    /// The Ed25519 key that verifies it.
     public var publicKey: [UInt8]
+    /// The signature over everything above.
     public var signature: [UInt8]
 
     /// Folds events, in log order, into what a seal records.
@@ -44,6 +57,7 @@ public struct Seal: Sendable, Equatable {
         var blockStart: Int64 = 0
         var streams: [String: Head] = [:]
 
+        /// A builder that has folded nothing yet.
         public init() {}
 
         /// Adds the next event; its hash is recomputed from its content and its stream's previous link, so an

@@ -3,8 +3,10 @@
 public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     /// The address's bytes: 4 for IPv4, 16 for IPv6.
     public let bytes: [UInt8]
+    /// How many leading bits are fixed.
     public let prefix: Int
 
+    /// Parses CIDR text, refusing what is not an address block.
     public init(parsing text: String) throws(CustodyError) {
         let accepted = "an address block such as 127.0.0.1/32, 10.0.0.0/8 or fd00::/8"
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
@@ -19,6 +21,7 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         (self.bytes, self.prefix) = (address, prefix)
     }
 
+    /// The block as CIDR text.
     public var description: String {
         let text =
             bytes.count == 4

@@ -32,11 +32,16 @@ public enum ExposureMessageType: String, Sendable, CaseIterable {
 /// model), and the event that caused it (nil when only the passing of time did: a future-stamped fact coming true
 /// names itself).
 public struct ExposureNotice: Sendable, Equatable {
+    /// What changed.
     public var type: ExposureMessageType
+    /// The row before; nil when it entered.
     public var previous: Exposure?
+    /// The row after; nil when it left the read model.
     public var current: Exposure?
+    /// The event that caused it; nil when only time did.
     public var cause: RecordedEvent?
 
+    /// A notice of one row's change.
     public init(type: ExposureMessageType, previous: Exposure?, current: Exposure?, cause: RecordedEvent? = nil) {
         (self.type, self.previous, self.current, self.cause) = (type, previous, current, cause)
     }
@@ -47,12 +52,18 @@ public struct ExposureNotice: Sendable, Equatable {
 
 /// The event that caused a message, as the message names it.
 public struct MessageCause: Sendable, Equatable {
+    /// The causing event's id.
     public var eventId: String
+    /// Its type.
     public var type: String
+    /// Its log position.
     public var position: Int64
+    /// When it happened.
     public var occurredAt: Timestamp
+    /// When the log recorded it.
     public var recordedAt: Timestamp
 
+    /// The cause named by `event`.
     public init(_ event: RecordedEvent) {
         (eventId, type, position) = (event.id.uuidString.lowercased(), event.event.type, event.position)
         (occurredAt, recordedAt) = (event.occurredAt, event.recordedAt)

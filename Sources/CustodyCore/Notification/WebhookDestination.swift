@@ -4,6 +4,7 @@ import Foundation
 /// (they would be kept in the log; the signature is what authenticates a message). Which addresses a deliverer
 /// may reach (no private, loopback or link-local ones unless allowed) is decided when it delivers.
 public enum WebhookDestination {
+    /// Refuses a URL a webhook cannot be posted to (not http or https, no host, credentials in it).
     public static func check(_ text: String) throws(CustodyError) {
         let accepted = "an http:// or https:// URL with a host and no user name or password"
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",

@@ -3,6 +3,7 @@ import Foundation
 
 /// A subscription's signing secret, as Standard Webhooks writes it: `whsec_` and the key's bytes in base64.
 public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
+    /// The key's bytes.
     public let key: [UInt8]
 
     /// A secret from key bytes the caller drew from a secure random source (the core draws none); 24 to 64 bytes.
@@ -21,6 +22,7 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
         self = secret
     }
 
+    /// `whsec_` and the key in base64, as Standard Webhooks writes it.
     public var description: String { "whsec_" + Data(key).base64EncodedString() }
 }
 

@@ -1,11 +1,16 @@
 /// A webhook subscription as the log records it (`custody webhook list`).
 public struct WebhookSubscription: Hashable, Sendable, Codable {
+    /// The subscription's id.
     public var id: Slug
+    /// The organization it tells about.
     public var organization: Slug
+    /// Where messages are posted.
     public var url: String
     /// The message types sent; empty: every type.
     public var messages: [String]
+    /// After how long without a response a current exposure is reported overdue; nil: never.
     public var overdueAfterSeconds: Int64?
+    /// When it was made.
     public var subscribedAt: Timestamp
     /// Nil while the subscription stands.
     public var removedAt: Timestamp?

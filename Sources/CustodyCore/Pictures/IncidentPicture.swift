@@ -1,6 +1,7 @@
 /// An incident's path as a picture: vendor → providers → models → the deployments the report holds (those the
 /// viewer may see), each deployment coloured and labelled by its status, a paused link dashed and labelled.
 extension IncidentReport {
+    /// The incident's reach as an SVG picture: vendor, providers, models, deployments.
     public var picture: String {
         let columns = [16.0, 246.0, 476.0, 706.0]
         let box = (width: 220.0, height: 24.0)

@@ -1,6 +1,7 @@
 /// Text inside HTML and SVG: every value Custody did not write itself goes through `escape`, in element text and
 /// in quoted attribute values alike.
 public enum Markup {
+    /// `text` safe inside HTML or SVG text and attributes.
     public static func escape(_ text: String) -> String {
         guard text.utf8.contains(where: { [0x26, 0x3C, 0x3E, 0x22, 0x27].contains($0) }) else { return text }
         var out = ""

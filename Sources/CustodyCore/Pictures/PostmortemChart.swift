@@ -3,6 +3,7 @@
 /// close) as marked lines. The same SVG in the web page and from `custody postmortem I --svg`; the windows table
 /// and the Markdown report say the same in words.
 extension Postmortem {
+    /// The exposure windows as an SVG timeline chart (open windows drawn up to `now`).
     public func chart(now: Timestamp) -> String {
         let width = 960.0
         let left = 250.0

@@ -5,6 +5,7 @@
 /// models and those models' deployments), asked of the fold before the event and of the fold after it, so that
 /// both what the event takes away and what it brings are covered.
 public struct ExposureImpact: Hashable, Sendable {
+    /// Incidents all of whose rows can change.
     public var incidents: Set<Slug> = []
     /// Incidents only some of whose rows can change: those through these providers (a pause of one provider's
     /// work with the vendor, one provider's investigation). An incident in `incidents` needs no entry here.
@@ -12,9 +13,12 @@ public struct ExposureImpact: Hashable, Sendable {
     /// Rows of incidents through providers whose stored form cannot change, only what is composed at read time
     /// (`paused`): nothing to write, but a subscriber of their organization is told of the change.
     public var flagsThrough: [Slug: Set<Slug>] = [:]
+    /// Deployments all of whose rows can change.
     public var deployments: Set<Slug> = []
+    /// Organizations whose registry part of the view can change.
     public var organizations: Set<Slug> = []
 
+    /// An impact on these incidents, deployments and organizations.
     public init(incidents: Set<Slug> = [], deployments: Set<Slug> = [], organizations: Set<Slug> = []) {
         (self.incidents, self.deployments, self.organizations) = (incidents, deployments, organizations)
     }
@@ -24,11 +28,13 @@ public struct ExposureImpact: Hashable, Sendable {
         for incident in incidents { incidentsThrough[incident] = [provider] }
     }
 
+    /// Whether the event can change nothing.
     public var isEmpty: Bool {
         incidents.isEmpty && incidentsThrough.isEmpty && flagsThrough.isEmpty && deployments.isEmpty
             && organizations.isEmpty
     }
 
+    /// Adds what `other` can change.
     public mutating func formUnion(_ other: ExposureImpact) {
         incidents.formUnion(other.incidents)
         incidentsThrough.merge(other.incidentsThrough) { $0.union($1) }

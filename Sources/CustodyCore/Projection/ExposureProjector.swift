@@ -33,6 +33,7 @@ public struct ExposureProjector: Sendable {
 
     /// What one step decides: the changes to write, and the projector to continue with once they are committed.
     public struct Step: Sendable {
+        /// What to write.
         public var changes: ReadModelChanges
         /// The projector once the changes are committed.
         public var next: ExposureProjector

@@ -1,9 +1,14 @@
 /// What an organization's summary counts of one current exposure row.
 public struct CountedExposure: Hashable, Sendable {
+    /// The deployment of the row.
     public var deployment: Slug
+    /// Its status.
     public var status: ExposureStatus
+    /// Its incident's severity.
     public var severity: Severity
+    /// Whether the organization has responded to it.
     public var answered: Bool
+    /// When the exposure began.
     public var since: Timestamp
 
     /// Nil for a row the summary does not count (not current).
@@ -23,20 +28,25 @@ public struct CountedRows: Sendable, Equatable {
     private var unansweredSince: [Timestamp: Int] = [:]
     public private(set) var needsResponse = 0
 
+    /// No rows counted.
     public init() {}
 
+    /// The counts of these rows.
     public init(_ rows: some Sequence<CountedExposure>) {
         for row in rows { add(row) }
     }
 
     /// Active deployments with at least one current row.
     public var exposedDeployments: Int { rowsByDeployment.count }
+    /// The highest severity among the rows; nil when none.
     public var highestSeverity: Severity? { bySeverity.keys.max() }
     /// When the oldest unanswered row began.
     public var oldestUnanswered: Timestamp? { unansweredSince.keys.min() }
 
+    /// Counts one more row.
     public mutating func add(_ row: CountedExposure) { count(row, by: 1) }
 
+    /// Counts one row fewer.
     public mutating func remove(_ row: CountedExposure) { count(row, by: -1) }
 
     /// Keys whose count reaches zero are dropped, so equal rows give equal values whatever the history.
@@ -65,6 +75,7 @@ public struct OrganizationTally: Sendable, Equatable {
     /// organization (every fact that can change it does: a deployment, a model, a supply link, a registration).
     private var registries: [Slug: OrganizationRegistry] = [:]
 
+    /// An empty tally.
     public init() {}
 
     /// The registry part of `id`'s view at `time`: the one kept, unless `changed`.
@@ -84,6 +95,7 @@ public struct OrganizationTally: Sendable, Equatable {
         }
     }
 
+    /// An organization's counts (empty when it has no current row).
     public func counted(_ organization: Slug) -> CountedRows { counted[organization] ?? CountedRows() }
 
     /// Counts a row the read model now holds (nothing when it is not current).

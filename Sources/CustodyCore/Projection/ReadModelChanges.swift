@@ -3,11 +3,15 @@
 public struct ReadModelChanges: Sendable, Equatable {
     /// An exposure row's primary key.
     public struct Key: Hashable, Sendable, Comparable {
+        /// The deployment.
         public var deployment: Slug
+        /// The incident.
         public var incident: Slug
 
+        /// A row's key.
         public init(deployment: Slug, incident: Slug) { (self.deployment, self.incident) = (deployment, incident) }
 
+        /// By deployment, then incident.
         public static func < (lhs: Key, rhs: Key) -> Bool {
             (lhs.deployment, lhs.incident) < (rhs.deployment, rhs.incident)
         }
@@ -17,7 +21,9 @@ public struct ReadModelChanges: Sendable, Equatable {
     public var exposures: [Exposure] = []
     /// Pairs paused now that were not (`paused` is composed from these when rows are read), and pairs no longer paused.
     public var pausesStarted: [VendorPause] = []
+    /// Pairs no longer paused.
     public var pausesEnded: [VendorPause] = []
+    /// Rows to delete: no longer in the fold's view.
     public var removedExposures: [Key] = []
     /// Organization views to write (the read model keeps their name, sector and summary). None is ever deleted:
     /// an organization cannot be unregistered.
@@ -29,8 +35,10 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// step say is exactly what it changed in the read models.
     public var notices: [ExposureNotice] = []
 
+    /// No change.
     public init() {}
 
+    /// Whether nothing is to be written.
     public var isEmpty: Bool {
         exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && deployments.isEmpty
             && pausesStarted.isEmpty && pausesEnded.isEmpty

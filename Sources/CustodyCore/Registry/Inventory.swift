@@ -2,14 +2,19 @@
 public struct Inventory: Sendable, Equatable {
     /// Where a declaration is: a file and its line (YAML, CSV) or JSON pointer (a CycloneDX BOM).
     public struct Source: Hashable, Sendable, CustomStringConvertible {
+        /// The file, as given.
         public var file: String
+        /// The line, for YAML and CSV.
         public var line: Int?
+        /// The JSON pointer, for a CycloneDX BOM.
         public var pointer: String?
 
+        /// A place in a file.
         public init(file: String, line: Int? = nil, pointer: String? = nil) {
             (self.file, self.line, self.pointer) = (file, line, pointer)
         }
 
+        /// `file:line`, `file: pointer`, or the file alone.
         public var description: String {
             if let line { return "\(file):\(line)" }
             return pointer.map { "\(file): \($0)" } ?? file
@@ -18,12 +23,18 @@ public struct Inventory: Sendable, Equatable {
 
     /// One declared deployment and where it was declared.
     public struct Deployment: Sendable, Equatable {
+        /// The deployment's id.
         public var id: Slug
+        /// The model it declares.
         public var model: Slug
+        /// Its workload.
         public var workload: String
+        /// Its criticality.
         public var criticality: Criticality
+        /// Where it is declared.
         public var source: Source
 
+        /// A declared deployment.
         public init(id: Slug, model: Slug, workload: String, criticality: Criticality, source: Source) {
             (self.id, self.model, self.workload, self.criticality, self.source) = (
                 id, model, workload, criticality, source
@@ -31,9 +42,12 @@ public struct Inventory: Sendable, Equatable {
         }
     }
 
+    /// The organization whose inventory this is.
     public var organization: Slug
+    /// Its declared deployments: any active one missing is retired by `apply`.
     public var deployments: [Deployment]
 
+    /// An organization's declared deployments.
     public init(organization: Slug, deployments: [Deployment]) {
         (self.organization, self.deployments) = (organization, deployments)
     }
@@ -45,11 +59,15 @@ public struct InventoryPlan: Sendable {
     public struct Change: Hashable, Sendable, Codable {
         /// `deploy`, `retire`, `switch` or `update`.
         public var action: String
+        /// The deployment changed.
         public var deployment: Slug
+        /// What changes, in words.
         public var detail: String
         /// Where the change was declared (retirements have no place: they are what no file declares).
         public var file: String?
+        /// The line, for YAML and CSV.
         public var line: Int?
+        /// The JSON pointer, for a CycloneDX BOM.
         public var pointer: String?
 
         init(action: String, deployment: Slug, detail: String, source: Inventory.Source?) {
@@ -58,8 +76,11 @@ public struct InventoryPlan: Sendable {
         }
     }
 
+    /// The organization the plan is for.
     public var organization: Slug
+    /// The changes, as printed.
     public var changes: [Change]
+    /// The events that record them, in order; empty when nothing changes.
     public var events: [DomainEvent]
 }
 

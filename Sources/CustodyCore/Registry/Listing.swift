@@ -1,7 +1,9 @@
 /// The registry as people list it: one entry per vendor, provider, model, organization and deployment, as the
 /// log knows them now (`custody vendors`, `custody show model gpt-5`).
 public struct VendorEntry: Hashable, Sendable, Codable {
+    /// The vendor's id.
     public var id: Slug
+    /// Its name.
     public var name: String
     /// Providers it has supplied (links ended included, retracted ones not).
     public var providers: [Slug]
@@ -9,18 +11,27 @@ public struct VendorEntry: Hashable, Sendable, Codable {
 
 /// A provider as `custody providers` lists it: its models and the vendors that supply it.
 public struct ProviderEntry: Hashable, Sendable, Codable {
+    /// The provider's id.
     public var id: Slug
+    /// Its name.
     public var name: String
+    /// Its models.
     public var models: [Slug]
+    /// Vendors that have supplied it (links ended included, retracted ones not).
     public var vendors: [Slug]
 }
 
 /// A model as `custody models` lists it, with how many active deployments run it.
 public struct ModelEntry: Hashable, Sendable, Codable {
+    /// The model's id.
     public var id: Slug
+    /// Its name.
     public var name: String
+    /// Its provider.
     public var provider: Slug
+    /// Whether its weights are published.
     public var openWeights: Bool
+    /// How many deployments run it now.
     public var activeDeployments: Int
     /// Absent when none was recorded.
     public var purl: String?
@@ -28,19 +39,29 @@ public struct ModelEntry: Hashable, Sendable, Codable {
 
 /// An organization as `custody organizations` lists it, with its active deployments.
 public struct OrganizationEntry: Hashable, Sendable, Codable {
+    /// The organization's id.
     public var id: Slug
+    /// Its name.
     public var name: String
+    /// Its sector.
     public var sector: String
+    /// How many deployments it runs now.
     public var activeDeployments: Int
 }
 
 /// A deployment as `custody deployments` lists it (and `custody_deployments` stores it).
 public struct DeploymentEntry: Hashable, Sendable, Codable {
+    /// The deployment's id.
     public var id: Slug
+    /// The organization running it.
     public var organization: Slug
+    /// The model it runs (after any switch).
     public var model: Slug
+    /// What it is used for.
     public var workload: String
+    /// How much depends on it.
     public var criticality: Criticality
+    /// False once retired.
     public var active: Bool
 }
 
@@ -57,6 +78,7 @@ extension SupplyChain {
         }
     }
 
+    /// Every vendor, with the providers it supplies now, by id.
     public func vendorEntries() -> [VendorEntry] {
         let links = standingLinks
         return vendors.compactMap { id, names in
@@ -67,6 +89,7 @@ extension SupplyChain {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Every provider, with its models and the vendors supplying it now, by id.
     public func providerEntries() -> [ProviderEntry] {
         let links = standingLinks
         return providers.compactMap { id, names in
@@ -79,6 +102,7 @@ extension SupplyChain {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Every model at `time`, with how many deployments run it then, by id.
     public func modelEntries(at time: Timestamp) -> [ModelEntry] {
         let active = activeDeployments(at: time).values
         return models.compactMap { id, facts in
@@ -90,6 +114,7 @@ extension SupplyChain {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Every organization at `time`, with how many deployments it runs then, by id.
     public func organizationEntries(at time: Timestamp) -> [OrganizationEntry] {
         let active = activeDeployments(at: time).values
         return organizations.compactMap { id, facts in

@@ -8,15 +8,22 @@
 public struct Registry: Sendable, Equatable {
     /// A registered model: its provider, whether its weights are open, and since when it is known.
     public struct Model: Sendable, Equatable {
+        /// Its provider.
         public var provider: Slug
+        /// Whether its weights are published.
         public var openWeights: Bool
+        /// When it was registered (its `occurredAt`).
         public var registeredAt: Timestamp
     }
     /// A deployment as the registry checks new facts against it.
     public struct Deployment: Sendable, Equatable {
+        /// The organization running it.
         public var organization: Slug
+        /// The model it runs now.
         public var model: Slug
+        /// Whether it was retired.
         public var retired: Bool
+        /// When it began.
         public var deployedAt: Timestamp
         /// The latest switch or update: a retirement cannot come before it.
         public var changedAt: Timestamp
@@ -25,24 +32,33 @@ public struct Registry: Sendable, Equatable {
     }
     /// An incident as the registry checks new facts against it.
     public struct Incident: Sendable, Equatable {
+        /// The breached vendor.
         public var vendor: Slug
+        /// Whether the report was retracted.
         public var retracted: Bool
+        /// Whether it was resolved.
         public var resolved: Bool
         /// When the breach happened (the report's `occurredAt`).
         public var breachAt: Timestamp
     }
     /// An investigation as the registry checks new facts against it.
     public struct Investigation: Sendable, Equatable {
+        /// The incident investigated.
         public var incident: Slug
+        /// The provider investigating.
         public var provider: Slug
+        /// Whether it is still open.
         public var open: Bool
+        /// When it opened.
         public var openedAt: Timestamp
         /// The latest finding: a close cannot come before it.
         public var lastFindingAt: Timestamp?
     }
     /// A webhook subscription as the registry checks new facts against it.
     public struct Webhook: Sendable, Equatable {
+        /// The organization subscribed.
         public var organization: Slug
+        /// Whether it was removed.
         public var removed: Bool
     }
     struct Pair: Hashable, Sendable {
@@ -70,6 +86,7 @@ public struct Registry: Sendable, Equatable {
     /// Every pause of a vendor by a provider, in log order, by (provider, vendor).
     private(set) var pauses: [Pair: [Interval]] = [:]
 
+    /// An empty registry: nothing exists yet.
     public init() {}
 
     /// Applies one fact that happened at `time`, in stream order.

@@ -6,6 +6,7 @@ extension Registry {
     public static let maximumTextLength = 1 << 20
     /// Longest field name, and longest metadata (who recorded a fact, from where, correlation ids) as JSON text.
     public static let maximumKeyLength = 256
+    /// The longest metadata accepted, in bytes of its JSON.
     public static let maximumMetadataLength = 64 << 10
 
     /// Metadata is checked like data, and kept small: it says who recorded a fact, not what happened.

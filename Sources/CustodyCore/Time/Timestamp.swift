@@ -6,15 +6,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Microseconds since 1970-01-01T00:00:00Z.
     public let microseconds: Int64
 
+    /// An instant from microseconds since the epoch.
     public init(microseconds: Int64) { self.microseconds = microseconds }
 
+    /// An instant from a `Date`, rounded to the microsecond.
     public init(_ date: Date) { microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     /// The current time.
     public static var now: Timestamp { Timestamp(Date()) }
 
+    /// The instant as a `Date` (which may lose the last microsecond).
     public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
 
+    /// Earlier first.
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
 
     /// This instant moved by a number of seconds.
@@ -53,6 +57,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
+    /// Decodes the ISO 8601 text `description` writes.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do { self = try Timestamp(parsing: text) } catch {
@@ -60,6 +65,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         }
     }
 
+    /// Encodes as ISO 8601 text with microseconds when there are any.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

@@ -22,6 +22,7 @@ public enum CustodyError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The message, as the CLI prints it.
     public var description: String { message }
 
     /// Keeps one-line errors on one line and short, whatever the user typed.

@@ -2,11 +2,14 @@
 /// `pkg:huggingface/meta-llama/Llama-3.1-8B@5206a32`. Custody keeps the text as given and checks only the shape
 /// every purl has (scheme, type, name), so that a BOM's component can be matched to a registered model.
 public struct PackageURL: Hashable, Sendable, CustomStringConvertible {
+    /// The purl as written.
     public let text: String
     /// The purl without its version, qualifiers and subpath: the package, whatever release of it.
     public let package: String
+    /// Whether it names a version (`@…`).
     public let hasVersion: Bool
 
+    /// Parses a purl, refusing one without `pkg:`, a type and a name.
     public init(_ text: String) throws(CustodyError) {
         let refuse = CustodyError.invalidValue(
             what: "purl", value: text, accepted: "pkg:TYPE/[NAMESPACE/]NAME[@VERSION] (a package URL)")
@@ -34,6 +37,7 @@ public struct PackageURL: Hashable, Sendable, CustomStringConvertible {
                 separator: "/")
     }
 
+    /// The purl as written.
     public var description: String { text }
 
     /// A model's recorded purl names a component's when they are equal, or when the model's names no version

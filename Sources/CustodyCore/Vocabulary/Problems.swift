@@ -5,11 +5,15 @@ public struct Problems: Sendable {
     /// As many as fit the 400 characters an error message is cut to.
     public static let shown = 4
 
+    /// No problem yet.
     public init() {}
 
+    /// Whether none was found.
     public var isEmpty: Bool { messages.isEmpty }
 
+    /// Adds a problem, as a message.
     public mutating func add(_ message: String) { messages.append(message) }
+    /// Adds a problem, as its error's message.
     public mutating func add(_ error: CustodyError) { messages.append(error.message) }
 
     /// Throws the mistakes found, if any, as one error of a line each.

@@ -19,9 +19,12 @@ public struct Slug: Hashable, Comparable, Sendable, Codable, CustomStringConvert
         rawValue = text
     }
 
+    /// The id as written.
     public var description: String { rawValue }
+    /// Alphabetical.
     public static func < (lhs: Slug, rhs: Slug) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// Decodes a JSON string, refusing one that is not a valid id.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do { self = try Slug(text) } catch {
@@ -29,6 +32,7 @@ public struct Slug: Hashable, Comparable, Sendable, Codable, CustomStringConvert
         }
     }
 
+    /// Encodes as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)

@@ -21,7 +21,9 @@ public enum DataKind: String, Vocabulary, Comparable {
     case domainFinetuning = "domain-finetuning"
     case instructionFollowing = "instruction-following"
 
+    /// The word error messages use for it.
     public static let noun = "data kind"
+    /// Alphabetical, so lists print in a stable order.
     public static func < (lhs: DataKind, rhs: DataKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
@@ -29,8 +31,10 @@ public enum DataKind: String, Vocabulary, Comparable {
 public enum Severity: String, Vocabulary, Comparable {
     case low, medium, high, critical
 
+    /// The word error messages use for it.
     public static let noun = "severity"
     var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// Low before critical.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
 
@@ -38,8 +42,10 @@ public enum Severity: String, Vocabulary, Comparable {
 public enum Criticality: String, Vocabulary, Comparable {
     case low, medium, high, critical
 
+    /// The word error messages use for it.
     public static let noun = "criticality"
     var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// Low before critical.
     public static func < (lhs: Criticality, rhs: Criticality) -> Bool { lhs.rank < rhs.rank }
 }
 
@@ -47,5 +53,6 @@ public enum Criticality: String, Vocabulary, Comparable {
 public enum InvestigationOutcome: String, Vocabulary {
     case confirmed, cleared, inconclusive
 
+    /// The word error messages use for it.
     public static let noun = "outcome"
 }

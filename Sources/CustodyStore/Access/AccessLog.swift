@@ -4,6 +4,7 @@ import PostgresNIO
 
 /// One read through the HTTP API, as the access log keeps it.
 public struct AccessRecord: Sendable, Equatable, Codable {
+    /// When the request was answered.
     public var at: Timestamp
     /// Nil under `--no-auth` and for requests refused before a token was recognized.
     public var tokenId: String?
@@ -11,11 +12,16 @@ public struct AccessRecord: Sendable, Equatable, Codable {
     public var scope: String
     /// The organization the request was about, when its path names one.
     public var subject: String?
+    /// The matched route's pattern.
     public var route: String
+    /// The path asked for.
     public var path: String
+    /// The HTTP status answered.
     public var status: Int
+    /// The request's id, as the response's header gave it.
     public var requestId: String
 
+    /// A record, every field given.
     public init(
         at: Timestamp, tokenId: String?, scope: String, subject: String?, route: String, path: String, status: Int,
         requestId: String
@@ -27,8 +33,10 @@ public struct AccessRecord: Sendable, Equatable, Codable {
 
 /// `custody_access_log`: appended in batches by the server, read by `custody access-log`.
 public struct AccessLog: Sendable {
+    /// The database holding the access log.
     public let database: Database
 
+    /// The access log of `database`.
     public init(_ database: Database) { self.database = database }
 
     /// Appends a batch in one statement (absent token ids and subjects travel as empty text: ids are never empty).

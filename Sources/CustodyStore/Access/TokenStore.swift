@@ -6,22 +6,30 @@ import PostgresNIO
 
 /// The API's bearer tokens in `custody_tokens`: created and revoked by the operator, read by the server.
 public struct TokenStore: Sendable {
+    /// The database holding the tokens.
     public let database: Database
 
+    /// The tokens of `database`.
     public init(_ database: Database) { self.database = database }
 
     /// A stored token as listings show it: never its secret or hash.
     public struct Token: Sendable, Equatable, Codable {
+        /// The token's id (not its secret).
         public var id: String
         /// `admin`, or the organization's id, as listings show it; `admin` and `organization` say which.
         public var scope: String
         /// The scope, structured: an admin token has no organization, an organization's token is never admin,
         /// whatever the organization's id.
         public var admin: Bool
+        /// The organization it is scoped to; nil for an admin token.
         public var organization: String?
+        /// What it is for, as given.
         public var label: String
+        /// When it was made.
         public var createdAt: Timestamp
+        /// When it stops working, when set.
         public var expiresAt: Timestamp?
+        /// When it was revoked, if it was.
         public var revokedAt: Timestamp?
 
         /// Nil only for a row whose organization is not a valid id (never written by `create`).

@@ -8,8 +8,10 @@ import PostgresNIO
 
 /// A pooled connection to the Custody database: the one way the store talks to PostgreSQL.
 public struct Database: Sendable {
+    /// Where it connects (the URL as given).
     public let url: DatabaseURL
     let backend: Backend
+    /// Where its statements and failures are logged.
     public let logger: Logger
     /// Nil inside `transaction`: followers are woken after its COMMIT, by the database it was opened on.
     var wakeup: FollowerWakeup? = FollowerWakeup()

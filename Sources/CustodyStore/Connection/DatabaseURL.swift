@@ -8,6 +8,7 @@ import PostgresNIO
 /// answers (`any`, the default), the primary (`read-write` or `primary`), a standby (`read-only` or `standby`),
 /// or a standby if one answers and else any (`prefer-standby`).
 public struct DatabaseURL: Sendable, CustomStringConvertible {
+    /// The URL as given (with its password, so never printed: `description` hides it).
     public let text: String
     let username: String
     let password: String?
@@ -47,6 +48,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Parses `postgres://user[:password]@host[:port]/database?params`, refusing what it cannot use, in one line.
     public init(_ text: String) throws(StoreError) {
         func refuse(_ why: String) -> StoreError {
             .configuration(

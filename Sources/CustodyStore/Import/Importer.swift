@@ -16,15 +16,18 @@ import PostgresNIO
 public struct Importer: Sendable {
     let database: Database
 
+    /// An importer into `database`'s log.
     public init(_ database: Database) { self.database = database }
 
     /// What an import did, line by line: written, already stored, and refused.
     public struct Summary: Sendable, Equatable, Codable {
+        /// Lines read (blank ones included).
         public var lines: Int
         /// Events written.
         public var imported: Int
         /// Events whose ids were already stored with the same content.
         public var alreadyStored: Int
+        /// Whether the file was restored as exported (positions, record times and hashes kept).
         public var restored: Bool
     }
 

@@ -5,8 +5,10 @@ import PostgresNIO
 
 /// The event log: appends (version-checked, idempotent, hash-chained) and reads.
 public struct EventStore: Sendable {
+    /// The database holding the log.
     public let database: Database
 
+    /// The log of `database`.
     public init(_ database: Database) { self.database = database }
 
     /// The channel followers listen on; appenders notify it after commit.
@@ -14,7 +16,9 @@ public struct EventStore: Sendable {
 
     /// An appended event, and whether it was already stored (a retry whose first try committed).
     public struct Appended: Sendable, Equatable {
+        /// The event as stored (the earlier one, for a duplicate).
         public var recorded: RecordedEvent
+        /// True when the id was already stored with the same content and nothing was written.
         public var duplicate: Bool
     }
 

@@ -10,6 +10,7 @@ public struct Follower: Sendable {
     let pollInterval: Duration
     let listening: Bool
 
+    /// A follower of `store`'s log, polling every `pollInterval` (and woken by notifications when `listening`).
     public init(_ store: EventStore, pollInterval: Duration = .milliseconds(500), listening: Bool = true) {
         self.store = store
         self.pollInterval = pollInterval

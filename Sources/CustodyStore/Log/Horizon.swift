@@ -6,12 +6,18 @@ import PostgresNIO
 public struct Horizon: Sendable, Equatable {
     /// The oldest open transaction that holds the horizon (it has written something), cluster-wide.
     public struct Holder: Sendable, Equatable, Codable, CustomStringConvertible {
+        /// Its server process.
         public var pid: Int32
+        /// The database it is in.
         public var database: String
+        /// Its state (`idle in transaction`, `active`).
         public var state: String
+        /// Its application name, when set.
         public var application: String
+        /// How long it has been open.
         public var seconds: Double
 
+        /// The holder in one line, for messages.
         public var description: String {
             "transaction of pid \(pid) (\(state) for \(Int(seconds))s in database \(database)"
                 + (application.isEmpty ? "" : ", application \(application)") + ")"
@@ -20,6 +26,7 @@ public struct Horizon: Sendable, Equatable {
 
     /// Committed events readers cannot see yet.
     public var heldBack: Int64
+    /// The transaction holding them back, when one does.
     public var holder: Holder?
 
     /// Held back by a transaction open longer than `patience`: worth telling an operator.

@@ -8,10 +8,12 @@ public struct ReplicaState: Sendable, Codable, Equatable {
     public var readingFrom: String
     /// False when no standby answers and the primary stands in.
     public var inRecovery: Bool
+    /// Committed events the standby has not replayed yet (0 when reading from the primary).
     public var behindEvents: Int64
     /// Nil when reading from the primary; 0 when nothing is missing.
     public var replayLagSeconds: Double?
 
+    /// Where `reads` stands against `primary` now.
     public static func measure(reads: Database, primary: Database) async throws -> ReplicaState {
         var inRecovery = false
         var newest: Int64 = 0

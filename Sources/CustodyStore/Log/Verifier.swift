@@ -6,21 +6,30 @@ import PostgresNIO
 public struct Verifier: Sendable {
     let database: Database
 
+    /// A verifier of `database`'s log.
     public init(_ database: Database) { self.database = database }
 
     /// A broken link: the first per stream.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The stream.
         public var stream: String
+        /// The version where it breaks.
         public var version: Int64
+        /// What is wrong.
         public var reason: String
+        /// `stream vN: reason`.
         public var description: String { "\(stream) v\(version): \(reason)" }
     }
 
     /// What `custody verify` found: how much it checked, and every problem (an intact log has none).
     public struct Report: Sendable, Equatable {
+        /// Events checked.
         public var events: Int64
+        /// Streams checked.
         public var streams: Int64
+        /// Every problem found, the first per stream.
         public var problems: [Problem]
+        /// Whether none was found.
         public var intact: Bool { problems.isEmpty }
     }
 

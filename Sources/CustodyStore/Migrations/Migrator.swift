@@ -7,6 +7,7 @@ import PostgresNIO
 public struct Migrator: Sendable {
     let database: Database
 
+    /// A migrator of `database`.
     public init(_ database: Database) { self.database = database }
 
     /// The newest migration this binary carries.

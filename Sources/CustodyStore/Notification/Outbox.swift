@@ -9,6 +9,7 @@ import Synchronization
 public final class OutboxBell: Sendable {
     private let rung = Mutex<UInt64>(0)
 
+    /// A bell nobody has rung yet.
     public init() {}
 
     func ring() { rung.withLock { $0 &+= 1 } }

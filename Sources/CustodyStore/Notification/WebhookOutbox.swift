@@ -5,16 +5,23 @@ import PostgresNIO
 /// The deliverers' side of the webhook outbox (schema/017): lease the next message, record what came of it, list
 /// deliveries, queue one again.
 public struct WebhookOutbox: Sendable {
+    /// The database holding the outbox.
     public let database: Database
 
+    /// The outbox of `database`.
     public init(_ database: Database) { self.database = database }
 
     /// A message leased for delivery, with where it goes.
     public struct Leased: Sendable {
+        /// The outbox row.
         public var id: Int64
+        /// The message's id (`webhook-id`), the same on every attempt.
         public var messageId: String
+        /// The subscription it goes to.
         public var subscription: Slug
+        /// Its message type.
         public var type: String
+        /// Its JSON body, as signed.
         public var body: String
         /// Including this one.
         public var attempts: Int
@@ -121,16 +128,25 @@ public struct WebhookOutbox: Sendable {
 
     /// One message as `custody webhook deliveries` lists it.
     public struct Delivery: Sendable, Codable, Equatable {
+        /// The message's id.
         public var id: String
+        /// The subscription it goes to.
         public var subscription: String
+        /// The subscription's organization.
         public var organization: String
+        /// Its message type.
         public var type: String
+        /// When the projector committed it.
         public var createdAt: Timestamp
+        /// Delivery attempts so far.
         public var attempts: Int
         /// `pending`, `delivered` or `failed` (dead-lettered: no more attempts).
         public var state: String
+        /// The HTTP status of the last attempt, when one answered.
         public var lastStatus: Int?
+        /// Why the last attempt failed, when it did.
         public var lastError: String?
+        /// When the next attempt is due; nil when none is.
         public var nextAttemptAt: Timestamp?
     }
 

@@ -11,6 +11,7 @@ import PostgresNIO
 /// nothing; a failed write leaves it exactly at its checkpoint. Facts stamped in the future are re-evaluated when
 /// their time comes (`run` wakes for them).
 public actor ExposureProjection {
+    /// The projection's name in `custody_projection_checkpoints`.
     public static let name = "exposure"
     /// Held (session-level) by the running projector and by a rebuild's swap, so only one writes at a time.
     static let lockKey: Int64 = 7_350_123_900_002
@@ -39,6 +40,7 @@ public actor ExposureProjection {
     /// Told when this process starts leading or standing by.
     let roleChanged: (@Sendable (Role) -> Void)?
 
+    /// A projector of `store`'s log; `observer` hears of each state it publishes, `roleChanged` of leading and standing by.
     public init(_ store: EventStore, observer: Observer? = nil, roleChanged: (@Sendable (Role) -> Void)? = nil) {
         self.store = store
         self.observer = observer

@@ -16,6 +16,7 @@ public struct FoldSnapshot: Sendable {
     /// How many snapshots are kept; older ones are deleted when a new one is stored.
     static let kept = 3
 
+    /// The last event it covers.
     public var cursor: LogCursor
     /// Events of the log the snapshot covers.
     public var events: Int64

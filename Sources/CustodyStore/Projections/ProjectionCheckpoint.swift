@@ -7,8 +7,11 @@ import PostgresNIO
 extension ExposureProjection {
     /// The read models' checkpoint: the log cursor and event count they reflect, and when they were written.
     public struct Checkpoint: Sendable, Equatable {
+        /// The last event applied.
         public var cursor: LogCursor
+        /// How many events of the log the read models cover.
         public var events: Int64
+        /// When the checkpoint was written.
         public var updatedAt: Timestamp
         /// The world time the read models were evaluated at (see schema/006).
         public var evaluatedAt: Timestamp

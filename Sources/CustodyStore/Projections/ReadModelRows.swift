@@ -74,8 +74,11 @@ struct Views {
 /// An organization's row in `custody_organization_views`: the view without its exposure rows and time, as
 /// `OrganizationExposure.storedJSONBText` writes it.
 public struct StoredOrganization: Codable, Sendable {
+    /// The organization.
     public var organization: Reference
+    /// Its sector.
     public var sector: String
+    /// Its summary at the time the read models were evaluated.
     public var summary: OrganizationSummary
 }
 

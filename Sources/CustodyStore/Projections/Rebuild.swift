@@ -5,8 +5,11 @@ import PostgresNIO
 extension ExposureProjection {
     /// Progress of a rebuild, reported as it folds.
     public struct Progress: Sendable {
+        /// Events (or, while folding, facts) done so far.
         public var events: Int64
+        /// How many there are in this phase.
         public var total: Int64
+        /// `folding`, `writing` or `swapping`.
         public var phase: String
     }
 

@@ -1,0 +1,83 @@
+// The postmortem as a Markdown report (`custody postmortem`, the web page's download).
+
+extension Postmortem {
+    /// How the timeline and the windows read corrections, stated in the report itself.
+    static let rule = """
+        Each step shows what the log, as known now, says was true at that moment, with one exception: a correction \
+        (a scope revision, a retraction, a supply link recorded by mistake) shows at the step that made it, because \
+        that is when it was believed. A window opens at the step where its deployment entered and closes at the step \
+        where it left, so both tables give the same dates (`custody exposure` dates a corrected row from the breach).
+        """
+
+    /// The report as Markdown: the intervals, the timeline with who entered or left exposure at each step, the
+    /// windows, and the rule by which corrections are read.
+    public var markdown: String {
+        var lines = [
+            "# Postmortem: \(incident)", "",
+            "Breach at **\(vendor)**, severity **\(severity.rawValue)**\(retracted ? " (RETRACTED: as known now it never happened)" : ""): \(summary)",
+            "",
+            "| interval | value |", "|---|---|",
+            "| breach occurred | \(occurredAt) |",
+            "| time to detect (first recorded − occurred) | \(Self.duration(timeToDetectSeconds)) |",
+        ]
+        if let disclosedAt, let timeToDiscloseSeconds {
+            lines.append("| time to disclose (\(disclosedAt)) | \(Self.duration(timeToDiscloseSeconds)) |")
+        }
+        for pause in pauses {
+            lines.append("| time to pause: \(pause.provider) | \(Self.duration(pause.afterBreachSeconds)) |")
+        }
+        for item in investigations {
+            lines.append(
+                "| investigation \(item.investigation) (\(item.provider)): opened after | \(Self.duration(item.toOpenSeconds)) |"
+            )
+            if let toClose = item.toCloseSeconds, let outcome = item.outcome {
+                lines.append(
+                    "| investigation \(item.investigation): closed \(outcome.rawValue) after | \(Self.duration(toClose)) |"
+                )
+            }
+        }
+        lines += [
+            "", "## Timeline", "", Self.rule, "", "| occurred | recorded | by | event | exposure |",
+            "|---|---|---|---|---|",
+        ]
+        for step in timeline {
+            let effects =
+                (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
+                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")])
+                + step.changed
+            lines.append(
+                "| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |"
+            )
+        }
+        lines += [
+            "", "## Exposure windows", "",
+            "| deployment | organization | model | provider | from | to | acknowledged after | mitigated after |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for window in windows {
+            let acknowledged = window.acknowledgedAfterSeconds.map(Self.duration) ?? "–"
+            let mitigated = window.mitigatedAfterSeconds.map(Self.duration) ?? "–"
+            lines.append(
+                "| \(window.deployment) | \(window.organization) | \(window.model) | \(window.provider) | \(window.from) | "
+                    + "\(window.to.map(\.description) ?? "still exposed") | \(acknowledged) | \(mitigated) |")
+        }
+        if windows.isEmpty { lines.append("| – | | | | | | | |") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func cell(_ text: String) -> String {
+        // Most cells need no escape: skip Foundation's search for them (a timeline can run to 100,000 rows).
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "\n") }) else { return text }
+        return text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// "3d 4h", "2h 5m", "45s".
+    public static func duration(_ seconds: Int64) -> String {
+        let sign = seconds < 0 ? "-" : ""
+        let s = abs(seconds)
+        if s >= 86_400 { return "\(sign)\(s / 86_400)d \(s % 86_400 / 3600)h" }
+        if s >= 3600 { return "\(sign)\(s / 3600)h \(s % 3600 / 60)m" }
+        if s >= 60 { return "\(sign)\(s / 60)m \(s % 60)s" }
+        return "\(sign)\(s)s"
+    }
+}
