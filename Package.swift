@@ -64,6 +64,7 @@ let package = Package(
                 .embedInCode("020_webhook_outbox_columns.sql"),
                 .embedInCode("021_vendor_pauses.sql"),
                 .embedInCode("022_fact_index.sql"),
+                .embedInCode("023_fold_snapshot_gzip.sql"),
             ],
             swiftSettings: strict
         ),
@@ -78,6 +79,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strict
         ),

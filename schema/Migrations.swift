@@ -41,5 +41,8 @@ public enum Migrations {
             sql: String(decoding: PackageResources._20_webhook_outbox_columns_sql, as: UTF8.self)),
         Migration(version: 21, name: "vendor_pauses", sql: String(decoding: PackageResources._21_vendor_pauses_sql, as: UTF8.self)),
         Migration(version: 22, name: "fact_index", sql: String(decoding: PackageResources._22_fact_index_sql, as: UTF8.self)),
+        Migration(
+            version: 23, name: "fold_snapshot_gzip",
+            sql: String(decoding: PackageResources._23_fold_snapshot_gzip_sql, as: UTF8.self)),
     ]
 }

@@ -67,12 +67,10 @@ import Testing
             #expect(good.events == Int64(Workload.mixed().count))
             let whole = try await logFold(store)
 
-            // A forged fact inside the body: the checksum no longer matches.
+            // An altered body (one byte of the compressed lines): the checksum no longer matches.
             try await database.query(
-                """
-                UPDATE custody_fold_snapshots
-                SET body = convert_to(replace(convert_from(body, 'UTF8'), '"severity": "high"', '"severity": "low"'), 'UTF8')
-                """)
+                "UPDATE custody_fold_snapshots SET body = set_byte(body, length(body) / 2, 255 - get_byte(body, length(body) / 2))"
+            )
             #expect(try await FoldSnapshot.newest(database) == nil)
             #expect(try await store.supplyChain() == whole)
             try await database.query("DELETE FROM custody_fold_snapshots")

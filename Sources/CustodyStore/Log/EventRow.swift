@@ -17,7 +17,7 @@ enum EventRow {
     /// Decodes a page of rows, on every core when the page is large: decoding, not reading, is most of what a
     /// reader of the whole log (a rebuild, a projector catching up) spends.
     static func decode(_ rows: [PostgresRow]) async throws -> [(RecordedEvent, LogCursor)] {
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 1000)
+        let workers = DecodingCores.workers(for: rows.count, perWorker: 1000)
         guard workers > 1 else { return try rows.map(decode) }
         let chunk = (rows.count + workers - 1) / workers
         return try await withThrowingTaskGroup(of: (Int, [(RecordedEvent, LogCursor)]).self) { group in

@@ -279,12 +279,20 @@ public actor ExposureProjection {
                 stored < 0 || applied - stored >= Self.snapshotEvents
                 || (applied > stored && ContinuousClock.now - storedAt >= Self.snapshotAge)
             if due, applied > 0 {
-                let snapshot = try await store.snapshot(upTo: cursor)
+                let started = ContinuousClock.now
+                let snapshot = try await DecodingCores.$background.withValue(true) {
+                    try await store.snapshot(upTo: cursor)
+                }
+                let folded = ContinuousClock.now
                 try await snapshot.store(database)
                 (stored, storedAt) = (snapshot.events, .now)
                 database.logger.debug(
                     "stored a fold snapshot",
-                    metadata: ["events": "\(snapshot.events)", "facts": "\(snapshot.facts.count)"])
+                    metadata: [
+                        "events": "\(snapshot.events)", "facts": "\(snapshot.facts.count)",
+                        "fold_ms": "\(Int((folded - started).seconds * 1000))",
+                        "store_ms": "\(Int((ContinuousClock.now - folded).seconds * 1000))",
+                    ])
             }
             try await Task.sleep(for: .seconds(2))
         }
