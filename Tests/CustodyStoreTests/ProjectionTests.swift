@@ -110,7 +110,9 @@ import Testing
     /// A breach stamped a few seconds in the future enters the read models when its time comes, with no other
     /// event to wake the projector; not before.
     @Test func aFutureStampedFactAppearsWhenItsTimeComes() async throws {
-        try await TestDatabase.with { database in
+        // On the end-to-end cluster: the store suites hold transactions open on purpose, which holds every reader of
+        // their cluster back (the visibility horizon) for seconds, and this test measures seconds.
+        try await TestDatabase.with(on: .endToEnd) { database in
             let store = EventStore(database)
             for event in Workload.mixed() { _ = try await store.append([event]) }
             let projection = ExposureProjection(store)
@@ -134,6 +136,7 @@ import Testing
             while try await ExposureProjection.checkpoint(database)?.events ?? 0 < total {
                 try await Task.sleep(for: .milliseconds(20))
             }
+            let caughtUp = Timestamp.now
             // Another suite's open transaction holds every reader of the cluster back (the visibility horizon): when
             // the projector caught up only after the due time, showing the breach is right, and nothing is asserted.
             let early = try await rows()
@@ -145,7 +148,8 @@ import Testing
             #expect(try await rows() > 0)
             #expect(shown >= due)
             // Within a second on a quiet machine; the bound leaves room for a suite running beside it on two cores.
-            #expect(shown < due.adding(seconds: 5), "shown \(shown), due \(due)")
+            // A projector that read the fact only after its time (a busy machine) shows it at once from then.
+            #expect(shown < max(due, caughtUp).adding(seconds: 5), "shown \(shown), due \(due), read \(caughtUp)")
             #expect(try await ExposureProjection.checkpoint(database)?.events == total, "no other event came")
         }
     }
