@@ -1,3 +1,4 @@
+import CustodyCore
 import CustodyStore
 import Foundation
 
@@ -34,12 +35,11 @@ public enum ExampleScenario {
         guard exported.status == 0 else { throw Failed(description: "events --json: \(exported.stderr)") }
         let assigned: Set<String> = ["version", "position", "recordedAt", "hash", "cursor"]
         let lines = try exported.lines.map { line -> String in
-            guard var fields = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            guard case .object(var fields) = try JSONParser.parse(Array(line.utf8)) else {
                 throw Failed(description: "not an object: \(line)")
             }
             for key in assigned { fields.removeValue(forKey: key) }
-            return String(
-                decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+            return JSONValue.object(fields).jsonbText
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("example-registry-\(UUID()).jsonl")
         try (lines.joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)

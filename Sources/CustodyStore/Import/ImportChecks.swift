@@ -34,7 +34,7 @@ struct Rules {
         let responds = lines.contains { if case .exposureResponseRecorded = $0.event.event { true } else { false } }
         if responds, !logFolded {
             let rows = try await connection.query(
-                "\(unescaped: EventRow.select) WHERE type <> 'InvestigationFindingRecorded' ORDER BY position",
+                "\(unescaped: EventRow.select) WHERE \(unescaped: EventRow.fact) ORDER BY position",
                 logger: logger)
             for try await row in rows { chain.apply(try EventRow.decode(row).0) }
             logFolded = true

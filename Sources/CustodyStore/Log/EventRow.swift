@@ -14,6 +14,14 @@ enum EventRow {
         FROM custody_events
         """
 
+    /// The events readers may see: those of transactions older than every transaction still open in the cluster
+    /// (an event committing later never appears before one already read). Trusted text, for `unescaped:`.
+    static let visible = "xid < pg_snapshot_xmin(pg_current_snapshot())"
+
+    /// The events the exposure fold uses: all but findings. Written exactly as the partial index of schema/022
+    /// is, so that the planner uses it. Trusted text, for `unescaped:`.
+    static let fact = "type <> 'InvestigationFindingRecorded'"
+
     /// Decodes a page of rows, on every core when the page is large: decoding, not reading, is most of what a
     /// reader of the whole log (a rebuild, a projector catching up) spends.
     static func decode(_ rows: [PostgresRow]) async throws -> [(RecordedEvent, LogCursor)] {

@@ -103,7 +103,7 @@ public struct EventStore: Sendable {
         let rows = try await database.query(
             """
             \(unescaped: EventRow.select)
-            WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+            WHERE \(unescaped: EventRow.visible)
               AND (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
               AND (\(stream?.description)::text IS NULL OR stream_id = \(stream?.description))
             ORDER BY xid, position LIMIT \(limit)
@@ -119,14 +119,14 @@ public struct EventStore: Sendable {
         for try await (transaction, position) in try await database.query(
             """
             SELECT xid::text::bigint, position FROM custody_events
-            WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid DESC, position DESC LIMIT 1
+            WHERE \(unescaped: EventRow.visible) ORDER BY xid DESC, position DESC LIMIT 1
             """
         ).decode((Int64, Int64).self) {
             head = LogCursor(transaction: transaction, position: position)
         }
         for try await (events, facts) in try await database.query(
             """
-            SELECT count(*), count(*) FILTER (WHERE type <> 'InvestigationFindingRecorded') FROM custody_events
+            SELECT count(*), count(*) FILTER (WHERE \(unescaped: EventRow.fact)) FROM custody_events
             WHERE (xid, position) <= (\(head.transaction)::bigint::text::xid8, \(head.position)::bigint)
             """
         ).decode((Int64, Int64).self) {
@@ -143,7 +143,7 @@ public struct EventStore: Sendable {
             \(unescaped: EventRow.select)
             WHERE (xid, position) > (\(cursor.transaction)::bigint::text::xid8, \(cursor.position)::bigint)
               AND (xid, position) <= (\(end.transaction)::bigint::text::xid8, \(end.position)::bigint)
-              AND type <> 'InvestigationFindingRecorded'
+              AND \(unescaped: EventRow.fact)
             ORDER BY xid, position LIMIT \(limit)
             """)
         return try await FetchedPage(rows, after: cursor)

@@ -40,7 +40,7 @@ extension EventStore {
     public func horizon() async throws -> Horizon {
         var horizon = Horizon(heldBack: 0, holder: nil)
         for try await count in try await database.query(
-            "SELECT count(*) FROM custody_events WHERE xid >= pg_snapshot_xmin(pg_current_snapshot())"
+            "SELECT count(*) FROM custody_events WHERE NOT (\(unescaped: EventRow.visible))"
         ).decode(Int64.self) {
             horizon.heldBack = count
         }

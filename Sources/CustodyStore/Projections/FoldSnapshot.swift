@@ -158,7 +158,7 @@ extension EventStore {
             """
             \(unescaped: EventRow.select)
             WHERE (xid, position) > (\(after.transaction)::bigint::text::xid8, \(after.position)::bigint)
-              AND type <> 'InvestigationFindingRecorded'
+              AND \(unescaped: EventRow.fact)
               AND (\(knownAt?.microseconds)::bigint IS NULL OR recorded_at <= custody_from_micros(\(knownAt?.microseconds)))
             ORDER BY position
             """)

@@ -68,7 +68,7 @@ extension ExposureProjection {
             """
             SELECT c.projection IS NOT NULL, (
                 SELECT count(*) FROM custody_events
-                WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+                WHERE \(unescaped: EventRow.visible)
                   AND (xid, position) > (coalesce(c.transaction_id, 0)::text::xid8, coalesce(c.position, 0))
             )
             FROM (SELECT 1) one LEFT JOIN custody_projection_checkpoints c ON c.projection = \(name)
