@@ -8,11 +8,16 @@ test writes it once `custody webhook add` has printed it). The first N deliverie
 with --slow-first, the first N verified ones are answered only after 3 s (a deliverer can be killed meanwhile).
 """
 import json
+import signal
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
+
+# The test process starts this with most signals blocked (a spawned child inherits its thread's mask): without
+# unblocking SIGTERM, a stop would wait out its grace period and end in SIGKILL.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
 
 secret_file = sys.argv[1]
 def option(name, default):
