@@ -1,5 +1,6 @@
-import CustodyCore
 import Testing
+
+@testable import CustodyCore
 
 @Suite struct TimestampTests {
     @Test func aDateIsMidnightUTC() throws {
@@ -17,6 +18,23 @@ import Testing
         #expect(time.description == "2026-11-29T04:06:55.308555Z")
         #expect(try Timestamp(parsing: time.description) == time)
         #expect(try Timestamp(parsing: "1969-12-31T23:59:59.5Z").microseconds == -500_000)
+    }
+
+    /// The text written digit by digit is the text built from padded parts, and parses back to the same time,
+    /// across the four-digit years, with and without a fraction.
+    @Test func theWrittenTextIsThePaddedTextAndParsesBack() throws {
+        var random = SeededGenerator(seed: 11)
+        let first = try Timestamp(parsing: "0001-01-01").microseconds
+        let last = try Timestamp(parsing: "9999-12-31T23:59:59.999999Z").microseconds
+        for index in 0..<20_000 {
+            var micros = first + Int64(random.next() % UInt64(last - first + 1))
+            if index % 3 == 0 { micros -= micros % 1_000_000 }
+            let time = Timestamp(microseconds: micros)
+            let (days, inDay) = micros.floorDivided(by: 86_400_000_000)
+            let (y, m, d) = CivilDate.fromDays(days)
+            #expect(time.description == Timestamp.padded(y, m, d, inDay / 1_000_000, inDay % 1_000_000))
+            #expect(try Timestamp(parsing: time.description) == time)
+        }
     }
 
     @Test func aDateTimeWithoutZoneIsRefused() {

@@ -46,6 +46,17 @@ import Testing
             let folded = try await store.supplyChain()
             #expect(folded == whole)
             #expect(folded.exposures(at: now) == whole.exposures(at: now))
+            // A postmortem reads the snapshot, the log after it, and its findings apart (not decoded as events):
+            // the same report as from the whole log, findings included.
+            let everything = try await store.waitForLog(count: 0).map(\.event)
+            var findingsShown = 0
+            for incident in whole.incidentIds {
+                let facts = try await store.postmortemFacts(of: incident)
+                let read = Postmortem.of(incident, facts: facts, now: now)
+                #expect(read == Postmortem.of(incident, events: everything, now: now), "\(incident)")
+                findingsShown += read?.timeline.filter { $0.type == InvestigationFindingRecorded.type }.count ?? 0
+            }
+            #expect(findingsShown > 0, "no finding reached a postmortem: the comparison proves nothing")
             for knownAt in [recordTimes[2], recordTimes[6], recordTimes[9]] {
                 let then = try await store.supplyChain(knownAt: knownAt)
                 let oracle = try await logFold(store, knownAt: knownAt)

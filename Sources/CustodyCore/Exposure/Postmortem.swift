@@ -31,6 +31,15 @@ public struct Postmortem: Hashable, Sendable, Codable {
             (actor, source, self.description) = (event.metadata.actor, event.metadata.source, description)
             (self.entered, self.left, self.changed) = (entered, left, changed)
         }
+
+        init(_ finding: Finding, entered: [Slug], left: [Slug], changed: [String]) {
+            (occurredAt, recordedAt) = (finding.occurredAt, finding.recordedAt)
+            (type, stream) = (
+                InvestigationFindingRecorded.type, StreamName.investigation(finding.investigation).description
+            )
+            (actor, source, description) = (finding.actor, finding.source, finding.description)
+            (self.entered, self.left, self.changed) = (entered, left, changed)
+        }
     }
 
     /// A provider pausing its work with the breached vendor, and how long after the breach.
@@ -113,7 +122,12 @@ extension Postmortem {
     /// Builds the postmortem of `incident` from every recorded event, with its severity and retraction as they
     /// stand at `now` (the caller's clock: the core reads none). Nil for an unknown incident.
     public static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp) -> Postmortem? {
-        of(incident, events: events, now: now, everyStep: false)
+        of(incident, facts: Facts(events), now: now, everyStep: false)
+    }
+
+    /// Builds the postmortem of `incident` from the facts the fold uses and the findings of its investigations.
+    public static func of(_ incident: Slug, facts: Facts, now: Timestamp) -> Postmortem? {
+        of(incident, facts: facts, now: now, everyStep: false)
     }
 
     /// `everyStep` evaluates the rows at every step, skipping none, and `wholeWorld` folds every fact instead of
@@ -121,13 +135,20 @@ extension Postmortem {
     static func of(_ incident: Slug, events: [RecordedEvent], now: Timestamp, everyStep: Bool, wholeWorld: Bool = false)
         -> Postmortem?
     {
+        of(incident, facts: Facts(events), now: now, everyStep: everyStep, wholeWorld: wholeWorld)
+    }
+
+    static func of(_ incident: Slug, facts: Facts, now: Timestamp, everyStep: Bool, wholeWorld: Bool = false)
+        -> Postmortem?
+    {
         guard
-            let reportEvent = events.filter({
+            let reportEvent = facts.events.filter({
                 if case .breachReported(let e) = $0.event { e.incident == incident } else { false }
             })
             .min(by: { Stamp($0) < Stamp($1) }), case .breachReported(let report) = reportEvent.event
         else { return nil }
-        let events = wholeWorld ? events : facts(bearingOn: incident, vendor: report.vendor, in: events)
+        let events =
+            wholeWorld ? facts.events : Self.facts(bearingOn: incident, vendor: report.vendor, in: facts.events)
         var chain = SupplyChain()
         chain.apply(events)
         let breachTime = reportEvent.occurredAt
@@ -149,7 +170,6 @@ extension Postmortem {
                 return e.vendor == report.vendor && (e.incident == incident || event.occurredAt >= breachTime)
             case .vendorResumed(let e): return e.vendor == report.vendor && event.occurredAt >= breachTime
             case .investigationOpened(let e): return e.incident == incident
-            case .investigationFindingRecorded(let e): return investigationIds.contains(e.investigation)
             case .investigationClosed(let e): return investigationIds.contains(e.investigation)
             case .exposureResponseRecorded(let e): return e.incident == incident
             // A deployment, a switch or a retirement after the breach can begin (or end) an exposure window.
@@ -163,6 +183,9 @@ extension Postmortem {
             default: return false
             }
         }.sorted { Stamp($0) < Stamp($1) }
+        let findings = facts.findings.filter { investigationIds.contains($0.investigation) }.sorted {
+            $0.stamp < $1.stamp
+        }
 
         // Walk the steps in stamp order, adding each to the rest of the chain, so two steps at the same instant
         // (a pause and an investigation on the same day) each show their own effect; corrections show at the step
@@ -187,22 +210,13 @@ extension Postmortem {
         var opened: [Slug: Timestamp] = [:]
         var windows: [Window] = []
         var steps: [Step] = []
-        for event in related {
-            stepped.apply(event)
-            guard
-                everyStep || evaluatedAt == nil || reachingIds.contains(event.id)
-                    || Self.anyChange(in: changes, after: evaluatedAt ?? event.occurredAt, upTo: event.occurredAt)
-            else {
-                steps.append(Step(event, description: describe(event.event), entered: [], left: [], changed: []))
-                continue
-            }
+        // The rows at a step, and who entered, left or changed since the step evaluated before it.
+        func evaluate(at time: Timestamp) -> (entered: [Slug], left: [Slug], changed: [String]) {
             let now = Dictionary(
-                stepped.unorderedExposures(toIncidents: [incident], among: nil, at: event.occurredAt).filter(
-                    \.isCurrent
-                )
-                .map { ($0.deployment, $0) },
+                stepped.unorderedExposures(toIncidents: [incident], among: nil, at: time).filter(\.isCurrent)
+                    .map { ($0.deployment, $0) },
                 uniquingKeysWith: { first, _ in first })
-            evaluatedAt = event.occurredAt
+            evaluatedAt = time
             let entered = now.keys.filter { previous[$0] == nil }.sorted()
             let left = previous.keys.filter { now[$0] == nil }.sorted()
             let changed = now.keys.sorted().flatMap { id -> [String] in
@@ -218,19 +232,43 @@ extension Postmortem {
             }
             // A window opens at the step where its deployment entered (the rule the Markdown states), not at the
             // row's `since`: a correction dates that from the breach, while the timeline shows it when it was made.
-            for id in entered { opened[id] = event.occurredAt }
+            for id in entered { opened[id] = time }
             for id in left {
                 if let row = previous[id], let from = opened.removeValue(forKey: id) {
                     windows.append(
                         Window(
                             deployment: id, organization: row.organization, model: row.model, provider: row.provider,
-                            from: from, to: event.occurredAt))
+                            from: from, to: time))
                 }
             }
+            previous = now
+            return (entered, left, changed)
+        }
+        func evaluates(_ time: Timestamp) -> Bool {
+            everyStep || evaluatedAt == nil
+                || Self.anyChange(in: changes, after: evaluatedAt ?? time, upTo: time)
+        }
+        // Findings fold nothing: each is a step of its own, between the facts around it in stamp order.
+        var nextFinding = 0
+        func findingSteps(before stamp: Stamp?) {
+            while nextFinding < findings.count, stamp.map({ findings[nextFinding].stamp < $0 }) ?? true {
+                let finding = findings[nextFinding]
+                nextFinding += 1
+                let (entered, left, changed) =
+                    evaluates(finding.occurredAt) ? evaluate(at: finding.occurredAt) : ([], [], [])
+                steps.append(Step(finding, entered: entered, left: left, changed: changed))
+            }
+        }
+        for event in related {
+            findingSteps(before: Stamp(event))
+            stepped.apply(event)
+            let (entered, left, changed) =
+                reachingIds.contains(event.id) || evaluates(event.occurredAt)
+                ? evaluate(at: event.occurredAt) : ([], [], [])
             steps.append(
                 Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
-            previous = now
         }
+        findingSteps(before: nil)
         for (id, from) in opened.sorted(by: { $0.key < $1.key }) {
             if let row = previous[id] {
                 windows.append(
@@ -315,6 +353,10 @@ extension Postmortem {
         return window
     }
 
+    static func describeFinding(_ investigation: Slug, _ finding: String) -> String {
+        "finding in \(investigation): \(finding)"
+    }
+
     static func describe(_ event: DomainEvent) -> String {
         switch event {
         case .breachReported(let e):
@@ -331,7 +373,7 @@ extension Postmortem {
         case .vendorPaused(let e): return "\(e.provider) paused work with \(e.vendor)"
         case .vendorResumed(let e): return "\(e.provider) resumed work with \(e.vendor)"
         case .investigationOpened(let e): return "\(e.provider) opened investigation \(e.investigation)"
-        case .investigationFindingRecorded(let e): return "finding in \(e.investigation): \(e.finding)"
+        case .investigationFindingRecorded(let e): return describeFinding(e.investigation, e.finding)
         case .investigationClosed(let e):
             return "investigation \(e.investigation) closed: \(e.outcome.rawValue)"
                 + (e.summary.map { " (\($0))" } ?? "")

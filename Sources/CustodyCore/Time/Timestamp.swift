@@ -37,6 +37,45 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let (y, m, d) = CivilDate.fromDays(days)
         let seconds = inDay / 1_000_000
         let fraction = inDay % 1_000_000
+        guard (0...9999).contains(y) else { return Self.padded(y, m, d, seconds, fraction) }
+        // Written digit by digit into the string's own storage: every document, row and report prints times
+        // (a postmortem's timeline two per step), and building the text from a dozen small strings was most of it.
+        return String(unsafeUninitializedCapacity: 27) { text in
+            var end = 0
+            func digits(_ value: Int64, _ width: Int) {
+                var value = value
+                for index in stride(from: end + width - 1, through: end, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                end += width
+            }
+            func byte(_ character: Unicode.Scalar) {
+                text[end] = UInt8(ascii: character)
+                end += 1
+            }
+            digits(y, 4)
+            byte("-")
+            digits(m, 2)
+            byte("-")
+            digits(d, 2)
+            byte("T")
+            digits(seconds / 3600, 2)
+            byte(":")
+            digits(seconds / 60 % 60, 2)
+            byte(":")
+            digits(seconds % 60, 2)
+            if fraction != 0 {
+                byte(".")
+                digits(fraction, 6)
+            }
+            byte("Z")
+            return end
+        }
+    }
+
+    /// `description` for a year that does not take four digits.
+    static func padded(_ y: Int64, _ m: Int64, _ d: Int64, _ seconds: Int64, _ fraction: Int64) -> String {
         var text =
             Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T" + Self.pad(seconds / 3600, 2) + ":"
             + Self.pad(seconds / 60 % 60, 2) + ":" + Self.pad(seconds % 60, 2)

@@ -48,8 +48,9 @@ extension Endpoints {
             request, context, contentType: markdown ? "text/markdown; charset=utf-8" : "application/json"
         ) { [self] _ in
             try await gate.reachable(database)
-            let events = try await replays.run { try await store.postmortemEvents(of: id) }
-            guard let postmortem = Postmortem.of(id, events: Self.visible(events, to: scope), now: .now) else {
+            var facts = try await replays.run { try await store.postmortemFacts(of: id) }
+            facts.events = Self.visible(facts.events, to: scope)
+            guard let postmortem = Postmortem.of(id, facts: facts, now: .now) else {
                 throw Problem.notFound("incident", id.rawValue)
             }
             return markdown ? postmortem.markdown : try Self.encode(postmortem)

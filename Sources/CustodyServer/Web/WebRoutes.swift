@@ -189,10 +189,11 @@ extension Endpoints {
     ) {
         try await gate.reachable(database)
         let store = EventStore(database)
-        let events = try await replays.run { try await store.postmortemEvents(of: id) }.filter { event in
-            event.occurredAt <= question.asOf && question.knownAt.map { event.recordedAt <= $0 } ?? true
+        var facts = try await replays.run { try await store.postmortemFacts(of: id) }.filter { occurred, recorded in
+            occurred <= question.asOf && question.knownAt.map { recorded <= $0 } ?? true
         }
-        guard let postmortem = Postmortem.of(id, events: Self.visible(events, to: scope), now: question.asOf) else {
+        facts.events = Self.visible(facts.events, to: scope)
+        guard let postmortem = Postmortem.of(id, facts: facts, now: question.asOf) else {
             throw Problem.notFound("incident", id.rawValue)
         }
         return (postmortem, question.asOf)

@@ -25,12 +25,12 @@ struct PostmortemCommand: AsyncParsableCommand {
     func run() async throws {
         let id: Slug
         do { id = try Slug(incident, what: "incident id") } catch { throw CommandFailure(message: error.message) }
-        let events = try await Runner.run(connection) { database in
+        let facts = try await Runner.run(connection) { database in
             let store = EventStore(database)
             try await store.waitForHorizon()
-            return try await store.postmortemEvents(of: id)
+            return try await store.postmortemFacts(of: id)
         }
-        guard let postmortem = Postmortem.of(id, events: events, now: .now) else {
+        guard let postmortem = Postmortem.of(id, facts: facts, now: .now) else {
             throw CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
         }
         if svg {
