@@ -196,30 +196,74 @@ extension Postmortem {
         // The incident's rows change only with the facts that can reach them: a step (a finding, a pause of
         // another provider's vendor) after which none of those happened keeps the rows of the step before, so a
         // timeline of thousands of findings costs one evaluation per fact that matters, not per step.
-        let reaching = events.filter { event in
-            guard SupplyChain.folds(event.event) else { return false }
+        // What each of those can change is kept too: a step re-evaluates only the rows the facts since the step
+        // before can reach (as the projector does), unless one reaches the whole incident.
+        var reaching: [(at: Timestamp, impact: ExposureImpact)] = []
+        var reachingImpacts: [Int64: ExposureImpact] = [:]
+        for event in events where SupplyChain.folds(event.event) {
             let impact = chain.impact(of: event.event)
-            return impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil
-                || impact.flagsThrough[incident] != nil
-                || !impact.deployments.isDisjoint(with: candidates)
+            guard
+                impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil
+                    || impact.flagsThrough[incident] != nil || !impact.deployments.isDisjoint(with: candidates)
+            else { continue }
+            reaching.append((event.occurredAt, impact))
+            reachingImpacts[event.position] = impact
         }
-        let reachingIds = Set(reaching.map(\.id))
-        let changes = reaching.map(\.occurredAt).sorted()
+        reaching.sort { $0.at < $1.at }
+        let changes = reaching.map(\.at)
         var evaluatedAt: Timestamp?
         var previous: [Slug: Exposure] = [:]
         var opened: [Slug: Timestamp] = [:]
         var windows: [Window] = []
         var steps: [Step] = []
+        // The current rows at `time`: all of them evaluated, or those of the step before with what the facts since
+        // then (and `touched`, the step's own fact) can reach evaluated again; with the deployments whose rows were
+        // (nil: all of them).
+        func rows(at time: Timestamp, touched: ExposureImpact?) -> (rows: [Slug: Exposure], keys: Set<Slug>?) {
+            var reach = touched ?? ExposureImpact()
+            if let since = evaluatedAt, !everyStep {
+                for index in Self.firstChange(in: changes, after: since)..<Self.firstChange(in: changes, after: time) {
+                    reach.formUnion(reaching[index].impact)
+                }
+            }
+            guard let since = evaluatedAt, since <= time, !everyStep, !reach.incidents.contains(incident) else {
+                let all = Dictionary(
+                    stepped.unorderedExposures(toIncidents: [incident], among: nil, at: time).filter(\.isCurrent)
+                        .map { ($0.deployment, $0) },
+                    uniquingKeysWith: { first, _ in first })
+                return (all, nil)
+            }
+            let providers = (reach.incidentsThrough[incident] ?? []).union(reach.flagsThrough[incident] ?? [])
+            var keys = reach.deployments
+            if !providers.isEmpty {
+                for (id, row) in previous where providers.contains(row.provider) { keys.insert(id) }
+            }
+            var rows = previous
+            for id in keys { rows[id] = nil }
+            var fresh: [Exposure] = []
+            if !reach.deployments.isEmpty {
+                fresh += stepped.unorderedExposures(toIncidents: [incident], among: reach.deployments, at: time)
+            }
+            if !providers.isEmpty {
+                fresh += stepped.unorderedExposures(toIncidents: [incident], among: nil, through: providers, at: time)
+            }
+            for row in fresh where row.isCurrent {
+                rows[row.deployment] = row
+                keys.insert(row.deployment)
+            }
+            return (rows, keys)
+        }
         // The rows at a step, and who entered, left or changed since the step evaluated before it.
-        func evaluate(at time: Timestamp) -> (entered: [Slug], left: [Slug], changed: [String]) {
-            let now = Dictionary(
-                stepped.unorderedExposures(toIncidents: [incident], among: nil, at: time).filter(\.isCurrent)
-                    .map { ($0.deployment, $0) },
-                uniquingKeysWith: { first, _ in first })
+        func evaluate(at time: Timestamp, touched: ExposureImpact? = nil) -> (
+            entered: [Slug], left: [Slug], changed: [String]
+        ) {
+            let (now, keys) = rows(at: time, touched: touched)
             evaluatedAt = time
-            let entered = now.keys.filter { previous[$0] == nil }.sorted()
-            let left = previous.keys.filter { now[$0] == nil }.sorted()
-            let changed = now.keys.sorted().flatMap { id -> [String] in
+            // Only the deployments whose rows were evaluated again can differ.
+            let compared = (keys ?? Set(now.keys).union(previous.keys)).sorted()
+            let entered = compared.filter { previous[$0] == nil && now[$0] != nil }
+            let left = compared.filter { previous[$0] != nil && now[$0] == nil }
+            let changed = compared.flatMap { id -> [String] in
                 guard let before = previous[id], let after = now[id] else { return [] }
                 var notes: [String] = []
                 if before.status != after.status {
@@ -262,9 +306,10 @@ extension Postmortem {
         for event in related {
             findingSteps(before: Stamp(event))
             stepped.apply(event)
+            let touched = reachingImpacts[event.position]
             let (entered, left, changed) =
-                reachingIds.contains(event.id) || evaluates(event.occurredAt)
-                ? evaluate(at: event.occurredAt) : ([], [], [])
+                touched != nil || evaluates(event.occurredAt)
+                ? evaluate(at: event.occurredAt, touched: touched) : ([], [], [])
             steps.append(
                 Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
         }
@@ -318,17 +363,6 @@ extension Postmortem {
             windows: windows.sorted { ($0.from, $0.deployment) < ($1.from, $1.deployment) })
     }
 
-    /// Whether a time in `changes` (sorted) falls in (`start`, `end`].
-    static func anyChange(in changes: [Timestamp], after start: Timestamp, upTo end: Timestamp) -> Bool {
-        var low = 0
-        var high = changes.count
-        while low < high {
-            let middle = (low + high) / 2
-            if changes[middle] <= start { low = middle + 1 } else { high = middle }
-        }
-        return low < changes.count && changes[low] <= end
-    }
-
     static func seconds(_ from: Timestamp, _ to: Timestamp) -> Int64 {
         (to.microseconds - from.microseconds) / 1_000_000
     }
@@ -351,47 +385,5 @@ extension Postmortem {
             }
         }
         return window
-    }
-
-    static func describeFinding(_ investigation: Slug, _ finding: String) -> String {
-        "finding in \(investigation): \(finding)"
-    }
-
-    static func describe(_ event: DomainEvent) -> String {
-        switch event {
-        case .breachReported(let e):
-            return "breach at \(e.vendor) reported (\(e.severity.rawValue)): \(e.summary)"
-        case .breachScopeRevised(let e):
-            let parts = [
-                e.dataKinds.map { "data " + ($0.isEmpty ? "unknown" : $0.map(\.rawValue).joined(separator: ", ")) },
-                e.providers.map {
-                    "providers " + ($0.isEmpty ? "every client" : $0.map(\.rawValue).joined(separator: ", "))
-                },
-                e.severity.map { "severity " + $0.rawValue },
-            ].compactMap { $0 }
-            return "scope revised (\(parts.joined(separator: "; "))): \(e.reason)"
-        case .vendorPaused(let e): return "\(e.provider) paused work with \(e.vendor)"
-        case .vendorResumed(let e): return "\(e.provider) resumed work with \(e.vendor)"
-        case .investigationOpened(let e): return "\(e.provider) opened investigation \(e.investigation)"
-        case .investigationFindingRecorded(let e): return describeFinding(e.investigation, e.finding)
-        case .investigationClosed(let e):
-            return "investigation \(e.investigation) closed: \(e.outcome.rawValue)"
-                + (e.summary.map { " (\($0))" } ?? "")
-        case .incidentResolved(let e): return "incident resolved" + (e.summary.map { ": \($0)" } ?? "")
-        case .incidentRetracted(let e): return "report retracted: \(e.reason)"
-        case .modelDeployed(let e): return "\(e.organization) deployed \(e.deployment) on model \(e.model)"
-        case .deploymentSwitched(let e): return "deployment \(e.deployment) switched to model \(e.model)"
-        case .supplyLinkRecorded(let e): return "\(e.vendor) began supplying \(e.provider)"
-        case .supplyLinkEnded(let e): return "\(e.vendor) stopped supplying \(e.provider)"
-        case .supplyLinkRetracted(let e):
-            return "the link from \(e.vendor) to \(e.provider) was recorded by mistake: \(e.reason)"
-        case .deploymentRetired(let e): return "deployment \(e.deployment) retired"
-        case .exposureResponseRecorded(let e):
-            let subject =
-                e.deployment.map { "deployment \($0)" } ?? "every deployment on \(e.provider?.rawValue ?? "?")"
-            return "\(e.organization) responded for \(subject): \(e.state.rawValue) (owner \(e.owner))"
-                + (e.justification.map { ", \($0.rawValue)" } ?? "") + (e.note.map { ": \($0)" } ?? "")
-        default: return event.type
-        }
     }
 }

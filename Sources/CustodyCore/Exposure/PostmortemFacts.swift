@@ -68,3 +68,48 @@ extension Postmortem {
         var description: String { Postmortem.describeFinding(investigation, finding) }
     }
 }
+
+extension Postmortem {
+    /// A fact in the words of a timeline step.
+    static func describeFinding(_ investigation: Slug, _ finding: String) -> String {
+        "finding in \(investigation): \(finding)"
+    }
+
+    static func describe(_ event: DomainEvent) -> String {
+        switch event {
+        case .breachReported(let e):
+            return "breach at \(e.vendor) reported (\(e.severity.rawValue)): \(e.summary)"
+        case .breachScopeRevised(let e):
+            let parts = [
+                e.dataKinds.map { "data " + ($0.isEmpty ? "unknown" : $0.map(\.rawValue).joined(separator: ", ")) },
+                e.providers.map {
+                    "providers " + ($0.isEmpty ? "every client" : $0.map(\.rawValue).joined(separator: ", "))
+                },
+                e.severity.map { "severity " + $0.rawValue },
+            ].compactMap { $0 }
+            return "scope revised (\(parts.joined(separator: "; "))): \(e.reason)"
+        case .vendorPaused(let e): return "\(e.provider) paused work with \(e.vendor)"
+        case .vendorResumed(let e): return "\(e.provider) resumed work with \(e.vendor)"
+        case .investigationOpened(let e): return "\(e.provider) opened investigation \(e.investigation)"
+        case .investigationFindingRecorded(let e): return describeFinding(e.investigation, e.finding)
+        case .investigationClosed(let e):
+            return "investigation \(e.investigation) closed: \(e.outcome.rawValue)"
+                + (e.summary.map { " (\($0))" } ?? "")
+        case .incidentResolved(let e): return "incident resolved" + (e.summary.map { ": \($0)" } ?? "")
+        case .incidentRetracted(let e): return "report retracted: \(e.reason)"
+        case .modelDeployed(let e): return "\(e.organization) deployed \(e.deployment) on model \(e.model)"
+        case .deploymentSwitched(let e): return "deployment \(e.deployment) switched to model \(e.model)"
+        case .supplyLinkRecorded(let e): return "\(e.vendor) began supplying \(e.provider)"
+        case .supplyLinkEnded(let e): return "\(e.vendor) stopped supplying \(e.provider)"
+        case .supplyLinkRetracted(let e):
+            return "the link from \(e.vendor) to \(e.provider) was recorded by mistake: \(e.reason)"
+        case .deploymentRetired(let e): return "deployment \(e.deployment) retired"
+        case .exposureResponseRecorded(let e):
+            let subject =
+                e.deployment.map { "deployment \($0)" } ?? "every deployment on \(e.provider?.rawValue ?? "?")"
+            return "\(e.organization) responded for \(subject): \(e.state.rawValue) (owner \(e.owner))"
+                + (e.justification.map { ", \($0.rawValue)" } ?? "") + (e.note.map { ": \($0)" } ?? "")
+        default: return event.type
+        }
+    }
+}

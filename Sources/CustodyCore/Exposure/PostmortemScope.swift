@@ -66,3 +66,22 @@ extension Postmortem {
         }
     }
 }
+
+extension Postmortem {
+    /// The index of the first time in `changes` (sorted) after `time`.
+    static func firstChange(in changes: [Timestamp], after time: Timestamp) -> Int {
+        var low = 0
+        var high = changes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if changes[middle] <= time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Whether a time in `changes` (sorted) falls in (`start`, `end`].
+    static func anyChange(in changes: [Timestamp], after start: Timestamp, upTo end: Timestamp) -> Bool {
+        let first = firstChange(in: changes, after: start)
+        return first < changes.count && changes[first] <= end
+    }
+}
