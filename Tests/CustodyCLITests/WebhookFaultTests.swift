@@ -134,8 +134,10 @@ import Testing
 
     static func until(seconds: Int, _ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
+        // The condition is asked once more after the deadline (a task kept waiting past it may find it true).
+        while true {
             if try await condition() { return }
+            guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("waited \(seconds) s for \(what)")

@@ -54,7 +54,7 @@ struct Tables: Equatable {
     /// the facts' own times (so many facts are still in the future when folded, and come true later): after
     /// every step the tables equal a rebuild at that moment.
     @Test(arguments: 0..<100)
-    func incrementalStepsEqualARebuildAtEveryMoment(seed: Int) {
+    func incrementalStepsEqualARebuildAtEveryMoment(seed: Int) async {
         var workload = RandomWorkload(seed: UInt64(seed))
         let events = workload.recorded(count: 200, recordedAt: workload.start)
         var clock = workload.start
@@ -62,6 +62,9 @@ struct Tables: Equatable {
         var tables = Tables()
         var index = 0
         while index < events.count || projector.nextDue != nil {
+            // CPU-bound for seconds over 100 seeds: let the other tests' waiting work run between steps (two cores,
+            // two threads in the pool; a test that never yields holds one of them until it ends).
+            await Task.yield()
             let size = workload.below(8)
             let page = events[index..<min(index + size, events.count)]
             index += page.count
@@ -218,11 +221,12 @@ struct Tables: Equatable {
 /// logs full of findings and unrelated facts.
 @Suite struct PostmortemSkippingTests {
     @Test(arguments: 0..<40)
-    func shortcutsChangeNothing(seed: Int) {
+    func shortcutsChangeNothing(seed: Int) async {
         var workload = RandomWorkload(seed: UInt64(seed) + 9000)
         let events = workload.recorded(count: 250, recordedAt: workload.start)
         var compared = 0
         for incident in (0..<4).map({ Fixture.slug("i\($0)") }) {
+            await Task.yield()  // CPU-bound: see incrementalStepsEqualARebuildAtEveryMoment
             let fast = Postmortem.of(incident, events: events, now: .now)
             let world = Postmortem.of(incident, events: events, now: .now, everyStep: false, wholeWorld: true)
             let every = Postmortem.of(incident, events: events, now: .now, everyStep: true, wholeWorld: true)

@@ -97,8 +97,9 @@ import Testing
             defer { runner.cancel() }
             let deadline = ContinuousClock.now + .seconds(20)
             var replaced: FoldSnapshot?
-            while ContinuousClock.now < deadline, replaced == nil {
+            while true {
                 replaced = try await FoldSnapshot.newest(database)
+                guard replaced == nil, ContinuousClock.now < deadline else { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(replaced?.events == Int64(Workload.mixed().count))

@@ -188,13 +188,15 @@ public final class ServerProcess: @unchecked Sendable {
         err.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
+        // The output is looked at once more after the deadline: a test task kept waiting that long (two cores, the
+        // pool's threads busy with other tests) may find the line printed meanwhile.
+        while true {
             // A server's line ends with its port; a worker's (`notify run`) names none.
             if let line = output.text.split(separator: "\n").first(where: { $0.contains(marker) }) {
                 port = line.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
                 return
             }
-            guard process.isRunning else { break }
+            guard process.isRunning, ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.terminate()
