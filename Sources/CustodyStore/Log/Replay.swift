@@ -45,9 +45,8 @@ extension EventStore {
                         position: position, occurredAt: occurred.timestamp, recordedAt: recorded.timestamp,
                         investigation: investigation, finding: finding, actor: actor, source: source))
             }
-        } catch let error as CustodyError {
-            throw error
         } catch {
+            // The store's and the core's own errors (the unreadable finding above) pass through unchanged.
             throw Database.translate(error)
         }
         return Postmortem.Facts(events: events, findings: findings)
