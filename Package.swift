@@ -65,6 +65,7 @@ let package = Package(
                 .embedInCode("021_vendor_pauses.sql"),
                 .embedInCode("022_fact_index.sql"),
                 .embedInCode("023_fold_snapshot_gzip.sql"),
+                .embedInCode("024_investigation_states.sql"),
             ],
             swiftSettings: strict
         ),

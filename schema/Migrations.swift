@@ -44,5 +44,8 @@ public enum Migrations {
         Migration(
             version: 23, name: "fold_snapshot_gzip",
             sql: String(decoding: PackageResources._23_fold_snapshot_gzip_sql, as: UTF8.self)),
+        Migration(
+            version: 24, name: "investigation_states",
+            sql: String(decoding: PackageResources._24_investigation_states_sql, as: UTF8.self)),
     ]
 }

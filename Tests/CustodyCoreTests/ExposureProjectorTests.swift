@@ -4,19 +4,29 @@ import Testing
 @testable import CustodyCore
 
 /// The read models as the projector's changes leave them, kept in memory: the oracle compares them with every
-/// row and view evaluated from scratch. Exposure rows are kept as stored (without `paused`), beside the pauses.
+/// row and view evaluated from scratch. Exposure rows are kept as stored (without `paused` and `status`), beside
+/// the pauses and the investigations' states, and organizations as their registry part.
 struct Tables: Equatable {
     var exposures: [ReadModelChanges.Key: Exposure] = [:]
     var pauses: Set<VendorPause> = []
-    var organizations: [Slug: OrganizationSummary] = [:]
-    var names: [Slug: String] = [:]
+    var states: [SupplyChain.Pair: ExposureStatus] = [:]
+    var organizations: [Slug: OrganizationRegistry] = [:]
 
-    /// The rows as a reader gets them: `paused` composed from the pauses.
+    /// The rows as a reader gets them: `paused` and `status` composed from the pauses and states.
     var composed: [ReadModelChanges.Key: Exposure] {
         exposures.mapValues { row in
-            var row = row
-            row.paused = pauses.contains(VendorPause(provider: row.provider, vendor: row.vendor))
-            return row
+            row.composing(
+                paused: pauses.contains(VendorPause(provider: row.provider, vendor: row.vendor)),
+                status: states[SupplyChain.Pair(first: row.provider, second: row.incident)] ?? .potential)
+        }
+    }
+
+    /// The summaries as a reader counts them from the composed current rows.
+    var summaries: [Slug: OrganizationSummary] {
+        let rows = Dictionary(grouping: composed.values.filter(\.isCurrent), by: \.organization)
+        return organizations.mapValues {
+            $0.view(counting: CountedRows((rows[$0.organization.id] ?? []).compactMap(CountedExposure.init)), at: .now)
+                .summary
         }
     }
 
@@ -27,11 +37,16 @@ struct Tables: Equatable {
         #expect(pauses.isDisjoint(with: changes.pausesStarted) && Set(changes.pausesEnded).isSubset(of: pauses))
         pauses.formUnion(changes.pausesStarted)
         pauses.subtract(changes.pausesEnded)
-        for key in changes.removedExposures { exposures[key] = nil }
-        for view in changes.organizations {
-            organizations[view.organization.id] = view.summary
-            names[view.organization.id] = view.organization.name + "/" + view.sector
+        for state in changes.statesEnded {
+            #expect(states[SupplyChain.Pair(first: state.provider, second: state.incident)] == state.status)
+            states[SupplyChain.Pair(first: state.provider, second: state.incident)] = nil
         }
+        for state in changes.statesSet {
+            #expect(states[SupplyChain.Pair(first: state.provider, second: state.incident)] != state.status)
+            states[SupplyChain.Pair(first: state.provider, second: state.incident)] = state.status
+        }
+        for key in changes.removedExposures { exposures[key] = nil }
+        for registry in changes.organizations { organizations[registry.organization.id] = registry }
     }
 
     /// Everything evaluated from scratch: what a rebuild writes.
@@ -40,9 +55,12 @@ struct Tables: Equatable {
             exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored
         }
         pauses = chain.pauses(at: time)
-        for (id, view) in chain.organizationViews(at: time) {
-            organizations[id] = view.summary
-            names[id] = view.organization.name + "/" + view.sector
+        for state in chain.investigationStates(at: time) {
+            states[SupplyChain.Pair(first: state.provider, second: state.incident)] = state.status
+        }
+        var supplying: [Slug: [Slug]] = [:]
+        for id in chain.organizationIds {
+            organizations[id] = chain.organizationRegistry(id, at: time, supplying: &supplying)
         }
     }
 
@@ -81,6 +99,7 @@ struct Tables: Equatable {
                         uniqueKeysWithValues: rows.map {
                             (ReadModelChanges.Key(deployment: $0.deployment, incident: $0.incident), $0)
                         }))
+            #expect(tables.summaries == projector.chain.organizationViews(at: clock).mapValues(\.summary))
         }
         #expect(
             projector.chain
@@ -204,14 +223,17 @@ struct Tables: Equatable {
                         sources: [], disclosedAt: nil)),
                 at: now.adding(seconds: 30), 5),
         ]
+        var tables = Tables()
         let first = ExposureProjector(evaluatedAt: past).step(world, at: now)
+        tables.apply(first.changes)
         #expect(first.changes.exposures.isEmpty)
         #expect(first.next.nextDue == now.adding(seconds: 30))
         let early = first.next.step([], at: now.adding(seconds: 29))
         #expect(early.changes.exposures.isEmpty)
         let due = early.next.step([], at: now.adding(seconds: 30))
+        tables.apply(due.changes)
         #expect(due.changes.exposures.map(\.deployment) == [s("d")])
-        #expect(due.changes.organizations.map(\.summary.exposedDeployments) == [1])
+        #expect(tables.summaries[s("o")]?.exposedDeployments == 1)
         #expect(due.next.nextDue == nil)
     }
 }

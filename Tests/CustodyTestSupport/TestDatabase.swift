@@ -159,7 +159,7 @@ public enum ReadModels {
         for (table, order) in [
             ("custody_exposures", "deployment, incident"), ("custody_organization_views", "organization"),
             ("custody_deployments", "deployment"),
-            ("custody_pauses", "provider, vendor"),
+            ("custody_pauses", "provider, vendor"), ("custody_investigation_states", "incident, provider"),
         ] {
             let query = PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM \(table) t ORDER BY \(order)")
             for try await text in try await database.query(query).decode(String.self) { rows.append(text) }

@@ -174,7 +174,7 @@ extension SupplyChain {
 /// The part of an organization's view that its registry decides (who it is, its active deployments, their
 /// providers and suppliers), apart from what its exposure rows count: the projector keeps it between steps, as a
 /// breach or an investigation reaching 900 organizations changes none of it.
-public struct OrganizationRegistry: Hashable, Sendable {
+public struct OrganizationRegistry: Hashable, Sendable, Codable {
     /// The organization.
     public var organization: Reference
     /// Its sector.

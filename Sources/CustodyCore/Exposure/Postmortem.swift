@@ -203,8 +203,8 @@ extension Postmortem {
         for event in events where SupplyChain.folds(event.event) {
             let impact = chain.impact(of: event.event)
             guard
-                impact.incidents.contains(incident) || impact.incidentsThrough[incident] != nil
-                    || impact.flagsThrough[incident] != nil || !impact.deployments.isDisjoint(with: candidates)
+                impact.incidents.contains(incident) || impact.flagsThrough[incident] != nil
+                    || !impact.deployments.isDisjoint(with: candidates)
             else { continue }
             reaching.append((event.occurredAt, impact))
             reachingImpacts[event.position] = impact
@@ -233,7 +233,7 @@ extension Postmortem {
                     uniquingKeysWith: { first, _ in first })
                 return (all, nil)
             }
-            let providers = (reach.incidentsThrough[incident] ?? []).union(reach.flagsThrough[incident] ?? [])
+            let providers = reach.flagsThrough[incident] ?? []
             var keys = reach.deployments
             if !providers.isEmpty {
                 for (id, row) in previous where providers.contains(row.provider) { keys.insert(id) }

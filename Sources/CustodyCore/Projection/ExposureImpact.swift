@@ -7,11 +7,10 @@
 public struct ExposureImpact: Hashable, Sendable {
     /// Incidents all of whose rows can change.
     public var incidents: Set<Slug> = []
-    /// Incidents only some of whose rows can change: those through these providers (a pause of one provider's
-    /// work with the vendor, one provider's investigation). An incident in `incidents` needs no entry here.
-    public var incidentsThrough: [Slug: Set<Slug>] = [:]
     /// Rows of incidents through providers whose stored form cannot change, only what is composed at read time
-    /// (`paused`): nothing to write, but a subscriber of their organization is told of the change.
+    /// (`paused` by a pause of the provider's work with the vendor, `status` by the provider's investigation):
+    /// nothing to write, but a subscriber of their organization is told of the change. An incident in `incidents`
+    /// needs no entry here.
     public var flagsThrough: [Slug: Set<Slug>] = [:]
     /// Deployments all of whose rows can change.
     public var deployments: Set<Slug> = []
@@ -23,27 +22,23 @@ public struct ExposureImpact: Hashable, Sendable {
         (self.incidents, self.deployments, self.organizations) = (incidents, deployments, organizations)
     }
 
-    /// The rows of `incidents` through `provider` only.
-    public init(incidents: Set<Slug>, through provider: Slug) {
-        for incident in incidents { incidentsThrough[incident] = [provider] }
+    /// The rows of `incidents` through `provider` only, whose stored form cannot change.
+    public init(flagging incidents: Set<Slug>, through provider: Slug) {
+        for incident in incidents { flagsThrough[incident] = [provider] }
     }
 
     /// Whether the event can change nothing.
     public var isEmpty: Bool {
-        incidents.isEmpty && incidentsThrough.isEmpty && flagsThrough.isEmpty && deployments.isEmpty
+        incidents.isEmpty && flagsThrough.isEmpty && deployments.isEmpty
             && organizations.isEmpty
     }
 
     /// Adds what `other` can change.
     public mutating func formUnion(_ other: ExposureImpact) {
         incidents.formUnion(other.incidents)
-        incidentsThrough.merge(other.incidentsThrough) { $0.union($1) }
         flagsThrough.merge(other.flagsThrough) { $0.union($1) }
         deployments.formUnion(other.deployments)
         organizations.formUnion(other.organizations)
-        if !incidentsThrough.isEmpty, !incidents.isEmpty {
-            incidentsThrough = incidentsThrough.filter { !incidents.contains($0.key) }
-        }
     }
 }
 
@@ -77,10 +72,10 @@ extension SupplyChain {
         case .incidentResolved(let e): return ExposureImpact(incidents: [e.incident])
         case .vendorPaused(let e): return pauseImpact(provider: e.provider, vendor: e.vendor)
         case .vendorResumed(let e): return pauseImpact(provider: e.provider, vendor: e.vendor)
-        // An investigation sets the status of the rows through its provider only.
+        // An investigation sets the status of the rows through its provider only, which is composed at read time.
         case .investigationOpened(let e):
             var impact = investigationImpact(e.investigation)
-            impact.formUnion(ExposureImpact(incidents: [e.incident], through: e.provider))
+            impact.formUnion(ExposureImpact(flagging: [e.incident], through: e.provider))
             return impact
         // The closure names only its investigation; the opening (if the fold has it yet) names the incident.
         case .investigationClosed(let e): return investigationImpact(e.investigation)
@@ -119,7 +114,7 @@ extension SupplyChain {
     private func investigationImpact(_ id: Slug) -> ExposureImpact {
         var impact = ExposureImpact()
         for opening in investigations[id]?.opened.facts ?? [] {
-            impact.formUnion(ExposureImpact(incidents: [opening.value.incident], through: opening.value.provider))
+            impact.formUnion(ExposureImpact(flagging: [opening.value.incident], through: opening.value.provider))
         }
         return impact
     }

@@ -10,9 +10,6 @@ public struct ExposureProjector: Sendable {
     /// Folded facts that were still in the future at `evaluatedAt`, earliest first: their time has to come before
     /// the views show them, and the projector re-evaluates what they touch then.
     public private(set) var pending: [RecordedEvent] = []
-    /// What the read models' organization summaries count, counted on the first step (nil until then: a
-    /// restored projector counts once, after every restored fact is folded).
-    private var tally: OrganizationTally?
 
     /// A projector whose read models were evaluated at `evaluatedAt` (nothing folded yet: see `restore`).
     public init(evaluatedAt: Timestamp) {
@@ -65,17 +62,15 @@ public struct ExposureProjector: Sendable {
             causes.note(due, reach)
         }
         next.evaluatedAt = now
-        var tally = self.tally ?? OrganizationTally(chain, at: evaluatedAt)
         // Only organizations with a standing subscription are told of changes: the rows of others whose only change
-        // is composed at read time (a pause) need not even be evaluated.
+        // is composed at read time (a pause, an investigation's status) need not even be evaluated.
         let standing = next.chain.webhookSubscriptions().filter { $0.removedAt == nil }
         let listening = Set(standing.map(\.organization))
         var changes = ReadModelChanges(
-            from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, tally: &tally, noticing: listening)
+            from: chain, at: evaluatedAt, to: next.chain, at: now, within: impact, noticing: listening)
         for index in changes.notices.indices {
             changes.notices[index].cause = changes.notices[index].row.flatMap(causes.cause)
         }
-        next.tally = tally
         return Step(changes: changes, next: next, subscriptions: standing)
     }
 
@@ -87,7 +82,6 @@ public struct ExposureProjector: Sendable {
 
         mutating func note(_ event: RecordedEvent, _ impact: ExposureImpact) {
             for incident in impact.incidents { keepLater(&byIncident, incident, event) }
-            for incident in impact.incidentsThrough.keys { keepLater(&byIncident, incident, event) }
             for incident in impact.flagsThrough.keys { keepLater(&byIncident, incident, event) }
             for deployment in impact.deployments { keepLater(&byDeployment, deployment, event) }
         }

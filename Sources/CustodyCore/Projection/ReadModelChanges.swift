@@ -19,15 +19,19 @@ public struct ReadModelChanges: Sendable, Equatable {
 
     /// Exposure rows that are new or whose stored document (`Exposure.stored`) changed.
     public var exposures: [Exposure] = []
-    /// Pairs paused now that were not (`paused` is composed from these when rows are read), and pairs no longer paused.
+    /// Pairs paused now that were not (`paused` is composed from these when rows are read).
     public var pausesStarted: [VendorPause] = []
     /// Pairs no longer paused.
     public var pausesEnded: [VendorPause] = []
+    /// Investigation states new or changed (`status` is composed from these when rows are read).
+    public var statesSet: [InvestigationState] = []
+    /// Investigation states gone (the pair is `potential` again), as they were.
+    public var statesEnded: [InvestigationState] = []
     /// Rows to delete: no longer in the fold's view.
     public var removedExposures: [Key] = []
-    /// Organization views to write (the read model keeps their name, sector and summary). None is ever deleted:
-    /// an organization cannot be unregistered.
-    public var organizations: [OrganizationExposure] = []
+    /// The registry part of organizations' views to write; what their rows count is counted when read. None is
+    /// ever deleted: an organization cannot be unregistered.
+    public var organizations: [OrganizationRegistry] = []
     /// Registry entries of deployments to write (`custody deployments` answers from them). None is ever deleted:
     /// a deployment is retired, never unregistered.
     public var deployments: [DeploymentEntry] = []
@@ -41,23 +45,27 @@ public struct ReadModelChanges: Sendable, Equatable {
     /// Whether nothing is to be written.
     public var isEmpty: Bool {
         exposures.isEmpty && removedExposures.isEmpty && organizations.isEmpty && deployments.isEmpty
-            && pausesStarted.isEmpty && pausesEnded.isEmpty
+            && pausesStarted.isEmpty && pausesEnded.isEmpty && statesSet.isEmpty && statesEnded.isEmpty
     }
 
-    /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold, whose counted
-    /// part `tally` holds, and is brought up to date) and `after` evaluated at `now`. The organizations of every
-    /// changed row are re-counted too; their views come without rows (the read model keeps those in their table).
-    /// Notices are made for the rows of `noticing` organizations (of every one when nil).
+    /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold) and `after`
+    /// evaluated at `now`. Notices are made for the rows of `noticing` organizations (of every one when nil).
     public init(
         from before: SupplyChain, at then: Timestamp, to after: SupplyChain, at now: Timestamp,
-        within impact: ExposureImpact,
-        tally: inout OrganizationTally, noticing: Set<Slug>? = nil
+        within impact: ExposureImpact, noticing: Set<Slug>? = nil
     ) {
-        // Few pairs are ever paused: comparing all of them is cheaper than deriving which ones a step touched, and
-        // a pause coming true at its time (no event in the step) is covered too.
+        // Few pairs are ever paused or investigated (hundreds at a million events): comparing all of them is
+        // cheaper than deriving which ones a step touched, and a fact coming true at its time (no event in the
+        // step) is covered too.
         let (wasPaused, isPaused) = (before.pauses(at: then), after.pauses(at: now))
         pausesStarted = isPaused.subtracting(wasPaused).sorted()
         pausesEnded = wasPaused.subtracting(isPaused).sorted()
+        let (wasStanding, isStanding) = (before.investigationStates(at: then), after.investigationStates(at: now))
+        statesSet = isStanding.subtracting(wasStanding).sorted()
+        let setPairs = Set(statesSet.map { SupplyChain.Pair(first: $0.provider, second: $0.incident) })
+        statesEnded = wasStanding.subtracting(isStanding).filter {
+            !setPairs.contains(SupplyChain.Pair(first: $0.provider, second: $0.incident))
+        }.sorted()
         guard !impact.isEmpty else { return }
         deployments = impact.deployments.sorted().compactMap { id in
             let entry = after.deploymentEntry(id, at: now)
@@ -65,10 +73,6 @@ public struct ReadModelChanges: Sendable, Equatable {
         }
         let old = Self.rows(before, at: then, within: impact, noticing: noticing)
         let new = Self.rows(after, at: now, within: impact, noticing: noticing)
-        // An organization's summary changes with its deployments and suppliers (the impact names those) or with
-        // what its current rows count; a row whose change the summary does not count (a pause, a workload, a
-        // response's owner) leaves the organization alone: a pause touching thousands of rows rewrites no summary.
-        var organizations = impact.organizations
         var noticed: [(Key, ExposureNotice)] = []
         for (key, row) in new where old[key] != row {
             if old[key]?.stored != row.stored { exposures.append(row) }
@@ -77,15 +81,6 @@ public struct ReadModelChanges: Sendable, Equatable {
             {
                 noticed.append((key, ExposureNotice(type: type, previous: old[key], current: row)))
             }
-            if let previous = old[key], previous.organization == row.organization,
-                CountedExposure(previous) == CountedExposure(row)
-            {
-                continue
-            }
-            if let previous = old[key] { tally.remove(previous) }
-            tally.add(row)
-            organizations.insert(row.organization)
-            if let previous = old[key] { organizations.insert(previous.organization) }
         }
         for (key, row) in old where new[key] == nil {
             removedExposures.append(key)
@@ -94,17 +89,14 @@ public struct ReadModelChanges: Sendable, Equatable {
             {
                 noticed.append((key, ExposureNotice(type: type, previous: row, current: nil)))
             }
-            tally.remove(row)
-            organizations.insert(row.organization)
         }
         removedExposures.sort()
         notices = noticed.sorted { $0.0 < $1.0 }.map(\.1)
         // The views of the organizations named are written whether or not they changed: what names them (a
-        // counted row change, a deployment, a supplier, a registration) nearly always changes the summary.
+        // deployment, a supplier, a registration) nearly always changes the registry part.
         var supplying: [Slug: [Slug]] = [:]
-        self.organizations = organizations.sorted().compactMap { id in
-            tally.registry(id, of: after, at: now, changed: impact.organizations.contains(id), supplying: &supplying)?
-                .view(counting: tally.counted(id), at: now)
+        organizations = impact.organizations.sorted().compactMap {
+            after.organizationRegistry($0, at: now, supplying: &supplying)
         }
     }
 
@@ -112,9 +104,6 @@ public struct ReadModelChanges: Sendable, Equatable {
         _ chain: SupplyChain, at time: Timestamp, within impact: ExposureImpact, noticing: Set<Slug>?
     ) -> [Key: Exposure] {
         var found = chain.unorderedExposures(toIncidents: impact.incidents, among: nil, at: time)
-        for (incident, providers) in impact.incidentsThrough {
-            found += chain.unorderedExposures(toIncidents: [incident], among: nil, through: providers, at: time)
-        }
         // Rows whose change nobody stores are evaluated only for the organizations told of it. A row also reached
         // in full above is evaluated twice, to the same value.
         let told = noticing.map {

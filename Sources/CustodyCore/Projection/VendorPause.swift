@@ -26,15 +26,3 @@ extension SupplyChain {
         return paused
     }
 }
-
-extension Exposure {
-    /// The row as the read model stores it: its `paused` flag comes from the pauses at read time.
-    public var stored: Exposure {
-        var row = self
-        row.paused = false
-        return row
-    }
-
-    /// The row's stored document: `jsonbText` without `paused`.
-    public var storedJSONBText: String { jsonbText(withPause: false) }
-}

@@ -233,8 +233,9 @@ public struct WebhookOutbox: Sendable {
             for try await (key, text) in try await database.query(
                 """
                 SELECT e.deployment || '/' || e.incident, \(unescaped: ReadModelRow.composedDocument)::text
-                FROM custody_exposures e
-                WHERE e.organization = \(subscription.organization) AND e.is_current AND NOT e.document ? 'response'
+                FROM \(unescaped: ReadModelRow.exposures)
+                WHERE e.organization = \(subscription.organization) AND \(unescaped: ReadModelRow.isCurrent)
+                  AND NOT e.document ? 'response'
                   AND custody_micros((e.document->>'since')::timestamptz) <= \(now.microseconds - subscription.seconds * 1_000_000)
                   AND NOT EXISTS (
                       SELECT 1 FROM custody_webhook_outbox o

@@ -77,18 +77,6 @@ extension ExposureProjection {
         return (false, 0)
     }
 
-    /// Every organization's summary view as stored (`jsonb` text, ordered by organization), or only `only`'s.
-    public static func organizationViews(_ database: Database, only: Slug?) async throws -> [String] {
-        var rows: [String] = []
-        for try await text in try await database.query(
-            """
-            SELECT document::text FROM custody_organization_views
-            WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue) ORDER BY organization
-            """
-        ).decode(String.self) { rows.append(text) }
-        return rows
-    }
-
     /// The first event after the checkpoint that no reader can decode, named (position, stream, version, type),
     /// or nil. A projector stops at such an event and retries for ever; this is how `/ready` and `projections
     /// status` say so instead of only counting the events behind it. Reads at most one catch-up page.

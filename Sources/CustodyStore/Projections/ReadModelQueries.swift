@@ -5,76 +5,142 @@ import PostgresNIO
 
 extension ExposureProjection {
     /// An organization's view from the read models, read in one statement (one snapshot: never torn by a page
-    /// committed or a rebuild swapped in between two reads).
+    /// committed or a rebuild swapped in between two reads); its summary counted from the current rows read.
     public static func organizationView(_ database: Database, _ id: Slug, asOf: Timestamp = .now) async throws
         -> OrganizationExposure?
     {
-        var stored: StoredOrganization?
+        var registry: OrganizationRegistry?
         var rows: [Exposure] = []
         for try await (isView, text) in try await database.query(
             """
             SELECT true, document::text FROM custody_organization_views WHERE organization = \(id.rawValue)
             UNION ALL
-            SELECT false, \(unescaped: ReadModelRow.composedDocument)::text FROM custody_exposures e
-            WHERE organization = \(id.rawValue) AND is_current
+            SELECT false, \(unescaped: ReadModelRow.composedDocument)::text FROM \(unescaped: ReadModelRow.exposures)
+            WHERE e.organization = \(id.rawValue) AND \(unescaped: ReadModelRow.isCurrent)
             """
         ).decode((Bool, String).self) {
             if isView {
-                stored = try EventCoding.decode(StoredOrganization.self, from: Data(text.utf8))
+                registry = try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8))
             } else {
                 rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8)))
             }
         }
-        guard let stored else { return nil }
-        return OrganizationExposure(
-            organization: stored.organization, sector: stored.sector, asOf: asOf, summary: stored.summary,
-            exposures: rows.sorted(by: <))
+        guard let registry else { return nil }
+        var view = registry.view(counting: CountedRows(rows.compactMap(CountedExposure.init)), at: asOf)
+        view.exposures = rows.sorted(by: <)
+        return view
     }
 
     /// The same document as `organizationView` renders to (`EventCoding.document`), composed from the stored
-    /// `jsonb` texts instead: the API's hottest answer then builds no tree and decodes no row, only reads each
-    /// row's place in the order (`Exposure.Order`). A test holds the two to the same bytes.
+    /// `jsonb` texts instead: the API's hottest answer then builds no tree and decodes no row, only reads what each
+    /// row's place in the order (`Exposure.Order`) and the summary's counts need. A test holds the two to the same
+    /// bytes.
     public static func organizationDocument(_ database: Database, _ id: Slug, asOf: Timestamp) async throws -> String? {
-        var view: (organization: String, sector: String, summary: String)?
+        var registry: OrganizationRegistry?
+        var counted = CountedRows()
         var rows: [(order: Exposure.Order, text: String)] = []
-        for try await (isView, first, second, third, deployment, incident, text) in try await database.query(
-            """
-            SELECT true, (document->'organization')::text, (document->'sector')::text, (document->'summary')::text,
-                NULL, NULL, NULL
-            FROM custody_organization_views WHERE organization = \(id.rawValue)
-            UNION ALL
-            SELECT false, document->>'status', document->>'severity', document->>'criticality', deployment, incident,
-                \(unescaped: ReadModelRow.composedDocument)::text
-            FROM custody_exposures e WHERE organization = \(id.rawValue) AND is_current
-            """
-        ).decode((Bool, String, String?, String?, String?, String?, String?).self) {
+        for try await (isView, status, severity, criticality, deployment, incident, answered, since, text)
+            in try await database.query(
+                """
+                SELECT true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, document::text
+                FROM custody_organization_views WHERE organization = \(id.rawValue)
+                UNION ALL
+                SELECT false, \(unescaped: ReadModelRow.composedStatus), e.document->>'severity',
+                    e.document->>'criticality', e.deployment, e.incident, e.document ? 'response', e.document->>'since',
+                    \(unescaped: ReadModelRow.composedDocument)::text
+                FROM \(unescaped: ReadModelRow.exposures)
+                WHERE e.organization = \(id.rawValue) AND \(unescaped: ReadModelRow.isCurrent)
+                """
+            ).decode((Bool, String?, String?, String?, String?, String?, Bool?, String?, String).self)
+        {
             if isView {
-                view = (first, second ?? "null", third ?? "null")
-            } else if let text {
-                rows.append(
-                    (
-                        try Self.order(
-                            status: first, severity: second, criticality: third, deployment: deployment,
-                            incident: incident), text
-                    ))
+                registry = try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8))
+                continue
             }
+            counted.add(
+                try StoredRow.counted(
+                    status: status, severity: severity, deployment: deployment, answered: answered, since: since))
+            rows.append(
+                (
+                    try StoredRow.order(
+                        status: status, severity: severity, criticality: criticality, deployment: deployment,
+                        incident: incident), text
+                ))
         }
-        guard let view else { return nil }
+        guard let registry else { return nil }
+        let view = registry.view(counting: counted, at: asOf)
         let exposures = rows.sorted { $0.order < $1.order }.map(\.text).joined(separator: ", ")
         // The keys in jsonb's order (by length, then bytes): asOf, sector, summary, exposures, organization.
-        return "{\"asOf\": " + JSONValue.string(asOf.description).jsonbText + ", \"sector\": " + view.sector
-            + ", \"summary\": " + view.summary + ", \"exposures\": [" + exposures + "], \"organization\": "
-            + view.organization + "}"
+        return "{\"asOf\": " + JSONValue.string(asOf.description).jsonbText + ", \"sector\": "
+            + JSONValue.string(view.sector).jsonbText + ", \"summary\": " + view.summary.jsonbText
+            + ", \"exposures\": [" + exposures + "], \"organization\": " + ReadModelRow.text(view.organization) + "}"
     }
 
-    private static func order(
-        status: String, severity: String?, criticality: String?, deployment: String?, incident: String?
+    /// Every organization as `GET /v1/organizations` lists it (`StoredOrganization`'s jsonb text, ordered by
+    /// organization), or only `only`, in one statement; the summaries counted from the current rows read.
+    public static func organizationViews(_ database: Database, only: Slug?) async throws -> [String] {
+        var registries: [OrganizationRegistry] = []
+        var counted: [Slug: CountedRows] = [:]
+        for try await (isView, organization, deployment, status, severity, answered, since, text)
+            in try await database.query(
+                """
+                SELECT true, organization, NULL, NULL, NULL, NULL, NULL, document::text
+                FROM custody_organization_views WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue)
+                UNION ALL
+                SELECT false, e.organization, e.deployment, \(unescaped: ReadModelRow.composedStatus),
+                    e.document->>'severity', e.document ? 'response', e.document->>'since', NULL
+                FROM \(unescaped: ReadModelRow.exposures)
+                WHERE (\(only?.rawValue)::text IS NULL OR e.organization = \(only?.rawValue))
+                  AND \(unescaped: ReadModelRow.isCurrent)
+                """
+            ).decode((Bool, String, String?, String?, String?, Bool?, String?, String?).self)
+        {
+            if isView, let text {
+                registries.append(try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8)))
+                continue
+            }
+            counted[try StoredRow.slug(organization), default: CountedRows()].add(
+                try StoredRow.counted(
+                    status: status, severity: severity, deployment: deployment, answered: answered, since: since))
+        }
+        return registries.sorted { $0.organization.id < $1.organization.id }.map { registry in
+            let view = registry.view(counting: counted[registry.organization.id] ?? CountedRows(), at: .now)
+            return ReadModelRow.text(
+                StoredOrganization(organization: view.organization, sector: view.sector, summary: view.summary))
+        }
+    }
+}
+
+/// What a reader takes of a stored exposure row without decoding its document: its place in the order and what
+/// its organization's summary counts of it.
+private enum StoredRow {
+    static func order(
+        status: String?, severity: String?, criticality: String?, deployment: String?, incident: String?
     ) throws -> Exposure.Order {
-        do {
-            return Exposure.Order(
-                status: try ExposureStatus.parse(status), severity: try Severity.parse(severity ?? ""),
+        try readable { () throws(CustodyError) in
+            Exposure.Order(
+                status: try ExposureStatus.parse(status ?? ""), severity: try Severity.parse(severity ?? ""),
                 criticality: try Criticality.parse(criticality ?? ""), deployment: try Slug(deployment ?? ""),
                 incident: try Slug(incident ?? ""))
+        }
+    }
+
+    static func counted(status: String?, severity: String?, deployment: String?, answered: Bool?, since: String?)
+        throws -> CountedExposure
+    {
+        try readable { () throws(CustodyError) in
+            CountedExposure(
+                deployment: try Slug(deployment ?? ""), status: try ExposureStatus.parse(status ?? ""),
+                severity: try Severity.parse(severity ?? ""), answered: answered ?? false,
+                since: try Timestamp(parsing: since ?? ""))
+        }
+    }
+
+    static func slug(_ text: String) throws -> Slug { try readable { () throws(CustodyError) in try Slug(text) } }
+
+    private static func readable<T>(_ read: () throws(CustodyError) -> T) throws -> T {
+        do {
+            return try read()
         } catch {
             throw StoreError.database(
                 "an exposure row of the read model is unreadable (rebuild it with `custody projections rebuild`): \(error.message)"
@@ -134,8 +200,8 @@ extension ExposureProjection {
             """
             (SELECT NULL::text FROM custody_events WHERE stream_id = \(stream) LIMIT 1)
             UNION ALL
-            SELECT \(unescaped: ReadModelRow.composedDocument)::text FROM custody_exposures e
-            WHERE \(unescaped: subject.rawValue) = \(id.rawValue) AND (is_current OR \(every))
+            SELECT \(unescaped: ReadModelRow.composedDocument)::text FROM \(unescaped: ReadModelRow.exposures)
+            WHERE e.\(unescaped: subject.rawValue) = \(id.rawValue) AND (\(unescaped: ReadModelRow.isCurrent) OR \(every))
             """
         ).decode(String?.self) {
             if let text {

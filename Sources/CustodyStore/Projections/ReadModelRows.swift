@@ -8,18 +8,33 @@ struct ProjectionMoved: Error {}
 
 /// How a read-model row is laid out in its table: its columns as text, in the order of `exposureColumns` and
 /// `organizationColumns`, the document last. The incremental projector and the rebuild both write these, so a
-/// row's columns are derived in one place.
+/// row's columns are derived in one place; and how a reader composes what is kept apart (schema/021, 024).
 enum ReadModelRow {
-    static let exposureColumns = ["deployment", "incident", "organization", "model", "is_current", "document"]
+    static let exposureColumns = [
+        "deployment", "incident", "organization", "model", "provider", "resolved", "document",
+    ]
     static let organizationColumns = ["organization", "document"]
     static let deploymentColumns = ["deployment", "organization", "document"]
     static let pauseColumns = ["provider", "vendor"]
+    static let stateColumns = ["incident", "provider", "status"]
 
-    /// An exposure row's document as every reader gets it: the stored row (`e`, of `custody_exposures`) with its
-    /// `paused` flag composed from `custody_pauses` (schema/021).
+    /// The exposure rows (`e`) with their investigation's state (`s`, none while `potential`): every read of rows
+    /// selects from this, and composes with `composedDocument`, `composedStatus` and `isCurrent`.
+    static let exposures = """
+        custody_exposures e LEFT JOIN custody_investigation_states s ON s.incident = e.incident AND s.provider = e.provider
+        """
+
+    /// A row's status.
+    static let composedStatus = "coalesce(s.status, 'potential')"
+
+    /// Whether a row is current: its incident not resolved, its exposure not cleared (`Exposure.isCurrent`).
+    static let isCurrent = "(NOT e.resolved AND s.status IS DISTINCT FROM 'cleared')"
+
+    /// An exposure row's document as every reader gets it: the stored row with its `paused` flag composed from
+    /// `custody_pauses` and its `status` from `custody_investigation_states`.
     static let composedDocument = """
         (e.document || jsonb_build_object('paused', EXISTS (SELECT 1 FROM custody_pauses p
-            WHERE p.provider = e.document->>'provider' AND p.vendor = e.document->>'vendor')))
+            WHERE p.provider = e.provider AND p.vendor = e.document->>'vendor'), 'status', \(composedStatus)))
         """
 
     static func deployment(_ entry: DeploymentEntry) -> [String] {
@@ -29,14 +44,18 @@ enum ReadModelRow {
     static func exposure(_ row: Exposure) -> [String] {
         [
             row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
-            row.isCurrent ? "t" : "f", row.storedJSONBText,
+            row.provider.rawValue, row.resolved ? "t" : "f", row.storedJSONBText,
         ]
     }
 
     static func pause(_ pause: VendorPause) -> [String] { [pause.provider.rawValue, pause.vendor.rawValue] }
 
-    static func organization(_ view: OrganizationExposure) -> [String] {
-        [view.organization.id.rawValue, view.storedJSONBText]
+    static func state(_ state: InvestigationState) -> [String] {
+        [state.incident.rawValue, state.provider.rawValue, state.status.rawValue]
+    }
+
+    static func organization(_ registry: OrganizationRegistry) -> [String] {
+        [registry.organization.id.rawValue, text(registry)]
     }
 
     /// jsonb's own text form.
@@ -45,8 +64,8 @@ enum ReadModelRow {
     }
 }
 
-/// Every row the read models hold, from the fold at a time (exposure rows computed once, for both tables),
-/// rendered one at a time as they are consumed: what a rebuild writes.
+/// Every row the read models hold, from the fold at a time (exposure rows computed once), rendered one at a time
+/// as they are consumed: what a rebuild writes.
 struct Views {
     let chain: SupplyChain
     let time: Timestamp
@@ -60,25 +79,30 @@ struct Views {
 
     var exposures: some Sequence<[String]> { rows.lazy.map(ReadModelRow.exposure) }
 
-    var organizations: some Sequence<[String]> {
-        chain.organizationViews(at: time, exposures: rows).sorted { $0.key < $1.key }.lazy.map {
-            ReadModelRow.organization($0.value)
+    var organizations: [[String]] {
+        var supplying: [Slug: [Slug]] = [:]
+        return chain.organizationIds.compactMap {
+            chain.organizationRegistry($0, at: time, supplying: &supplying).map(ReadModelRow.organization)
         }
     }
 
     var deployments: some Sequence<[String]> { chain.deploymentEntries(at: time).lazy.map(ReadModelRow.deployment) }
 
     var pauses: some Sequence<[String]> { chain.pauses(at: time).sorted().lazy.map(ReadModelRow.pause) }
+
+    var states: some Sequence<[String]> {
+        chain.investigationStates(at: time).sorted().lazy.map(ReadModelRow.state)
+    }
 }
 
-/// An organization's row in `custody_organization_views`: the view without its exposure rows and time, as
-/// `OrganizationExposure.storedJSONBText` writes it.
+/// An organization as `GET /v1/organizations` lists it: its view without exposure rows and time, the summary
+/// counted from its current rows when read.
 public struct StoredOrganization: Codable, Sendable {
     /// The organization.
     public var organization: Reference
     /// Its sector.
     public var sector: String
-    /// Its summary at the time the read models were evaluated.
+    /// Its summary, counted from its current rows when read.
     public var summary: OrganizationSummary
 }
 
@@ -90,9 +114,13 @@ struct ChangedRows: Sendable {
     let deployments: [[String]]
     let pausesStarted: [VendorPause]
     let pausesEnded: [VendorPause]
+    let states: [[String]]
+    let statesEnded: [InvestigationState]
 
     init(_ changes: ReadModelChanges) {
         (pausesStarted, pausesEnded) = (changes.pausesStarted, changes.pausesEnded)
+        states = changes.statesSet.map(ReadModelRow.state)
+        statesEnded = changes.statesEnded
         exposures = changes.exposures.map(ReadModelRow.exposure)
         removedExposures = changes.removedExposures
         organizations = changes.organizations.map(ReadModelRow.organization)
@@ -131,6 +159,16 @@ struct ChangedRows: Sendable {
                 """, logger: logger)
         }
         try failure?("pauses")
+        if !statesEnded.isEmpty {
+            try await connection.query(
+                """
+                DELETE FROM custody_investigation_states s USING unnest(\(statesEnded.map(\.incident.rawValue))::text[],
+                    \(statesEnded.map(\.provider.rawValue))::text[]) AS x(incident, provider)
+                WHERE s.incident = x.incident AND s.provider = x.provider
+                """, logger: logger)
+        }
+        try await upsert(states, Self.upsertStates, connection, logger)
+        try failure?("investigation states")
     }
 
     private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger)
@@ -146,11 +184,20 @@ struct ChangedRows: Sendable {
 
     /// Upserts exposure rows, one array per column of `ReadModelRow.exposureColumns`.
     static let upsertExposures = """
-        INSERT INTO custody_exposures (deployment, incident, organization, model, is_current, document)
-        SELECT d, i, o, m, c::boolean, doc::jsonb
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(d, i, o, m, c, doc)
+        INSERT INTO custody_exposures (deployment, incident, organization, model, provider, resolved, document)
+        SELECT d, i, o, m, p, r::boolean, doc::jsonb
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            AS x(d, i, o, m, p, r, doc)
         ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
-            model = excluded.model, is_current = excluded.is_current, document = excluded.document
+            model = excluded.model, provider = excluded.provider, resolved = excluded.resolved,
+            document = excluded.document
+        """
+
+    /// Upserts investigation states, one array per column of `ReadModelRow.stateColumns`.
+    static let upsertStates = """
+        INSERT INTO custody_investigation_states (incident, provider, status)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+        ON CONFLICT (incident, provider) DO UPDATE SET status = excluded.status
         """
 
     /// Upserts organization rows, one array per column of `ReadModelRow.organizationColumns`.

@@ -90,6 +90,8 @@ extension ExposureProjection {
             try await copy(
                 views.deployments, into: "custody_deployments_rebuild", columns: ReadModelRow.deploymentColumns)
             try await copy(views.pauses, into: "custody_pauses_rebuild", columns: ReadModelRow.pauseColumns)
+            try await copy(
+                views.states, into: "custody_investigation_states_rebuild", columns: ReadModelRow.stateColumns)
         }
         let finalCursor = cursor
         let finalEvents = events
