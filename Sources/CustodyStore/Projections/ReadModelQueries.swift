@@ -39,20 +39,27 @@ extension ExposureProjection {
         var registry: OrganizationRegistry?
         var counted = CountedRows()
         var rows: [(order: Exposure.Order, text: String)] = []
-        for try await (isView, status, severity, criticality, deployment, incident, answered, since, text)
-            in try await database.query(
-                """
-                SELECT true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, document::text
-                FROM custody_organization_views WHERE organization = \(id.rawValue)
-                UNION ALL
-                SELECT false, \(unescaped: ReadModelRow.composedStatus), e.document->>'severity',
-                    e.document->>'criticality', e.deployment, e.incident, e.document ? 'response', e.document->>'since',
-                    \(unescaped: ReadModelRow.composedDocument)::text
-                FROM \(unescaped: ReadModelRow.exposures)
-                WHERE e.organization = \(id.rawValue) AND \(unescaped: ReadModelRow.isCurrent)
-                """
-            ).decode((Bool, String?, String?, String?, String?, String?, Bool?, String?, String).self)
-        {
+        for try await row in try await database.query(
+            """
+            SELECT true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, document::text
+            FROM custody_organization_views WHERE organization = \(id.rawValue)
+            UNION ALL
+            SELECT false, \(unescaped: ReadModelRow.composedStatus), e.document->>'severity',
+                e.document->>'criticality', e.deployment, e.incident, e.document ? 'response', e.document->>'since',
+                \(unescaped: ReadModelRow.composedDocument)::text
+            FROM \(unescaped: ReadModelRow.exposures)
+            WHERE e.organization = \(id.rawValue) AND \(unescaped: ReadModelRow.isCurrent)
+            """
+        ) {
+            var columns = RowColumns(row)
+            let (isView, status, severity, criticality) = (
+                try columns.next(Bool.self), try columns.next(String?.self), try columns.next(String?.self),
+                try columns.next(String?.self)
+            )
+            let (deployment, incident, answered, since, text) = (
+                try columns.next(String?.self), try columns.next(String?.self), try columns.next(Bool?.self),
+                try columns.next(String?.self), try columns.next(String.self)
+            )
             if isView {
                 registry = try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8))
                 continue
@@ -81,20 +88,27 @@ extension ExposureProjection {
     public static func organizationViews(_ database: Database, only: Slug?) async throws -> [String] {
         var registries: [OrganizationRegistry] = []
         var counted: [Slug: CountedRows] = [:]
-        for try await (isView, organization, deployment, status, severity, answered, since, text)
-            in try await database.query(
-                """
-                SELECT true, organization, NULL, NULL, NULL, NULL, NULL, document::text
-                FROM custody_organization_views WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue)
-                UNION ALL
-                SELECT false, e.organization, e.deployment, \(unescaped: ReadModelRow.composedStatus),
-                    e.document->>'severity', e.document ? 'response', e.document->>'since', NULL
-                FROM \(unescaped: ReadModelRow.exposures)
-                WHERE (\(only?.rawValue)::text IS NULL OR e.organization = \(only?.rawValue))
-                  AND \(unescaped: ReadModelRow.isCurrent)
-                """
-            ).decode((Bool, String, String?, String?, String?, Bool?, String?, String?).self)
-        {
+        for try await row in try await database.query(
+            """
+            SELECT true, organization, NULL, NULL, NULL, NULL, NULL, document::text
+            FROM custody_organization_views WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue)
+            UNION ALL
+            SELECT false, e.organization, e.deployment, \(unescaped: ReadModelRow.composedStatus),
+                e.document->>'severity', e.document ? 'response', e.document->>'since', NULL
+            FROM \(unescaped: ReadModelRow.exposures)
+            WHERE (\(only?.rawValue)::text IS NULL OR e.organization = \(only?.rawValue))
+              AND \(unescaped: ReadModelRow.isCurrent)
+            """
+        ) {
+            var columns = RowColumns(row)
+            let (isView, organization, deployment, status) = (
+                try columns.next(Bool.self), try columns.next(String.self), try columns.next(String?.self),
+                try columns.next(String?.self)
+            )
+            let (severity, answered, since, text) = (
+                try columns.next(String?.self), try columns.next(Bool?.self), try columns.next(String?.self),
+                try columns.next(String?.self)
+            )
             if isView, let text {
                 registries.append(try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8)))
                 continue
