@@ -4,7 +4,8 @@
 -- and re-counted the summaries of the organizations holding them: ~2,000 rows and ~900 summaries rewritten for one
 -- fact at a million events (p99 213–285 ms from append to visible), and a breach rewrote ~1,000 summaries besides
 -- its rows. The read model now keeps each pair's status apart (one row per pair not `potential`), stores exposure
--- rows without `status` (with their provider and whether their incident is resolved, as columns to compose from),
+-- rows without `status` (with their provider, whether their incident is resolved and what a summary counts, as
+-- columns to compose from),
 -- and keeps only the registry part of each organization's view (name, sector, active deployments, providers,
 -- vendors, open-weight share); every read composes the status and counts the summary from the current rows
 -- (`ReadModelRow` in CustodyStore), so an answer is the same document as before.
@@ -26,9 +27,15 @@ DELETE FROM custody_pauses;
 DELETE FROM custody_projection_checkpoints;
 
 -- `is_current` depended on the status; what is current is now `NOT resolved` and a status other than `cleared`.
+-- What a summary counts of a row is in columns of its own (its incident's severity, when it began in microseconds
+-- since 1970, whether it has a response), so that PostgreSQL aggregates them for `GET /v1/organizations` without
+-- taking the documents apart.
 ALTER TABLE custody_exposures DROP COLUMN is_current,
     ADD COLUMN provider text NOT NULL,
-    ADD COLUMN resolved boolean NOT NULL;
+    ADD COLUMN resolved boolean NOT NULL,
+    ADD COLUMN severity text NOT NULL,
+    ADD COLUMN since bigint NOT NULL,
+    ADD COLUMN answered boolean NOT NULL;
 
 -- The read models in one list, which the rebuild's two functions below read: a read model added later replaces this
 -- function only (021 and earlier had to redefine both).

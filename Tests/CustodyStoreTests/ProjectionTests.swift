@@ -45,7 +45,10 @@ import Testing
             _ = try await store.waitForLog(count: events.count)
             let projection = ExposureProjection(store)
             try await projection.start()
-            let points = ["exposures", "removed exposures", "organizations", "checkpoint", "commit"]
+            let points = [
+                "exposures", "removed exposures", "organizations", "pauses", "investigation states", "checkpoint",
+                "commit",
+            ]
             var cursor = LogCursor.start
             var failures = 0
             while true {
@@ -67,6 +70,10 @@ import Testing
             #expect(
                 incremental.filter { $0.contains("\"incident\"") }.count >= 2, "the workload exposes too little to test"
             )
+            // What readers compose from these tables (statuses, pauses, summaries counted from rows and from
+            // PostgreSQL's aggregates) is what the fold says at the time the tables were evaluated at.
+            let evaluatedAt = try #require(try await ExposureProjection.checkpoint(database)?.evaluatedAt)
+            try await Self.expectReadersComposeTheFold(database, store, at: evaluatedAt)
             _ = try await ExposureProjection.rebuild(store)
             #expect(try await ReadModels.rows(database) == incremental)
         }
@@ -190,7 +197,35 @@ import Testing
                 #expect(stored?.exposures == folded?.exposures)
                 #expect(stored?.summary == folded?.summary)
             }
+            let evaluatedAt = try #require(try await ExposureProjection.checkpoint(database)?.evaluatedAt)
+            let counted = try await Self.expectReadersComposeTheFold(database, store, at: evaluatedAt)
+            #expect(counted > 0, "no current row to count")
         }
+    }
+
+    /// Every organization's view, its document and the list of all of them, as readers compose them from the read
+    /// models (statuses, pauses, summaries counted from rows and from PostgreSQL's aggregates of them), are what the
+    /// fold says at the time the tables were evaluated at; returns how many current rows the summaries count.
+    @discardableResult
+    static func expectReadersComposeTheFold(_ database: Database, _ store: EventStore, at evaluatedAt: Timestamp)
+        async throws -> Int
+    {
+        let views = try await store.supplyChain().organizationViews(at: evaluatedAt)
+        let listed = views.sorted { $0.key < $1.key }.map { id, view in
+            (
+                id,
+                ReadModelRow.text(
+                    StoredOrganization(organization: view.organization, sector: view.sector, summary: view.summary))
+            )
+        }
+        #expect(try await ExposureProjection.organizationViews(database, only: nil) == listed.map(\.1))
+        for (id, text) in listed {
+            #expect(try await ExposureProjection.organizationViews(database, only: id) == [text])
+            #expect(
+                try await ExposureProjection.organizationDocument(database, id, asOf: evaluatedAt)
+                    == (try views[id].map(EventCoding.document)), "\(id)")
+        }
+        return views.values.reduce(0) { $0 + $1.summary.statusCounts.values.reduce(0, +) }
     }
 
     /// The projector remembers digests of what the tables hold, computed by PostgreSQL on start: if they ever

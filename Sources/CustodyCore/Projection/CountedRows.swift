@@ -26,37 +26,66 @@ public struct CountedExposure: Hashable, Sendable {
 }
 
 /// What an organization's summary reads of its current rows: counted when the view is read, as the rows' statuses
-/// are composed then (`InvestigationState`).
+/// are composed then (`InvestigationState`), from the rows or from PostgreSQL's aggregates of them.
 public struct CountedRows: Sendable, Equatable {
+    /// Rows per status.
     public private(set) var byStatus: [ExposureStatus: Int] = [:]
-    private var rowsByDeployment: [Slug: Int] = [:]
-    private var bySeverity: [Severity: Int] = [:]
-    private var unansweredSince: [Timestamp: Int] = [:]
+    /// Active deployments with at least one current row.
+    public private(set) var exposedDeployments = 0
+    /// The highest severity among the rows; nil when none.
+    public private(set) var highestSeverity: Severity?
+    /// Rows nobody has responded to.
     public private(set) var needsResponse = 0
+    /// When the oldest unanswered row began; nil when none.
+    public private(set) var oldestUnanswered: Timestamp?
 
     /// No rows counted.
     public init() {}
 
     /// The counts of these rows.
     public init(_ rows: some Sequence<CountedExposure>) {
-        for row in rows { add(row) }
+        var deployments: Set<Slug> = []
+        for row in rows {
+            count(
+                Group(
+                    status: row.status, severity: row.severity, rows: 1, unanswered: row.answered ? 0 : 1,
+                    oldestUnanswered: row.answered ? nil : row.since))
+            deployments.insert(row.deployment)
+        }
+        exposedDeployments = deployments.count
     }
 
-    /// Active deployments with at least one current row.
-    public var exposedDeployments: Int { rowsByDeployment.count }
-    /// The highest severity among the rows; nil when none.
-    public var highestSeverity: Severity? { bySeverity.keys.max() }
-    /// When the oldest unanswered row began.
-    public var oldestUnanswered: Timestamp? { unansweredSince.keys.min() }
+    /// Rows of one status and severity, as an aggregate counts them.
+    public struct Group: Sendable {
+        public var status: ExposureStatus
+        public var severity: Severity
+        /// How many.
+        public var rows: Int
+        /// How many of them nobody has responded to.
+        public var unanswered: Int
+        /// When the oldest of those began.
+        public var oldestUnanswered: Timestamp?
 
-    /// Counts one more row.
-    public mutating func add(_ row: CountedExposure) {
-        byStatus[row.status, default: 0] += 1
-        rowsByDeployment[row.deployment, default: 0] += 1
-        bySeverity[row.severity, default: 0] += 1
-        if !row.answered {
-            unansweredSince[row.since, default: 0] += 1
-            needsResponse += 1
+        /// A group of rows.
+        public init(
+            status: ExposureStatus, severity: Severity, rows: Int, unanswered: Int, oldestUnanswered: Timestamp?
+        ) {
+            (self.status, self.severity, self.rows) = (status, severity, rows)
+            (self.unanswered, self.oldestUnanswered) = (unanswered, oldestUnanswered)
         }
+    }
+
+    /// The counts of groups of rows of `exposedDeployments` deployments.
+    public init(_ groups: some Sequence<Group>, exposedDeployments: Int) {
+        for group in groups { count(group) }
+        self.exposedDeployments = exposedDeployments
+    }
+
+    private mutating func count(_ group: Group) {
+        guard group.rows > 0 else { return }
+        byStatus[group.status, default: 0] += group.rows
+        highestSeverity = max(highestSeverity ?? group.severity, group.severity)
+        needsResponse += group.unanswered
+        if let oldest = group.oldestUnanswered { oldestUnanswered = min(oldestUnanswered ?? oldest, oldest) }
     }
 }

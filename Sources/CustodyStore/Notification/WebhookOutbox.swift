@@ -235,8 +235,7 @@ public struct WebhookOutbox: Sendable {
                 SELECT e.deployment || '/' || e.incident, \(unescaped: ReadModelRow.composedDocument)::text
                 FROM \(unescaped: ReadModelRow.exposures)
                 WHERE e.organization = \(subscription.organization) AND \(unescaped: ReadModelRow.isCurrent)
-                  AND NOT e.document ? 'response'
-                  AND custody_micros((e.document->>'since')::timestamptz) <= \(now.microseconds - subscription.seconds * 1_000_000)
+                  AND NOT e.answered AND e.since <= \(now.microseconds - subscription.seconds * 1_000_000)
                   AND NOT EXISTS (
                       SELECT 1 FROM custody_webhook_outbox o
                       WHERE o.subscription = \(subscription.subscription) AND o.type = 'response.overdue'

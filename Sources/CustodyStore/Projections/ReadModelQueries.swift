@@ -37,16 +37,15 @@ extension ExposureProjection {
     /// bytes.
     public static func organizationDocument(_ database: Database, _ id: Slug, asOf: Timestamp) async throws -> String? {
         var registry: OrganizationRegistry?
-        var counted = CountedRows()
+        var counted: [CountedExposure] = []
         var rows: [(order: Exposure.Order, text: String)] = []
         for try await row in try await database.query(
             """
             SELECT true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, document::text
             FROM custody_organization_views WHERE organization = \(id.rawValue)
             UNION ALL
-            SELECT false, \(unescaped: ReadModelRow.composedStatus), e.document->>'severity',
-                e.document->>'criticality', e.deployment, e.incident, e.document ? 'response', e.document->>'since',
-                \(unescaped: ReadModelRow.composedDocument)::text
+            SELECT false, \(unescaped: ReadModelRow.composedStatus), e.severity, e.document->>'criticality',
+                e.deployment, e.incident, e.answered, e.since, \(unescaped: ReadModelRow.composedDocument)::text
             FROM \(unescaped: ReadModelRow.exposures)
             WHERE e.organization = \(id.rawValue) AND \(unescaped: ReadModelRow.isCurrent)
             """
@@ -58,24 +57,23 @@ extension ExposureProjection {
             )
             let (deployment, incident, answered, since, text) = (
                 try columns.next(String?.self), try columns.next(String?.self), try columns.next(Bool?.self),
-                try columns.next(String?.self), try columns.next(String.self)
+                try columns.next(Int64?.self), try columns.next(String.self)
             )
             if isView {
                 registry = try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8))
                 continue
             }
-            counted.add(
-                try StoredRow.counted(
-                    status: status, severity: severity, deployment: deployment, answered: answered, since: since))
-            rows.append(
-                (
-                    try StoredRow.order(
-                        status: status, severity: severity, criticality: criticality, deployment: deployment,
-                        incident: incident), text
-                ))
+            let order = try StoredRow.order(
+                status: status, severity: severity, criticality: criticality, deployment: deployment, incident: incident
+            )
+            counted.append(
+                CountedExposure(
+                    deployment: order.deployment, status: order.status, severity: order.severity,
+                    answered: answered ?? false, since: Timestamp(microseconds: since ?? 0)))
+            rows.append((order, text))
         }
         guard let registry else { return nil }
-        let view = registry.view(counting: counted, at: asOf)
+        let view = registry.view(counting: CountedRows(counted), at: asOf)
         let exposures = rows.sorted { $0.order < $1.order }.map(\.text).joined(separator: ", ")
         // The keys in jsonb's order (by length, then bytes): asOf, sector, summary, exposures, organization.
         return "{\"asOf\": " + JSONValue.string(asOf.description).jsonbText + ", \"sector\": "
@@ -84,41 +82,57 @@ extension ExposureProjection {
     }
 
     /// Every organization as `GET /v1/organizations` lists it (`StoredOrganization`'s jsonb text, ordered by
-    /// organization), or only `only`, in one statement; the summaries counted from the current rows read.
+    /// organization), or only `only`, in one statement: the summaries counted from PostgreSQL's aggregates of the
+    /// current rows (by organization, status and severity, and the deployments they reach), not from the rows.
     public static func organizationViews(_ database: Database, only: Slug?) async throws -> [String] {
         var registries: [OrganizationRegistry] = []
-        var counted: [Slug: CountedRows] = [:]
+        var groups: [Slug: [CountedRows.Group]] = [:]
+        var deployments: [Slug: Int] = [:]
         for try await row in try await database.query(
             """
-            SELECT true, organization, NULL, NULL, NULL, NULL, NULL, document::text
+            SELECT 0, organization, NULL, NULL, 0::bigint, 0::bigint, NULL::bigint, document::text
             FROM custody_organization_views WHERE \(only?.rawValue)::text IS NULL OR organization = \(only?.rawValue)
             UNION ALL
-            SELECT false, e.organization, e.deployment, \(unescaped: ReadModelRow.composedStatus),
-                e.document->>'severity', e.document ? 'response', e.document->>'since', NULL
+            SELECT 1, e.organization, \(unescaped: ReadModelRow.composedStatus), e.severity, count(*),
+                count(*) FILTER (WHERE NOT e.answered), min(e.since) FILTER (WHERE NOT e.answered), NULL
             FROM \(unescaped: ReadModelRow.exposures)
             WHERE (\(only?.rawValue)::text IS NULL OR e.organization = \(only?.rawValue))
               AND \(unescaped: ReadModelRow.isCurrent)
+            GROUP BY 2, 3, 4
+            UNION ALL
+            SELECT 2, organization, NULL, NULL, count(*), 0, NULL, NULL FROM (
+                SELECT DISTINCT e.organization, e.deployment FROM \(unescaped: ReadModelRow.exposures)
+                WHERE (\(only?.rawValue)::text IS NULL OR e.organization = \(only?.rawValue))
+                  AND \(unescaped: ReadModelRow.isCurrent)
+            ) exposed GROUP BY 2
             """
         ) {
             var columns = RowColumns(row)
-            let (isView, organization, deployment, status) = (
-                try columns.next(Bool.self), try columns.next(String.self), try columns.next(String?.self),
+            let (kind, organization, status, severity) = (
+                try columns.next(Int32.self), try columns.next(String.self), try columns.next(String?.self),
                 try columns.next(String?.self)
             )
-            let (severity, answered, since, text) = (
-                try columns.next(String?.self), try columns.next(Bool?.self), try columns.next(String?.self),
+            let (rows, unanswered, oldest, text) = (
+                try columns.next(Int64.self), try columns.next(Int64.self), try columns.next(Int64?.self),
                 try columns.next(String?.self)
             )
-            if isView, let text {
-                registries.append(try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8)))
-                continue
+            switch kind {
+            case 0:
+                registries.append(try EventCoding.decode(OrganizationRegistry.self, from: Data((text ?? "").utf8)))
+            case 1:
+                groups[try StoredRow.slug(organization), default: []].append(
+                    CountedRows.Group(
+                        status: try StoredRow.status(status), severity: try StoredRow.severity(severity),
+                        rows: Int(rows), unanswered: Int(unanswered),
+                        oldestUnanswered: oldest.map(Timestamp.init(microseconds:))))
+            default:
+                deployments[try StoredRow.slug(organization)] = Int(rows)
             }
-            counted[try StoredRow.slug(organization), default: CountedRows()].add(
-                try StoredRow.counted(
-                    status: status, severity: severity, deployment: deployment, answered: answered, since: since))
         }
         return registries.sorted { $0.organization.id < $1.organization.id }.map { registry in
-            let view = registry.view(counting: counted[registry.organization.id] ?? CountedRows(), at: .now)
+            let id = registry.organization.id
+            let counted = CountedRows(groups[id] ?? [], exposedDeployments: deployments[id] ?? 0)
+            let view = registry.view(counting: counted, at: .now)
             return ReadModelRow.text(
                 StoredOrganization(organization: view.organization, sector: view.sector, summary: view.summary))
         }
@@ -139,15 +153,12 @@ private enum StoredRow {
         }
     }
 
-    static func counted(status: String?, severity: String?, deployment: String?, answered: Bool?, since: String?)
-        throws -> CountedExposure
-    {
-        try readable { () throws(CustodyError) in
-            CountedExposure(
-                deployment: try Slug(deployment ?? ""), status: try ExposureStatus.parse(status ?? ""),
-                severity: try Severity.parse(severity ?? ""), answered: answered ?? false,
-                since: try Timestamp(parsing: since ?? ""))
-        }
+    static func status(_ text: String?) throws -> ExposureStatus {
+        try readable { () throws(CustodyError) in try ExposureStatus.parse(text ?? "") }
+    }
+
+    static func severity(_ text: String?) throws -> Severity {
+        try readable { () throws(CustodyError) in try Severity.parse(text ?? "") }
     }
 
     static func slug(_ text: String) throws -> Slug { try readable { () throws(CustodyError) in try Slug(text) } }

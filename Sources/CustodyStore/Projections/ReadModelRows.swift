@@ -11,7 +11,8 @@ struct ProjectionMoved: Error {}
 /// row's columns are derived in one place; and how a reader composes what is kept apart (schema/021, 024).
 enum ReadModelRow {
     static let exposureColumns = [
-        "deployment", "incident", "organization", "model", "provider", "resolved", "document",
+        "deployment", "incident", "organization", "model", "provider", "resolved", "severity", "since", "answered",
+        "document",
     ]
     static let organizationColumns = ["organization", "document"]
     static let deploymentColumns = ["deployment", "organization", "document"]
@@ -44,7 +45,8 @@ enum ReadModelRow {
     static func exposure(_ row: Exposure) -> [String] {
         [
             row.deployment.rawValue, row.incident.rawValue, row.organization.rawValue, row.model.rawValue,
-            row.provider.rawValue, row.resolved ? "t" : "f", row.storedJSONBText,
+            row.provider.rawValue, row.resolved ? "t" : "f", row.severity.rawValue, String(row.since.microseconds),
+            row.response == nil ? "f" : "t", row.storedJSONBText,
         ]
     }
 
@@ -184,12 +186,14 @@ struct ChangedRows: Sendable {
 
     /// Upserts exposure rows, one array per column of `ReadModelRow.exposureColumns`.
     static let upsertExposures = """
-        INSERT INTO custody_exposures (deployment, incident, organization, model, provider, resolved, document)
-        SELECT d, i, o, m, p, r::boolean, doc::jsonb
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-            AS x(d, i, o, m, p, r, doc)
+        INSERT INTO custody_exposures (deployment, incident, organization, model, provider, resolved, severity, since,
+            answered, document)
+        SELECT d, i, o, m, p, r::boolean, sv, sn::bigint, a::boolean, doc::jsonb
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::text[]) AS x(d, i, o, m, p, r, sv, sn, a, doc)
         ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
             model = excluded.model, provider = excluded.provider, resolved = excluded.resolved,
+            severity = excluded.severity, since = excluded.since, answered = excluded.answered,
             document = excluded.document
         """
 
