@@ -93,6 +93,8 @@ extension ExposureProjection {
             try await copy(
                 views.states, into: "custody_investigation_states_rebuild", columns: ReadModelRow.stateColumns)
         }
+        // Fresh tables have no statistics, and the planner guesses badly without them (schema/024).
+        for try await _ in try await database.query("SELECT custody_analyze_read_model_rebuild()") {}
         let finalCursor = cursor
         let finalEvents = events
         progress(Progress(events: events, total: total, phase: "swapping"))
