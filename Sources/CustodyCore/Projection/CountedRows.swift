@@ -57,7 +57,9 @@ public struct CountedRows: Sendable, Equatable {
 
     /// Rows of one status and severity, as an aggregate counts them.
     public struct Group: Sendable {
+        /// Their status.
         public var status: ExposureStatus
+        /// Their incident's severity.
         public var severity: Severity
         /// How many.
         public var rows: Int
