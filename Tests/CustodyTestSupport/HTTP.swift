@@ -94,7 +94,15 @@ public struct HTTP: Sendable {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
+        // A server that never answers fails the test after a minute instead of holding the whole run until CI's
+        // limit (a request once hung for good when a standby was killed under it).
+        let timedOut = NIOLockedValueBox(false)
+        let deadline = channel.channel.eventLoop.scheduleTask(in: .seconds(60)) {
+            timedOut.withLockedValue { $0 = true }
+            channel.channel.close(promise: nil)
+        }
+        defer { deadline.cancel() }
+        let received = try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: request))
             var received: [UInt8] = []
             for try await chunk in inbound {
@@ -103,6 +111,10 @@ public struct HTTP: Sendable {
             }
             return received
         }
+        if timedOut.withLockedValue({ $0 }) {
+            throw Malformed(description: "no complete answer to \(request.prefix(80)) within 60 s")
+        }
+        return received
     }
 
     static func parse(_ raw: [UInt8]) throws -> Response {
