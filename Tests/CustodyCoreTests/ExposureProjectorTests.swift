@@ -15,9 +15,10 @@ struct Tables: Equatable {
     /// The rows as a reader gets them: `paused` and `status` composed from the pauses and states.
     var composed: [ReadModelChanges.Key: Exposure] {
         exposures.mapValues { row in
-            row.composing(
-                paused: pauses.contains(VendorPause(provider: row.provider, vendor: row.vendor)),
-                status: states[SupplyChain.Pair(first: row.provider, second: row.incident)] ?? .potential)
+            var row = row
+            row.paused = pauses.contains(VendorPause(provider: row.provider, vendor: row.vendor))
+            row.status = states[SupplyChain.Pair(first: row.provider, second: row.incident)] ?? .potential
+            return row
         }
     }
 
@@ -38,12 +39,12 @@ struct Tables: Equatable {
         pauses.formUnion(changes.pausesStarted)
         pauses.subtract(changes.pausesEnded)
         for state in changes.statesEnded {
-            #expect(states[SupplyChain.Pair(first: state.provider, second: state.incident)] == state.status)
-            states[SupplyChain.Pair(first: state.provider, second: state.incident)] = nil
+            #expect(states[state.pair] == state.status)
+            states[state.pair] = nil
         }
         for state in changes.statesSet {
-            #expect(states[SupplyChain.Pair(first: state.provider, second: state.incident)] != state.status)
-            states[SupplyChain.Pair(first: state.provider, second: state.incident)] = state.status
+            #expect(states[state.pair] != state.status)
+            states[state.pair] = state.status
         }
         for key in changes.removedExposures { exposures[key] = nil }
         for registry in changes.organizations { organizations[registry.organization.id] = registry }
@@ -55,9 +56,7 @@ struct Tables: Equatable {
             exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored
         }
         pauses = chain.pauses(at: time)
-        for state in chain.investigationStates(at: time) {
-            states[SupplyChain.Pair(first: state.provider, second: state.incident)] = state.status
-        }
+        for state in chain.investigationStates(at: time) { states[state.pair] = state.status }
         var supplying: [Slug: [Slug]] = [:]
         for id in chain.organizationIds {
             organizations[id] = chain.organizationRegistry(id, at: time, supplying: &supplying)

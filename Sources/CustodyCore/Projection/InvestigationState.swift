@@ -16,6 +16,9 @@ public struct InvestigationState: Hashable, Sendable, Comparable {
         (self.provider, self.incident, self.status) = (provider, incident, status)
     }
 
+    /// The pair whose standing it is.
+    var pair: SupplyChain.Pair { SupplyChain.Pair(first: provider, second: incident) }
+
     /// By incident, then provider, then status.
     public static func < (lhs: InvestigationState, rhs: InvestigationState) -> Bool {
         (lhs.incident, lhs.provider, lhs.status.rawValue) < (rhs.incident, rhs.provider, rhs.status.rawValue)

@@ -62,10 +62,8 @@ public struct ReadModelChanges: Sendable, Equatable {
         pausesEnded = wasPaused.subtracting(isPaused).sorted()
         let (wasStanding, isStanding) = (before.investigationStates(at: then), after.investigationStates(at: now))
         statesSet = isStanding.subtracting(wasStanding).sorted()
-        let setPairs = Set(statesSet.map { SupplyChain.Pair(first: $0.provider, second: $0.incident) })
-        statesEnded = wasStanding.subtracting(isStanding).filter {
-            !setPairs.contains(SupplyChain.Pair(first: $0.provider, second: $0.incident))
-        }.sorted()
+        let standingPairs = Set(isStanding.map(\.pair))
+        statesEnded = wasStanding.filter { !standingPairs.contains($0.pair) }.sorted()
         guard !impact.isEmpty else { return }
         deployments = impact.deployments.sorted().compactMap { id in
             let entry = after.deploymentEntry(id, at: now)

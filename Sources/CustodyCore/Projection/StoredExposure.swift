@@ -10,11 +10,4 @@ extension Exposure {
 
     /// The row's stored document: `jsonbText` without `paused` and `status`.
     public var storedJSONBText: String { jsonbText(composed: false) }
-
-    /// The stored row as a reader gets it, with what is composed at read time.
-    public func composing(paused: Bool, status: ExposureStatus) -> Exposure {
-        var row = self
-        (row.paused, row.status) = (paused, status)
-        return row
-    }
 }
