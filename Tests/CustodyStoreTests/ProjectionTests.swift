@@ -36,15 +36,7 @@ import Testing
     func incrementalPagesWithFailuresEqualARebuild(seed: Int) async throws {
         struct Injected: Error {}
         try await TestDatabase.with { database in
-            let store = EventStore(database)
-            var workload = RandomWorkload(seed: UInt64(seed) + 77)
-            let events = workload.proposed(count: 300)
-            for start in stride(from: 0, to: events.count, by: 50) {
-                _ = try await store.append(Array(events[start..<min(start + 50, events.count)]))
-            }
-            _ = try await store.waitForLog(count: events.count)
-            let projection = ExposureProjection(store)
-            try await projection.start()
+            var (store, events, workload, projection) = try await Self.randomLog(database, seed: UInt64(seed) + 77)
             let points = [
                 "exposures", "removed exposures", "organizations", "pauses", "investigation states", "checkpoint",
                 "commit",
@@ -77,6 +69,23 @@ import Testing
             _ = try await ExposureProjection.rebuild(store)
             #expect(try await ReadModels.rows(database) == incremental)
         }
+    }
+
+    /// A seeded random log of 300 events over every event type, appended 50 to a transaction, the rest of the
+    /// workload's randomness, and a projector started on it (nothing applied yet).
+    static func randomLog(_ database: Database, seed: UInt64) async throws -> (
+        EventStore, [ProposedEvent], RandomWorkload, ExposureProjection
+    ) {
+        let store = EventStore(database)
+        var workload = RandomWorkload(seed: seed)
+        let events = workload.proposed(count: 300)
+        for start in stride(from: 0, to: events.count, by: 50) {
+            _ = try await store.append(Array(events[start..<min(start + 50, events.count)]))
+        }
+        _ = try await store.waitForLog(count: events.count)
+        let projection = ExposureProjection(store)
+        try await projection.start()
+        return (store, events, workload, projection)
     }
 
     /// The swap (schema/008, 009) gives the indexes their names back, rebuild after rebuild; a second rebuild while one

@@ -1,5 +1,6 @@
 import CustodyCore
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// Follows the log: every committed event once, in commit-consistent order, waking on notifications and
@@ -22,17 +23,30 @@ public struct Follower: Sendable {
         after cursor: LogCursor, stream: StreamName? = nil, pageSize: Int = 1000,
         _ handle: @escaping @Sendable (LogPage) async throws -> Void
     ) async throws {
+        let position = NIOLockedValueBox(cursor)
+        try await onEveryWake {
+            while true {
+                let page = try await store.readLog(
+                    after: position.withLockedValue { $0 }, stream: stream, limit: pageSize)
+                position.withLockedValue { $0 = page.next }
+                if !page.entries.isEmpty { try await handle(page) }
+                if page.entries.count < pageSize { return }
+            }
+        }
+    }
+
+    /// Calls `body` at once, then after every notification and poll tick, forever (until the task is cancelled):
+    /// for a reader that keeps its own place in the log (`follow`, the projector catching up from its checkpoint)
+    /// and reads until nothing is left each time.
+    public func onEveryWake(_ body: @escaping @Sendable () async throws -> Void) async throws {
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await listen(wake) }
             group.addTask {
-                var position = cursor
                 var iterator = wakeups.makeAsyncIterator()
                 while !Task.isCancelled {
-                    let page = try await store.readLog(after: position, stream: stream, limit: pageSize)
-                    position = page.next
-                    if !page.entries.isEmpty { try await handle(page) }
-                    if page.entries.count < pageSize { _ = await iterator.next() }
+                    try await body()
+                    _ = await iterator.next()
                 }
             }
             try await group.next()

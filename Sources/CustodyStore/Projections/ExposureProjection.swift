@@ -20,8 +20,8 @@ public actor ExposureProjection {
     var projector = ExposureProjector(evaluatedAt: .now)
     var cursor = LogCursor.start
     var appliedEvents: Int64 = 0
-    /// A page is being written: the stored checkpoint may be ahead of memory until it is taken.
-    var committing = false
+    /// Pages being written: the stored checkpoint may be ahead of memory until they are taken.
+    var writesInFlight = 0
     /// Tests make the write transaction fail at a named point, to check that nothing is half-applied.
     var failure: (@Sendable (String) throws -> Void)?
 
@@ -72,29 +72,62 @@ public actor ExposureProjection {
     }
 
     /// Applies every visible event after the checkpoint, a page per transaction; returns how many.
+    ///
+    /// The next page is read, decided and rendered while the one before it is written: deciding is this process's
+    /// work and writing PostgreSQL's, so on two cores they overlap. Memory takes a page only after its COMMIT, and a
+    /// page decided on one that fails to commit is dropped with it.
     @discardableResult
     public func catchUp(pageSize: Int = 5000) async throws -> Int {
         var applied = 0
-        while true {
-            let page = try await store.readLog(after: cursor, limit: pageSize)
-            guard !page.entries.isEmpty else { return applied }
-            try await apply(page)
-            applied += page.entries.count
+        var inFlight: (page: PreparedPage, write: Task<Void, any Error>)?
+        writesInFlight += 1
+        defer { writesInFlight -= 1 }
+        do {
+            while true {
+                let from = inFlight?.page.next ?? cursor
+                let page = try await store.readLog(after: from, limit: pageSize)
+                guard !page.entries.isEmpty else { break }
+                let prepared = try prepare(
+                    page.entries.map(\.event), on: inFlight?.page.step.next ?? projector, from: from, to: page.next,
+                    covering: inFlight?.page.events ?? appliedEvents)
+                if let previous = inFlight {
+                    inFlight = nil
+                    try await previous.write.value
+                    take(previous.page)
+                }
+                let (database, failure) = (self.database, self.failure)
+                inFlight = (prepared, Task { try await prepared.write(database, failure: failure) })
+                applied += prepared.count
+            }
+            if let previous = inFlight {
+                inFlight = nil
+                try await previous.write.value
+                take(previous.page)
+            }
+        } catch {
+            // A page still being written when something else failed is taken if it commits: memory and tables agree.
+            if let previous = inFlight, (try? await previous.write.value) != nil { take(previous.page) }
+            throw error
         }
+        return applied
     }
 
     /// Applies one page and writes what changed, with the checkpoint, in one transaction.
     public func apply(_ page: LogPage) async throws {
-        let started = ContinuousClock.now
-        let step = projector.step(page.entries.map(\.event), at: .now)
-        try await commit(step, through: page.next, events: page.entries.count, decided: ContinuousClock.now - started)
+        let prepared = try prepare(
+            page.entries.map(\.event), on: projector, from: cursor, to: page.next, covering: appliedEvents)
+        try await write(prepared)
+        take(prepared)
     }
 
-    /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had.
+    /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had. Not while pages
+    /// are being written: the next look, a quarter of a second later, does it.
     @discardableResult
     public func refreshDue(at now: Timestamp = .now) async throws -> Bool {
-        guard let due = projector.nextDue, due <= now else { return false }
-        try await commit(projector.step([], at: now), through: cursor, events: 0)
+        guard writesInFlight == 0, let due = projector.nextDue, due <= now else { return false }
+        let prepared = try prepare([], on: projector, from: cursor, to: cursor, covering: appliedEvents, at: now)
+        try await write(prepared)
+        take(prepared)
         return true
     }
 
@@ -103,60 +136,44 @@ public actor ExposureProjection {
 
     /// Throws `ProjectionMoved` when the stored checkpoint is not the one this projector wrote last.
     private func checkNotRebuilt() async throws {
-        guard !committing, let stored = try await Self.checkpoint(database), !committing else { return }
+        guard writesInFlight == 0, let stored = try await Self.checkpoint(database), writesInFlight == 0 else { return }
         if stored.cursor != cursor || stored.evaluatedAt != projector.evaluatedAt { throw ProjectionMoved() }
     }
 
-    /// Writes a step; `decided` is how long the step took to compute, for the debug line that says where a page's
-    /// time went.
-    private func commit(_ step: ExposureProjector.Step, through next: LogCursor, events: Int, decided: Duration = .zero)
-        async throws
-    {
-        committing = true
-        defer { committing = false }
-        let count = appliedEvents + Int64(events)
-        let expected = cursor
-        let evaluatedAt = step.next.evaluatedAt
-        let rendering = ContinuousClock.now
-        let rows = ChangedRows(step.changes)
-        let writing = ContinuousClock.now
-        let outbox = try OutboxMessages(
-            step.changes.notices,
-            subscriptions: step.subscriptions,
-            at: evaluatedAt)
-        let failure = self.failure
-        let logger = database.logger
-        try await database.withTransaction { connection in
-            // A rebuild swaps tables under this lock; if it moved the checkpoint, this projector's memory is stale.
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-            let stored = try await Self.checkpoint(connection, logger: logger)?.cursor ?? .start
-            guard stored == expected else { throw ProjectionMoved() }
-            try await rows.write(connection, logger: logger, failure: failure)
-            try await outbox.write(connection, logger: logger)
-            try failure?("outbox")
-            try failure?("checkpoint")
-            try await Self.storeCheckpoint(next, events: count, evaluatedAt: evaluatedAt, connection, logger: logger)
-            try failure?("commit")
-        }
-        database.logger.debug(
-            "applied a page",
-            metadata: [
-                "events": "\(events)", "rows": "\(step.changes.exposures.count)",
-                "organizations": "\(step.changes.organizations.count)",
-                "decide_ms": "\(Int(decided.seconds * 1000))",
-                "render_ms": "\(Int((writing - rendering).seconds * 1000))",
-                "write_ms": "\(Int((ContinuousClock.now - writing).seconds * 1000))",
-            ])
-        projector = step.next
-        cursor = next
-        appliedEvents = count
-        if !outbox.messages.isEmpty { database.outboxBell.ring() }
+    /// Decides and renders `events` on `base`, the projector as of the checkpoint `from` covering `events` events.
+    private func prepare(
+        _ events: [RecordedEvent], on base: ExposureProjector, from: LogCursor, to next: LogCursor,
+        covering covered: Int64, at now: Timestamp = .now
+    ) throws -> PreparedPage {
+        let started = ContinuousClock.now
+        let step = base.step(events, at: now)
+        return try PreparedPage(
+            step, expected: from, next: next, events: covered + Int64(events.count), count: events.count,
+            decided: ContinuousClock.now - started)
+    }
+
+    private func write(_ page: PreparedPage) async throws {
+        writesInFlight += 1
+        defer { writesInFlight -= 1 }
+        try await page.write(database, failure: failure)
+    }
+
+    /// Takes a committed page: memory then matches the tables.
+    private func take(_ page: PreparedPage) {
+        projector = page.step.next
+        cursor = page.next
+        appliedEvents = page.events
+        if !page.outbox.messages.isEmpty { database.outboxBell.ring() }
         publish()
     }
 
     /// Held, session-level, by the one process that writes the read models: any number of `projections run` and
     /// `serve` may run, and the others stand by.
     static let leaderKey: Int64 = 7_350_123_900_003
+
+    /// Events per page once caught up: a page's transaction holds every reader's horizon back while it writes
+    /// (a page of 1,000 mixed events takes up to ~250 ms at a million events, one of 5,000 over a second).
+    static let followingPage = 1000
 
     /// Whether this process writes the read models now.
     public private(set) var isLeader = false
@@ -214,10 +231,9 @@ public actor ExposureProjection {
             do {
                 try await catchUp()
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    let cursor = self.cursor
                     group.addTask {
-                        try await Follower(self.store, pollInterval: pollInterval).follow(after: cursor) { page in
-                            try await self.apply(page)
+                        try await Follower(self.store, pollInterval: pollInterval).onEveryWake {
+                            try await self.catchUp(pageSize: Self.followingPage)
                         }
                     }
                     group.addTask { try await self.followTime() }

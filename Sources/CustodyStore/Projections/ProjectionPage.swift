@@ -1,0 +1,65 @@
+import CustodyCore
+import Logging
+import PostgresNIO
+
+extension ExposureProjection {
+    /// A page decided and rendered, ready to be written: the rows and messages that change, and the projector and
+    /// cursor that hold once they are committed.
+    struct PreparedPage: Sendable {
+        let step: ExposureProjector.Step
+        let rows: ChangedRows
+        let outbox: OutboxMessages
+        /// The checkpoint the write expects to find (the one the step was decided from).
+        let expected: LogCursor
+        /// The checkpoint once the page is committed.
+        let next: LogCursor
+        /// Events the read models cover once it is.
+        let events: Int64
+        /// Events in the page.
+        let count: Int
+        /// How long deciding and rendering took, for the debug line that says where a page's time went.
+        let decided: Duration
+        let rendered: Duration
+
+        init(
+            _ step: ExposureProjector.Step, expected: LogCursor, next: LogCursor, events: Int64, count: Int,
+            decided: Duration
+        ) throws {
+            let rendering = ContinuousClock.now
+            (self.step, self.expected, self.next, self.events, self.count) = (step, expected, next, events, count)
+            rows = ChangedRows(step.changes)
+            outbox = try OutboxMessages(
+                step.changes.notices, subscriptions: step.subscriptions, at: step.next.evaluatedAt)
+            self.decided = decided
+            rendered = ContinuousClock.now - rendering
+        }
+
+        /// Writes the rows, the messages and the checkpoint in one transaction, under the lock a rebuild's swap
+        /// takes; throws `ProjectionMoved` when the stored checkpoint is not the one the page was decided from.
+        func write(_ database: Database, failure: (@Sendable (String) throws -> Void)?) async throws {
+            let started = ContinuousClock.now
+            let logger = database.logger
+            try await database.withTransaction { connection in
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(ExposureProjection.lockKey))", logger: logger)
+                let stored = try await ExposureProjection.checkpoint(connection, logger: logger)?.cursor ?? .start
+                guard stored == expected else { throw ProjectionMoved() }
+                try await rows.write(connection, logger: logger, failure: failure)
+                try await outbox.write(connection, logger: logger)
+                try failure?("outbox")
+                try failure?("checkpoint")
+                try await ExposureProjection.storeCheckpoint(
+                    next, events: events, evaluatedAt: step.next.evaluatedAt, connection, logger: logger)
+                try failure?("commit")
+            }
+            logger.debug(
+                "applied a page",
+                metadata: [
+                    "events": "\(count)", "rows": "\(step.changes.exposures.count)",
+                    "organizations": "\(step.changes.organizations.count)",
+                    "decide_ms": "\(Int(decided.seconds * 1000))", "render_ms": "\(Int(rendered.seconds * 1000))",
+                    "write_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
+                ])
+        }
+    }
+}

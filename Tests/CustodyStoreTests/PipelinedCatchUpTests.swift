@@ -1,0 +1,56 @@
+import CustodyCore
+import CustodyTestSupport
+import NIOConcurrencyHelpers
+import Testing
+
+@testable import CustodyStore
+
+/// `catchUp` decides each page while the one before it is written. The oracle of `ProjectionTests` again, through
+/// it: a write fails at a random point of a random page, with the next page already decided on top of it; that page
+/// must be dropped with it, memory must stay where the tables are, and the tables must end as a rebuild makes them.
+@Suite struct PipelinedCatchUpTests {
+    @Test(arguments: 0..<3)
+    func pipelinedPagesWithFailuresEqualARebuild(seed: Int) async throws {
+        struct Injected: Error {}
+        try await TestDatabase.with { database in
+            var (store, events, workload, projection) = try await ProjectionTests.randomLog(
+                database, seed: UInt64(seed) + 177)
+            let points = [
+                "exposures", "removed exposures", "organizations", "pauses", "investigation states", "outbox",
+                "checkpoint", "commit",
+            ]
+            var failures = 0
+            var laterPageFailures = 0
+            while try await ExposureProjection.checkpoint(database)?.events ?? 0 < Int64(events.count) {
+                let (point, failing) = (points[workload.below(points.count)], workload.below(5))
+                // Writes run one after another: the count of commits says which page a write point belongs to.
+                let committed = NIOLockedValueBox(0)
+                await projection.injectFailure { name in
+                    if name == point, committed.withLockedValue({ $0 }) == failing { throw Injected() }
+                    if name == "commit" { committed.withLockedValue { $0 += 1 } }
+                }
+                do {
+                    _ = try await projection.catchUp(pageSize: 1 + workload.below(15))
+                } catch {
+                    // The transaction reports what failed inside it as a database error naming it.
+                    #expect("\(error)".contains("Injected"))
+                    failures += 1
+                    if failing > 0 { laterPageFailures += 1 }
+                }
+                await projection.injectFailure(nil)
+                // Memory is where the stored checkpoint is: taken pages committed, the failed one and the one
+                // decided on it dropped.
+                let stored = try await ExposureProjection.checkpoint(database)
+                #expect(await projection.cursor == stored?.cursor ?? .start)
+                #expect(await projection.appliedEvents == stored?.events ?? 0)
+            }
+            #expect(failures >= 5)
+            #expect(laterPageFailures >= 2, "no write failed with a page decided on top of it")
+            let incremental = try await ReadModels.rows(database)
+            let evaluatedAt = try #require(try await ExposureProjection.checkpoint(database)?.evaluatedAt)
+            try await ProjectionTests.expectReadersComposeTheFold(database, store, at: evaluatedAt)
+            _ = try await ExposureProjection.rebuild(store)
+            #expect(try await ReadModels.rows(database) == incremental)
+        }
+    }
+}
