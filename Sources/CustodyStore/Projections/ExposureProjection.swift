@@ -95,9 +95,16 @@ public actor ExposureProjection {
                     try await previous.write.value
                     take(previous.page)
                 }
+                applied += prepared.count
+                // A short page reached the end of what is visible: there is nothing to decide while it is written,
+                // and the fact just appended becomes visible soonest written here (new events wake the caller).
+                guard page.entries.count == pageSize else {
+                    try await write(prepared)
+                    take(prepared)
+                    return applied
+                }
                 let (database, failure) = (self.database, self.failure)
                 inFlight = (prepared, Task { try await prepared.write(database, failure: failure) })
-                applied += prepared.count
             }
             if let previous = inFlight {
                 inFlight = nil
