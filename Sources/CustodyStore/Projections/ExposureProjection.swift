@@ -147,7 +147,7 @@ public actor ExposureProjection {
         if stored.cursor != cursor || stored.evaluatedAt != projector.evaluatedAt { throw ProjectionMoved() }
     }
 
-    /// Decides and renders `events` on `base`, the projector as of the checkpoint `from` covering `events` events.
+    /// Decides and renders `events` on `base`, the projector as of the checkpoint `from` (covering `covered` events).
     private func prepare(
         _ events: [RecordedEvent], on base: ExposureProjector, from: LogCursor, to next: LogCursor,
         covering covered: Int64, at now: Timestamp = .now
