@@ -92,15 +92,13 @@ public actor ExposureProjection {
                     covering: inFlight?.page.events ?? appliedEvents)
                 if let previous = inFlight {
                     inFlight = nil
-                    try await previous.write.value
-                    take(previous.page)
+                    try await taken(previous)
                 }
                 applied += prepared.count
                 // A short page reached the end of what is visible: there is nothing to decide while it is written,
                 // and the fact just appended becomes visible soonest written here (new events wake the caller).
                 guard page.entries.count == pageSize else {
-                    try await write(prepared)
-                    take(prepared)
+                    try await commit(prepared)
                     return applied
                 }
                 let (database, failure) = (self.database, self.failure)
@@ -108,8 +106,7 @@ public actor ExposureProjection {
             }
             if let previous = inFlight {
                 inFlight = nil
-                try await previous.write.value
-                take(previous.page)
+                try await taken(previous)
             }
         } catch {
             // A page still being written when something else failed is taken if it commits: memory and tables agree.
@@ -123,8 +120,7 @@ public actor ExposureProjection {
     public func apply(_ page: LogPage) async throws {
         let prepared = try prepare(
             page.entries.map(\.event), on: projector, from: cursor, to: page.next, covering: appliedEvents)
-        try await write(prepared)
-        take(prepared)
+        try await commit(prepared)
     }
 
     /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had. Not while pages
@@ -132,9 +128,7 @@ public actor ExposureProjection {
     @discardableResult
     public func refreshDue(at now: Timestamp = .now) async throws -> Bool {
         guard writesInFlight == 0, let due = projector.nextDue, due <= now else { return false }
-        let prepared = try prepare([], on: projector, from: cursor, to: cursor, covering: appliedEvents, at: now)
-        try await write(prepared)
-        take(prepared)
+        try await commit(prepare([], on: projector, from: cursor, to: cursor, covering: appliedEvents, at: now))
         return true
     }
 
@@ -159,10 +153,18 @@ public actor ExposureProjection {
             decided: ContinuousClock.now - started)
     }
 
-    private func write(_ page: PreparedPage) async throws {
+    /// Writes a page and takes it.
+    private func commit(_ page: PreparedPage) async throws {
         writesInFlight += 1
         defer { writesInFlight -= 1 }
         try await page.write(database, failure: failure)
+        take(page)
+    }
+
+    /// Waits for a page written in the background and takes it; throws what its write threw.
+    private func taken(_ inFlight: (page: PreparedPage, write: Task<Void, any Error>)) async throws {
+        try await inFlight.write.value
+        take(inFlight.page)
     }
 
     /// Takes a committed page: memory then matches the tables.
