@@ -22,6 +22,25 @@ import Testing
         }
     }
 
+    /// A present view asks whether the read models are current in the statement that also says whether anything
+    /// was in progress: a fact committed behind an open transaction must still count once that one ends.
+    @Test func whetherTheReadModelsAreCurrentWaitsForAnEarlierTransaction() async throws {
+        try await TestDatabase.with(on: .horizon) { database in
+            let store = EventStore(database)
+            _ = try await ExposureProjection.rebuild(store)
+            let asked = try await Fixture.withEarlyAppendHeldOpen(database) {
+                _ = try await store.append([Fixture.vendor("late")])
+                let asked = Task { try await ExposureProjection.behind(database) }
+                // Long enough for the question to be asked while the early transaction is still open.
+                try await Task.sleep(for: .milliseconds(500))
+                return asked
+            }
+            #expect(
+                try await asked.value == 2,
+                "both facts committed before the answer, read models checkpointed before them")
+        }
+    }
+
     @Test func aLongOpenTransactionIsReportedAsTheStallsCause() async throws {
         let url = try await TestDatabase.create(on: .horizon)
         try await Database.with(url) { database in

@@ -55,26 +55,35 @@ extension ExposureProjection {
     }
 
     /// Nil when the read models are current (checkpointed and no visible event left to apply); otherwise how many
-    /// events they are behind: whether a question may be answered from them.
+    /// events they are behind: whether a question may be answered from them. Asked once the events committed
+    /// before it are visible (`EventStore.waitForHorizon`), so a fact the user just recorded counts: the same
+    /// statement says whether any transaction was in progress, and only then does it wait and ask again (a present
+    /// view is one round trip fewer in the usual case).
     public static func behind(_ database: Database) async throws -> Int64? {
-        let standing = try await standing(database)
+        var standing = try await standing(database)
+        if !standing.settled {
+            _ = try await EventStore(database).waitForHorizon()
+            standing = try await Self.standing(database)
+        }
         return standing.checkpointed && standing.lag == 0 ? nil : standing.lag
     }
 
-    /// Whether a checkpoint exists, and how many visible events lie after it: one statement, one snapshot, as
-    /// every present-view command asks it before it reads.
-    static func standing(_ database: Database) async throws -> (checkpointed: Bool, lag: Int64) {
+    /// Whether nothing was in progress when it was asked (`settled`, as `waitForHorizon` asks), whether a
+    /// checkpoint exists, and how many visible events lie after it: one statement, one snapshot, as every
+    /// present-view command asks it before it reads.
+    static func standing(_ database: Database) async throws -> (settled: Bool, checkpointed: Bool, lag: Int64) {
         let rows = try await database.query(
             """
-            SELECT c.projection IS NOT NULL, (
+            SELECT pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax(pg_current_snapshot()),
+                c.projection IS NOT NULL, (
                 SELECT count(*) FROM custody_events
                 WHERE \(unescaped: EventRow.visible)
                   AND (xid, position) > (coalesce(c.transaction_id, 0)::text::xid8, coalesce(c.position, 0))
             )
             FROM (SELECT 1) one LEFT JOIN custody_projection_checkpoints c ON c.projection = \(name)
             """)
-        for try await (checkpointed, lag) in rows.decode((Bool, Int64).self) { return (checkpointed, lag) }
-        return (false, 0)
+        for try await row in rows.decode((Bool, Bool, Int64).self) { return row }
+        return (true, false, 0)
     }
 
     /// The first event after the checkpoint that no reader can decode, named (position, stream, version, type),

@@ -51,9 +51,8 @@ struct ExposureCommand: AsyncParsableCommand {
         // A present view is a few statements in turn: one connection, quicker to open than a pool.
         let answer = try await Runner.run(connection, sequential: present) { database -> Answer in
             let store = EventStore(database)
-            try await store.waitForHorizon()
-            // Present views come from the read models when they are current; otherwise, and for the two clocks,
-            // from the fold of the log, saying why.
+            // Present views come from the read models when they are current (`behind` waits for the horizon as
+            // it asks); otherwise, and for the two clocks, from the fold of the log, saying why.
             if present {
                 guard let behind = try await ExposureProjection.behind(database) else {
                     return try await Answer.stored(subject, database)
@@ -65,6 +64,8 @@ struct ExposureCommand: AsyncParsableCommand {
                         "the read models are \(behind) event(s) behind the projector (server process \(leader.pid)); "
                             + "answered from the log instead")
                 }
+            } else {
+                try await store.waitForHorizon()
             }
             return .folded(try await store.supplyChain(knownAt: knownAtTime))
         }

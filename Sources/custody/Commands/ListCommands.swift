@@ -115,7 +115,6 @@ struct Deployments: AsyncParsableCommand {
         let organization = try Listing.organization(org)
         // From the read model when it is current; otherwise from the fold of the log, which gives the same entries.
         let stored = try await Runner.run(connection, sequential: true) { database -> [DeploymentEntry]?? in
-            try await EventStore(database).waitForHorizon()
             guard try await ExposureProjection.behind(database) == nil else { return .none }
             return .some(try await ExposureProjection.deployments(database, of: organization))
         }
