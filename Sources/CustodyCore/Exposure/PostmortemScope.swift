@@ -7,6 +7,8 @@ extension Postmortem {
     /// entities can change one: folding only them gives the same rows at every step, and a postmortem of one
     /// incident in a world of a million facts folds the incident's neighbourhood instead of the world, twice.
     /// (Whole entities are kept, never part of one's facts, so each fold sees complete histories.)
+    /// The store reads a superset of these from PostgreSQL (`EventStore.facts(bearingOn:)`): a fact kept here
+    /// must be kept there too, which `PostmortemScopeTests` checks over random logs of every event type.
     static func facts(bearingOn incident: Slug, vendor: Slug, in events: [RecordedEvent]) -> [RecordedEvent] {
         var providers = Set<Slug>()
         var investigations = Set<Slug>()

@@ -10,15 +10,14 @@ extension EventStore {
         return chain
     }
 
-    /// What a postmortem of `incident` reads: every fact the fold uses, and the findings of the incident's
+    /// What a postmortem of `incident` reads: the facts that can bear on it, and the findings of its
     /// investigations. Findings are read as a timeline shows them (`Postmortem.Finding`), their fields taken out
     /// by PostgreSQL: a large incident has hundreds of thousands, and decoding each as an event was most of a
-    /// postmortem's time. They are read while the fold snapshot is decoded (both take hundreds of milliseconds at a
-    /// million events), and kept only for investigations the facts read open for the incident.
+    /// postmortem's time. Both are read at once, each on a connection of its own.
     public func postmortemFacts(of incident: Slug) async throws -> Postmortem.Facts {
-        async let folded = foldFacts()
+        async let scoped = facts(bearingOn: incident)
         let findings = try await findings(of: incident)
-        let events = try await folded
+        let events = try await scoped
         let investigations = Set(
             events.compactMap { event -> Slug? in
                 guard case .investigationOpened(let opened) = event.event, opened.incident == incident else {
@@ -27,6 +26,63 @@ extension EventStore {
                 return opened.investigation
             })
         return Postmortem.Facts(events: events, findings: findings.filter { investigations.contains($0.investigation) })
+    }
+
+    /// Every fact that can bear on `incident`, and a few more: what `Postmortem` keeps of the whole log (its
+    /// scope, `facts(bearingOn:vendor:in:)` in CustodyCore) chosen by PostgreSQL from the facts' fields, so that
+    /// only those are sent and decoded (a postmortem decoded every fact of the fold snapshot: at a million events
+    /// a quarter of its time). The whole registry but deployments is kept (a few thousand facts at most); of
+    /// deployments, those ever on a model of a provider the incident's vendor ever supplied; of incidents'
+    /// facts, this incident's, its vendor's pauses and its investigations'. A superset of the scope, which
+    /// `Postmortem` narrows exactly; a test holds the two reports to be the same for every incident.
+    func facts(bearingOn incident: Slug) async throws -> [RecordedEvent] {
+        // The fields that decide the scope, of the facts that decide it; then every fact, kept when in scope (both
+        // through the facts' partial index, schema/022). Written for schema version 1 of every event type.
+        let rows = try await database.query(
+            """
+            WITH f AS MATERIALIZED (
+                SELECT type, data->>'vendor' AS vendor, data->>'provider' AS provider, data->>'model' AS model,
+                    data->>'incident' AS incident, data->>'deployment' AS deployment,
+                    data->>'investigation' AS investigation
+                FROM custody_events
+                WHERE \(unescaped: EventRow.fact) AND type IN ('BreachReported', 'SupplyLinkRecorded',
+                    'ModelRegistered', 'ModelDeployed', 'DeploymentSwitched', 'InvestigationOpened')
+            ),
+            vendors AS (SELECT vendor FROM f WHERE type = 'BreachReported' AND incident = \(incident.rawValue)),
+            providers AS (
+                SELECT provider FROM f WHERE type = 'SupplyLinkRecorded' AND vendor IN (SELECT vendor FROM vendors)
+            ),
+            models AS (
+                SELECT model FROM f WHERE type = 'ModelRegistered' AND provider IN (SELECT provider FROM providers)
+            ),
+            deployments AS (
+                SELECT deployment FROM f
+                WHERE type IN ('ModelDeployed', 'DeploymentSwitched') AND model IN (SELECT model FROM models)
+            ),
+            investigations AS (
+                SELECT investigation FROM f WHERE type = 'InvestigationOpened' AND incident = \(incident.rawValue)
+            )
+            \(unescaped: EventRow.select)
+            WHERE \(unescaped: EventRow.fact) AND (
+                type IN ('VendorRegistered', 'ProviderRegistered', 'ModelRegistered', 'SupplyLinkRecorded',
+                    'SupplyLinkEnded', 'SupplyLinkRetracted', 'OrganizationRegistered')
+                OR (type IN ('ModelDeployed', 'DeploymentRetired', 'DeploymentSwitched', 'DeploymentUpdated')
+                    AND data->>'deployment' IN (SELECT deployment FROM deployments))
+                OR (type IN ('BreachReported', 'BreachScopeRevised', 'IncidentResolved', 'IncidentRetracted',
+                    'ExposureResponseRecorded') AND data->>'incident' = \(incident.rawValue))
+                OR (type IN ('VendorPaused', 'VendorResumed') AND data->>'vendor' IN (SELECT vendor FROM vendors))
+                OR (type IN ('InvestigationOpened', 'InvestigationClosed')
+                    AND data->>'investigation' IN (SELECT investigation FROM investigations))
+            )
+            ORDER BY position
+            """)
+        do {
+            var fetched: [PostgresRow] = []
+            for try await row in rows { fetched.append(row) }
+            return try await EventRow.decode(fetched).map(\.0)
+        } catch {
+            throw Database.translate(error)
+        }
     }
 
     /// The findings of every investigation ever opened for `incident`.
