@@ -196,6 +196,29 @@ import Testing
         let result = try await cli.run(["vendor", "add", "mercor", "--name", "Mercor"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("run `custody migrate`"))
+        // Present views check the schema in the statement that asks whether the read models are current.
+        for present in [["exposure", "--deployment", "d1"], ["deployments"]] {
+            let asked = try await cli.run(present)
+            #expect(asked.status == 1 && asked.stderr.contains("at version 0"), "\(present): \(asked.stderr)")
+            #expect(asked.stderr.contains("run `custody migrate`"), "\(present): \(asked.stderr)")
+        }
+    }
+
+    @Test func aDatabaseMigratedByANewerCustodyAsksForAnUpgrade() async throws {
+        let url = try await TestDatabase.create(on: .endToEnd)
+        let newer = Migrator.latestVersion + 1
+        try await Database.with(url) { database in
+            _ = try await database.query(
+                "INSERT INTO custody_migrations (version, name) VALUES (\(newer), 'from a newer custody')")
+        }
+        let cli = CLI(databaseURL: url)
+        for command in [["exposure", "--deployment", "d1"], ["deployments"], ["vendors"]] {
+            let asked = try await cli.run(command)
+            #expect(asked.status == 1, "\(command)")
+            #expect(
+                asked.stderr.contains("at version \(newer), newer than this custody supports"),
+                "\(command): \(asked.stderr)")
+        }
     }
 
     @Test func anInstalledBinaryMigratesWithoutTheSourceTree() async throws {

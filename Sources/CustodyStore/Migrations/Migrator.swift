@@ -94,8 +94,10 @@ public struct Migrator: Sendable {
     }
 
     /// Throws a clear error when the database is behind (or ahead of) this binary.
-    public func requireCurrent() async throws {
-        let current = try await currentVersion()
+    public func requireCurrent() async throws { try Self.requireCurrent(try await currentVersion()) }
+
+    /// Throws a clear error when `current`, the version a database is at, is not this binary's.
+    static func requireCurrent(_ current: Int) throws {
         if current < Self.latestVersion {
             throw StoreError.schemaBehind(current: current, required: Self.latestVersion)
         }

@@ -55,12 +55,14 @@ extension ExposureProjection {
     }
 
     /// Nil when the read models are current (checkpointed and no visible event left to apply); otherwise how many
-    /// events they are behind: whether a question may be answered from them. Asked once the events committed
-    /// before it are visible (`EventStore.waitForHorizon`), so a fact the user just recorded counts: the same
-    /// statement says whether any transaction was in progress, and only then does it wait and ask again (a present
-    /// view is one round trip fewer in the usual case).
+    /// events they are behind: whether a question may be answered from them. Throws as `Migrator.requireCurrent`
+    /// when the schema is not this binary's, and asks once the events committed before it are visible
+    /// (`EventStore.waitForHorizon`), so a fact the user just recorded counts. One statement says all three in
+    /// the usual case (a present view's first round trip): only when a transaction was in progress does it wait
+    /// and ask again.
     public static func behind(_ database: Database) async throws -> Int64? {
         var standing = try await standing(database)
+        try Migrator.requireCurrent(standing.schema)
         if !standing.settled {
             _ = try await EventStore(database).waitForHorizon()
             standing = try await Self.standing(database)
@@ -68,22 +70,32 @@ extension ExposureProjection {
         return standing.checkpointed && standing.lag == 0 ? nil : standing.lag
     }
 
-    /// Whether nothing was in progress when it was asked (`settled`, as `waitForHorizon` asks), whether a
-    /// checkpoint exists, and how many visible events lie after it: one statement, one snapshot, as every
-    /// present-view command asks it before it reads.
-    static func standing(_ database: Database) async throws -> (settled: Bool, checkpointed: Bool, lag: Int64) {
-        let rows = try await database.query(
-            """
-            SELECT pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax(pg_current_snapshot()),
-                c.projection IS NOT NULL, (
-                SELECT count(*) FROM custody_events
-                WHERE \(unescaped: EventRow.visible)
-                  AND (xid, position) > (coalesce(c.transaction_id, 0)::text::xid8, coalesce(c.position, 0))
-            )
-            FROM (SELECT 1) one LEFT JOIN custody_projection_checkpoints c ON c.projection = \(name)
-            """)
-        for try await row in rows.decode((Bool, Bool, Int64).self) { return row }
-        return (true, false, 0)
+    /// The schema's version, whether nothing was in progress when it was asked (`settled`, as `waitForHorizon`
+    /// asks), whether a checkpoint exists, and how many visible events lie after it: one statement, one snapshot.
+    static func standing(_ database: Database) async throws -> (
+        schema: Int, settled: Bool, checkpointed: Bool, lag: Int64
+    ) {
+        do {
+            let rows = try await database.query(
+                """
+                SELECT (SELECT coalesce(max(version), 0) FROM custody_migrations)::bigint,
+                    pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax(pg_current_snapshot()),
+                    c.projection IS NOT NULL, (
+                        SELECT count(*) FROM custody_events
+                        WHERE \(unescaped: EventRow.visible)
+                          AND (xid, position) > (coalesce(c.transaction_id, 0)::text::xid8, coalesce(c.position, 0))
+                    )
+                FROM (SELECT 1) one LEFT JOIN custody_projection_checkpoints c ON c.projection = \(name)
+                """)
+            for try await (schema, settled, checkpointed, lag) in rows.decode((Int64, Bool, Bool, Int64).self) {
+                return (Int(schema), settled, checkpointed, lag)
+            }
+            return (0, true, false, 0)
+        } catch {
+            // A table it asks about may be missing: a schema older than this binary's is named as such.
+            try await Migrator(database).requireCurrent()
+            throw error
+        }
     }
 
     /// The first event after the checkpoint that no reader can decode, named (position, stream, version, type),

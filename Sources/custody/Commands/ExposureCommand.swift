@@ -49,7 +49,8 @@ struct ExposureCommand: AsyncParsableCommand {
         let (subject, knownAtTime, asOfTime) = try question()
         let present = asOf == nil && knownAt == nil
         // A present view is a few statements in turn: one connection, quicker to open than a pool.
-        let answer = try await Runner.run(connection, sequential: present) { database -> Answer in
+        let answer = try await Runner.run(connection, schema: present ? .byBody : .first, sequential: present) {
+            database -> Answer in
             let store = EventStore(database)
             // Present views come from the read models when they are current (`behind` waits for the horizon as
             // it asks); otherwise, and for the two clocks, from the fold of the log, saying why.

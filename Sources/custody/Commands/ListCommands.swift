@@ -114,7 +114,8 @@ struct Deployments: AsyncParsableCommand {
     func run() async throws {
         let organization = try Listing.organization(org)
         // From the read model when it is current; otherwise from the fold of the log, which gives the same entries.
-        let stored = try await Runner.run(connection, sequential: true) { database -> [DeploymentEntry]?? in
+        let stored = try await Runner.run(connection, schema: .byBody, sequential: true) {
+            database -> [DeploymentEntry]?? in
             guard try await ExposureProjection.behind(database) == nil else { return .none }
             return .some(try await ExposureProjection.deployments(database, of: organization))
         }

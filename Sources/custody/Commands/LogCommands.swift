@@ -11,7 +11,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let applied = try await Runner.run(connection, migrating: true) { database in
+        let applied = try await Runner.run(connection, schema: .none) { database in
             try await Migrator(database).migrate()
         }
         if connection.json {

@@ -35,10 +35,15 @@ enum Runner {
                 + "or set CUSTODY_DATABASE_URL or --database-url")
     }
 
-    /// Runs `body` with the database, after checking the schema is current (unless `migrating`). A `sequential`
+    /// How a command's schema is checked: before its body (one statement), not at all (`migrate`), or by the
+    /// body's first statement (a present view asks the schema's version with whether the read models are current:
+    /// `ExposureProjection.behind`).
+    enum SchemaCheck { case first, none, byBody }
+
+    /// Runs `body` with the database, after checking the schema is current (as `schema` says). A `sequential`
     /// body (one statement after another) gets a single connection instead of a pool: quicker to open.
     static func run<R: Sendable>(
-        _ options: ConnectionOptions, migrating: Bool = false, sequential: Bool = false,
+        _ options: ConnectionOptions, schema: SchemaCheck = .first, sequential: Bool = false,
         _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
         var logger = Logger(label: "custody")
@@ -49,7 +54,7 @@ enum Runner {
             while true {
                 do {
                     let work: (Database) async throws -> R = { database in
-                        if !migrating { try await Migrator(database).requireCurrent() }
+                        if schema == .first { try await Migrator(database).requireCurrent() }
                         return try await body(database)
                     }
                     if sequential { return try await Database.withConnection(url, logger: logger, work) }
