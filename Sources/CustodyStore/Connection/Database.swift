@@ -74,7 +74,7 @@ public struct Database: Sendable {
             return PostgresClient(configuration: configuration, backgroundLogger: background)
         }
         let pool = Pool(client(chosen), chosen)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        let (result, closing) = await withTaskGroup(of: Void.self) { group in
             let first = pool.client
             group.addTask { await first.run() }
             if url.endpoints.count > 1 {
@@ -85,7 +85,20 @@ public struct Database: Sendable {
             let result: Result<R, any Error>
             do { result = .success(try await body(database)) } catch { result = .failure(error) }
             await database.wakeup?.drain()
-            return try result.get()
+            return (result, Self.warnIfStillClosing(logger))
+        }
+        closing.cancel()
+        return try result.get()
+    }
+
+    /// The pool closes once every connection it lent is back; a connection held by work that never ends holds
+    /// the caller too. Said after ten seconds, so that such a wait is never silent.
+    private static func warnIfStillClosing(_ logger: Logger) -> Task<Void, Never> {
+        Task {
+            try? await Task.sleep(for: .seconds(10))
+            if !Task.isCancelled {
+                logger.warning("the database pool has been closing for 10 s: a connection it lent is still in use")
+            }
         }
     }
 
