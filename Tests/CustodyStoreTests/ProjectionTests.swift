@@ -21,8 +21,8 @@ import Testing
                 try await Task.sleep(for: .milliseconds(20))
             }
             runner.cancel()
-            // A cancelled projector stops (`serve` shuts down so). This test hung in about one full run in five,
-            // after its last query, cause not found: whether the projector was still running is said here.
+            // A cancelled projector stops (`serve` shuts down so). This test hung in one full run in ten,
+            // the cause not found: whether the projector was still running is said here.
             if await Database.firstOf(within: .seconds(10), { _ = await runner.result }) == nil {
                 print("ProjectionTests: the projector is still running 10 s after it was cancelled")
             }
