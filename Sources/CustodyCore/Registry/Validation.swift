@@ -58,7 +58,7 @@ extension Registry {
             guard !e.dataKinds.isEmpty else {
                 throw .invalidValue(
                     what: "data kinds", value: "",
-                    accepted: "at least one of " + DataKind.allCases.map(\.rawValue).joined(separator: ", "))
+                    accepted: "at least one of " + DataKind.accepted)
             }
             for model in e.models {
                 guard let known = models[model] else { throw .unknown(what: "model", id: model.rawValue) }
@@ -265,7 +265,7 @@ extension Registry {
             guard e.justification != nil else {
                 throw .conflict(
                     "the state not-affected needs a justification (--justification): one of "
-                        + NotAffectedJustification.allCases.map(\.rawValue).joined(separator: ", "))
+                        + NotAffectedJustification.accepted)
             }
         default:
             guard e.justification == nil else {

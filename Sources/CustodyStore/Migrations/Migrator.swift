@@ -67,6 +67,10 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// The version the database is at, as an expression (0 when no migration was applied); trusted text, for
+    /// `unescaped:`. Present views ask it in the statement that asks whether the read models are current.
+    static let version = "(SELECT coalesce(max(version), 0) FROM custody_migrations)::bigint"
+
     /// The version the database is at; 0 when it was never migrated.
     ///
     /// One round trip: every command checks this first, so the table's absence is learnt from the statement's
@@ -75,7 +79,7 @@ public struct Migrator: Sendable {
         try await database.withConnection { connection in
             do {
                 for try await version in try await connection.query(
-                    "SELECT coalesce(max(version), 0) FROM custody_migrations", logger: database.logger
+                    "SELECT \(unescaped: Self.version)", logger: database.logger
                 ).decode(Int.self) {
                     return version
                 }

@@ -78,7 +78,7 @@ extension ExposureProjection {
         do {
             let rows = try await database.query(
                 """
-                SELECT (SELECT coalesce(max(version), 0) FROM custody_migrations)::bigint,
+                SELECT \(unescaped: Migrator.version),
                     pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax(pg_current_snapshot()),
                     c.projection IS NOT NULL, (
                         SELECT count(*) FROM custody_events

@@ -10,8 +10,8 @@ struct BreachCommand: AsyncParsableCommand {
             commandName: "report",
             abstract: "Report a breach at a vendor; --at is when the breach itself happened.",
             discussion: """
-                Severity: \(Severity.allCases.map { $0.rawValue }.joined(separator: ", ")). \
-                Data kinds: \(DataKind.allCases.map { $0.rawValue }.joined(separator: ", ")) (none: unknown, every kind counts). \
+                Severity: \(Severity.accepted). \
+                Data kinds: \(DataKind.accepted) (none: unknown, every kind counts). \
                 Providers: those potentially affected (none: every client of the vendor).
                 Example: custody breach report mercor-2026-03 --vendor mercor --severity high \
                 --summary 'Contractor data exposed' --data rlhf,red-teaming --at 2026-03-27 --disclosed-at 2026-03-31
@@ -165,7 +165,7 @@ struct InvestigationCommand: AsyncParsableCommand {
             commandName: "close",
             abstract: "Record that an investigation closed.",
             discussion: """
-                Outcome: \(InvestigationOutcome.allCases.map { $0.rawValue }.joined(separator: ", ")).
+                Outcome: \(InvestigationOutcome.accepted).
                 Example: custody investigation close openai-mercor --outcome cleared --summary 'No OpenAI data exposed'
                 """)
         @Argument(help: "The investigation's id.") var id: String

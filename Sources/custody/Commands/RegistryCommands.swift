@@ -113,7 +113,7 @@ struct SupplyCommand: AsyncParsableCommand {
             commandName: "add",
             abstract: "Record that a vendor began supplying a provider (from --at).",
             discussion: """
-                Data kinds: \(DataKind.allCases.map { $0.rawValue }.joined(separator: ", ")).
+                Data kinds: \(DataKind.accepted).
                 Example: custody supply add --vendor mercor --provider openai --data rlhf,domain-finetuning --at 2024-06-01
                 """)
         @Option(help: "The vendor.") var vendor: String
@@ -197,7 +197,7 @@ extension Deploy {
             commandName: "add",
             abstract: "Record that an organization began running a model (`custody deploy ID ...` for short).",
             discussion: """
-                Criticality: \(Criticality.allCases.map { $0.rawValue }.joined(separator: ", ")).
+                Criticality: \(Criticality.accepted).
                 Example: custody deploy su-advising --org state-university --model gpt-5 --workload 'student advising' --criticality high
                 """)
         @Argument(help: "The deployment's id, a slug.") var id: String

@@ -8,8 +8,8 @@ struct Respond: AsyncParsableCommand {
         commandName: "respond",
         abstract: "Record what the organization did about one of its exposures.",
         discussion: """
-            States: \(ResponseState.allCases.map { $0.rawValue }.joined(separator: ", ")).
-            not-affected needs --justification (\(NotAffectedJustification.allCases.map { $0.rawValue }.joined(separator: ", "))); \
+            States: \(ResponseState.accepted).
+            not-affected needs --justification (\(NotAffectedJustification.accepted)); \
             risk-accepted may carry --review-by. The exposure must exist at --at (default now).
             --scope provider records one analysis for every deployment of the organization on the deployment's \
             provider, shown on each of their rows.
