@@ -49,6 +49,31 @@ import Testing
         #expect(postmortem.markdown.contains("| time to detect (first recorded − occurred) | 2d 12h |"))
     }
 
+    /// A pause or an investigation changes only the flags every row through its provider shares, which a
+    /// postmortem sets without evaluating those rows again: unless the rows clear, or come back once cleared.
+    @Test func rowsThatAFlagClearsLeaveAndComeBackWhenAnotherInvestigationOpens() throws {
+        var log = log()
+        log.add(
+            InvestigationOpened(investigation: slug("oi2"), incident: slug("b1"), provider: slug("openai")),
+            at: "2026-04-20")
+        log.add(VendorPaused(provider: slug("openai"), vendor: slug("mercor"), incident: nil), at: "2026-04-21")
+        log.add(VendorResumed(provider: slug("openai"), vendor: slug("mercor")), at: "2026-04-22")
+        log.add(InvestigationClosed(investigation: slug("oi2"), outcome: .confirmed, summary: nil), at: "2026-04-23")
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events, now: .now))
+        let steps = postmortem.timeline.suffix(4)
+        #expect(steps.map(\.entered) == [[slug("uni-gpt")], [], [], []])
+        #expect(
+            steps.map(\.changed) == [
+                [], ["uni-gpt: provider paused the vendor"], ["uni-gpt: provider resumed"],
+                ["uni-gpt: investigating → confirmed"],
+            ])
+        #expect(
+            postmortem.windows.filter { $0.deployment == slug("uni-gpt") }.map(\.from) == [
+                LogBuilder.time("2026-03-27"), LogBuilder.time("2026-04-20"),
+            ])
+        #expect(Postmortem.of(slug("b1"), events: log.events, now: .now, everyStep: true) == postmortem)
+    }
+
     @Test func aDeploymentMadeAfterTheBreachOnAnExposedModelIsAStepWithAWindow() throws {
         var log = log()
         log.add(
@@ -72,6 +97,18 @@ import Testing
         let window = try #require(postmortem.windows.first { $0.deployment == slug("h-late") })
         #expect(window.from == LogBuilder.time("2026-05-01") && window.to == nil)
         #expect(Postmortem.of(slug("b1"), events: log.events, now: .now, everyStep: true) == postmortem)
+    }
+
+    /// The command writes the timeline in parts at once: the report is the same whatever the number of parts.
+    @Test(arguments: [1, 2, 3, 4, 50]) func aReportWrittenInPartsIsTheSameReport(parts: Int) async throws {
+        var log = log()
+        for day in 1...9 {
+            log.add(InvestigationFindingRecorded(investigation: slug("oi"), finding: "f|\(day)"), at: "2026-04-0\(day)")
+        }
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events, now: .now))
+        #expect(postmortem.timeline.count == 13)
+        #expect(await postmortem.markdown(inParts: parts) == postmortem.markdown)
+        #expect(postmortem.markdown.contains("| finding in oi: f\\|3 | – |"))
     }
 
     @Test func anUnknownIncidentHasNoPostmortem() {

@@ -42,54 +42,6 @@ public struct Postmortem: Hashable, Sendable, Codable {
         }
     }
 
-    /// A provider pausing its work with the breached vendor, and how long after the breach.
-    public struct Pause: Hashable, Sendable, Codable {
-        /// The provider that paused.
-        public var provider: Slug
-        /// When it paused.
-        public var pausedAt: Timestamp
-        /// How long after the breach.
-        public var afterBreachSeconds: Int64
-    }
-
-    /// A provider's investigation of the incident: when it opened and closed, and its outcome.
-    public struct Investigation: Hashable, Sendable, Codable {
-        /// The investigation's id.
-        public var investigation: Slug
-        /// The provider investigating.
-        public var provider: Slug
-        /// When it opened.
-        public var openedAt: Timestamp
-        /// When it closed; nil while open.
-        public var closedAt: Timestamp?
-        /// What it concluded; nil while open.
-        public var outcome: InvestigationOutcome?
-        /// From the breach to the opening.
-        public var toOpenSeconds: Int64
-        /// From the opening to the closing; nil while open.
-        public var toCloseSeconds: Int64?
-    }
-
-    /// A deployment's exposure window: from the step it entered to the step it left (open while it has not).
-    public struct Window: Hashable, Sendable, Codable {
-        /// The deployment exposed.
-        public var deployment: Slug
-        /// Its organization.
-        public var organization: Slug
-        /// The model it ran.
-        public var model: Slug
-        /// The model's provider.
-        public var provider: Slug
-        /// The step it entered exposure.
-        public var from: Timestamp
-        /// Nil while the exposure is still current.
-        public var to: Timestamp?
-        /// From entering exposure to the organization's first response, and to `mitigated`, when they came.
-        public var acknowledgedAfterSeconds: Int64? = nil
-        /// From entering exposure to `mitigated`, when it came.
-        public var mitigatedAfterSeconds: Int64? = nil
-    }
-
     /// The incident.
     public var incident: Slug
     /// The breached vendor.
@@ -213,13 +165,14 @@ extension Postmortem {
         let changes = reaching.map(\.at)
         var evaluatedAt: Timestamp?
         var previous: [Slug: Exposure] = [:]
+        var throughProvider: [Slug: Set<Slug>] = [:]
         var opened: [Slug: Timestamp] = [:]
         var windows: [Window] = []
         var steps: [Step] = []
-        // The current rows at `time`: all of them evaluated, or those of the step before with what the facts since
-        // then (and `touched`, the step's own fact) can reach evaluated again; with the deployments whose rows were
-        // (nil: all of them).
-        func rows(at time: Timestamp, touched: ExposureImpact?) -> (rows: [Slug: Exposure], keys: Set<Slug>?) {
+        // The rows evaluated again at `time`: all of them, or those the facts since the step evaluated before it
+        // (and `touched`, the step's own fact) can reach; with the deployments they were evaluated for, whose rows
+        // are replaced by these (a deployment among `keys` without a row here has none).
+        func rows(at time: Timestamp, touched: ExposureImpact?) -> (rows: [Slug: Exposure], keys: Set<Slug>) {
             var reach = touched ?? ExposureImpact()
             if let since = evaluatedAt, !everyStep {
                 for index in Self.firstChange(in: changes, after: since)..<Self.firstChange(in: changes, after: time) {
@@ -231,21 +184,40 @@ extension Postmortem {
                     stepped.unorderedExposures(toIncidents: [incident], among: nil, at: time).filter(\.isCurrent)
                         .map { ($0.deployment, $0) },
                     uniquingKeysWith: { first, _ in first })
-                return (all, nil)
+                return (all, Set(all.keys).union(previous.keys))
             }
-            let providers = reach.flagsThrough[incident] ?? []
             var keys = reach.deployments
-            if !providers.isEmpty {
-                for (id, row) in previous where providers.contains(row.provider) { keys.insert(id) }
+            var rows: [Slug: Exposure] = [:]
+            // A flag (a pause, an investigation) changes only what every row through its provider shares: its
+            // status and whether it is paused. Those rows are given the provider's new flags, not evaluated again;
+            // a provider with no current row (none yet, or cleared) or whose rows become cleared is evaluated.
+            var evaluated = Set<Slug>()
+            for provider in reach.flagsThrough[incident] ?? [] {
+                guard let ids = throughProvider[provider], let any = ids.first.flatMap({ previous[$0] }) else {
+                    evaluated.insert(provider)
+                    continue
+                }
+                let status = stepped.status(provider: provider, incident: incident, at: time)
+                let paused = stepped.isPaused(provider: provider, vendor: report.vendor, at: time)
+                if status == .cleared {
+                    evaluated.insert(provider)
+                    keys.formUnion(ids)
+                    continue
+                }
+                guard status != any.status || paused != any.paused else { continue }
+                for id in ids where !reach.deployments.contains(id) {
+                    guard var row = previous[id] else { continue }
+                    (row.status, row.paused) = (status, paused)
+                    rows[id] = row
+                    keys.insert(id)
+                }
             }
-            var rows = previous
-            for id in keys { rows[id] = nil }
             var fresh: [Exposure] = []
             if !reach.deployments.isEmpty {
                 fresh += stepped.unorderedExposures(toIncidents: [incident], among: reach.deployments, at: time)
             }
-            if !providers.isEmpty {
-                fresh += stepped.unorderedExposures(toIncidents: [incident], among: nil, through: providers, at: time)
+            if !evaluated.isEmpty {
+                fresh += stepped.unorderedExposures(toIncidents: [incident], among: nil, through: evaluated, at: time)
             }
             for row in fresh where row.isCurrent {
                 rows[row.deployment] = row
@@ -253,39 +225,52 @@ extension Postmortem {
             }
             return (rows, keys)
         }
-        // The rows at a step, and who entered, left or changed since the step evaluated before it.
+        // The rows at a step, and who entered, left or changed since the step evaluated before it. Only the rows
+        // evaluated again can differ, and only they are replaced: the others are neither compared nor copied.
         func evaluate(at time: Timestamp, touched: ExposureImpact? = nil) -> (
             entered: [Slug], left: [Slug], changed: [String]
         ) {
             let (now, keys) = rows(at: time, touched: touched)
             evaluatedAt = time
-            // Only the deployments whose rows were evaluated again can differ.
-            let compared = (keys ?? Set(now.keys).union(previous.keys)).sorted()
-            let entered = compared.filter { previous[$0] == nil && now[$0] != nil }
-            let left = compared.filter { previous[$0] != nil && now[$0] == nil }
-            let changed = compared.flatMap { id -> [String] in
-                guard let before = previous[id], let after = now[id] else { return [] }
-                var notes: [String] = []
-                if before.status != after.status {
-                    notes.append("\(id): \(before.status.rawValue) → \(after.status.rawValue)")
+            var (entered, left, changed): ([Slug], [Slug], [String]) = ([], [], [])
+            for id in keys.sorted() {
+                let after = now[id]
+                // Replaced in place, the row before moved out: a row is large, and a step can reach thousands.
+                let before: Exposure?
+                if let after {
+                    before = previous.updateValue(after, forKey: id)
+                } else {
+                    before = previous.removeValue(forKey: id)
                 }
-                if before.paused != after.paused {
-                    notes.append("\(id): \(after.paused ? "provider paused the vendor" : "provider resumed")")
+                if before?.provider != after?.provider {
+                    if let before { throughProvider[before.provider]?.remove(id) }
+                    if let after { throughProvider[after.provider, default: []].insert(id) }
                 }
-                return notes
+                switch (before, after) {
+                case (nil, .some):
+                    entered.append(id)
+                    // A window opens at the step where its deployment entered (the rule the Markdown states), not
+                    // at the row's `since`: a correction dates that from the breach, while the timeline shows it
+                    // when it was made.
+                    opened[id] = time
+                case (let before?, nil):
+                    left.append(id)
+                    if let from = opened.removeValue(forKey: id) {
+                        windows.append(
+                            Window(
+                                deployment: id, organization: before.organization, model: before.model,
+                                provider: before.provider, from: from, to: time))
+                    }
+                case (let before?, let after?):
+                    if before.status != after.status {
+                        changed.append("\(id): \(before.status.rawValue) → \(after.status.rawValue)")
+                    }
+                    if before.paused != after.paused {
+                        changed.append("\(id): \(after.paused ? "provider paused the vendor" : "provider resumed")")
+                    }
+                case (nil, nil): break
+                }
             }
-            // A window opens at the step where its deployment entered (the rule the Markdown states), not at the
-            // row's `since`: a correction dates that from the breach, while the timeline shows it when it was made.
-            for id in entered { opened[id] = time }
-            for id in left {
-                if let row = previous[id], let from = opened.removeValue(forKey: id) {
-                    windows.append(
-                        Window(
-                            deployment: id, organization: row.organization, model: row.model, provider: row.provider,
-                            from: from, to: time))
-                }
-            }
-            previous = now
             return (entered, left, changed)
         }
         func evaluates(_ time: Timestamp) -> Bool {

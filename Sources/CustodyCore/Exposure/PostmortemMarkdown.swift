@@ -11,7 +11,27 @@ extension Postmortem {
 
     /// The report as Markdown: the intervals, the timeline with who entered or left exposure at each step, the
     /// windows, and the rule by which corrections are read.
-    public var markdown: String {
+    public var markdown: String { markdown(timelineRows: Self.rows(of: timeline[...])) }
+
+    /// The same report, its timeline's rows written in `parts` tasks at once: a timeline of 100,000 steps is most
+    /// of a report, and a command that prints one has the machine's other cores idle.
+    public func markdown(inParts parts: Int) async -> String {
+        let size = max(1, (timeline.count + parts - 1) / max(1, parts))
+        let ranges = stride(from: 0, to: timeline.count, by: size).map { $0..<min($0 + size, timeline.count) }
+        let rows = await withTaskGroup(of: (Int, String).self) { group in
+            for (index, range) in ranges.enumerated() {
+                let steps = timeline[range]
+                group.addTask { (index, Self.rows(of: steps)) }
+            }
+            var rows = [String](repeating: "", count: ranges.count)
+            for await (index, text) in group { rows[index] = text }
+            return rows
+        }
+        return markdown(timelineRows: rows.joined(separator: "\n"))
+    }
+
+    /// The report around its timeline's rows (one line each, no newline after the last).
+    private func markdown(timelineRows: String) -> String {
         var lines = [
             "# Postmortem: \(incident)", "",
             "Breach at **\(vendor)**, severity **\(severity.rawValue)**\(retracted ? " (RETRACTED: as known now it never happened)" : ""): \(summary)",
@@ -40,15 +60,7 @@ extension Postmortem {
             "", "## Timeline", "", Self.rule, "", "| occurred | recorded | by | event | exposure |",
             "|---|---|---|---|---|",
         ]
-        for step in timeline {
-            let effects =
-                (step.entered.isEmpty ? [] : ["entered: " + step.entered.map(\.rawValue).joined(separator: ", ")])
-                + (step.left.isEmpty ? [] : ["left: " + step.left.map(\.rawValue).joined(separator: ", ")])
-                + step.changed
-            lines.append(
-                "| \(step.occurredAt) | \(step.recordedAt) | \(step.actor) | \(Self.cell(step.description)) | \(effects.isEmpty ? "–" : effects.joined(separator: "; ")) |"
-            )
-        }
+        if !timelineRows.isEmpty { lines.append(timelineRows) }
         lines += [
             "", "## Exposure windows", "",
             "| deployment | organization | model | provider | from | to | acknowledged after | mitigated after |",
@@ -63,6 +75,45 @@ extension Postmortem {
         }
         if windows.isEmpty { lines.append("| – | | | | | | | |") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The timeline's rows, one line each with no newline after the last. Written into one string as they go: a
+    /// timeline can run to 100,000 steps, and a string per line, joined, cost twice the time.
+    static func rows(of steps: ArraySlice<Step>) -> String {
+        var text = ""
+        text.reserveCapacity(steps.count * 160)
+        for step in steps {
+            if !text.isEmpty { text += "\n" }
+            text += "| "
+            text += step.occurredAt.description
+            text += " | "
+            text += step.recordedAt.description
+            text += " | "
+            text += step.actor
+            text += " | "
+            text += cell(step.description)
+            text += " | "
+            var separator = ""
+            if !step.entered.isEmpty {
+                text += "entered: "
+                text += step.entered.map(\.rawValue).joined(separator: ", ")
+                separator = "; "
+            }
+            if !step.left.isEmpty {
+                text += separator
+                text += "left: "
+                text += step.left.map(\.rawValue).joined(separator: ", ")
+                separator = "; "
+            }
+            for note in step.changed {
+                text += separator
+                text += note
+                separator = "; "
+            }
+            if separator.isEmpty { text += "–" }
+            text += " |"
+        }
+        return text
     }
 
     static func cell(_ text: String) -> String {

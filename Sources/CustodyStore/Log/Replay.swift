@@ -85,9 +85,11 @@ extension EventStore {
         }
     }
 
-    /// The findings of every investigation ever opened for `incident`.
+    /// The findings of every investigation ever opened for `incident`. A finding's stream names its investigation
+    /// (`investigation-<id>`), so each row's investigation is looked up among those, not read from its data and
+    /// checked again: a large incident has over 100,000 findings.
     private func findings(of incident: Slug) async throws -> [Postmortem.Finding] {
-        var streams: [String] = []
+        var investigations: [String: Slug] = [:]
         var findings: [Postmortem.Finding] = []
         do {
             for try await investigation in try await database.query(
@@ -98,29 +100,31 @@ extension EventStore {
                 """
             ).decode(String?.self) {
                 if let id = investigation.flatMap({ try? Slug($0) }) {
-                    streams.append(StreamName.investigation(id).description)
+                    investigations[StreamName.investigation(id).description] = id
                 }
             }
-            guard !streams.isEmpty else { return [] }
+            guard !investigations.isEmpty else { return [] }
+            let streams = Array(investigations.keys)
             for try await row in try await database.query(
                 """
-                SELECT position, schema_version, occurred_at, recorded_at, metadata->>'actor',
-                    metadata->>'source', data->>'investigation', data->>'finding'
+                SELECT position, schema_version, occurred_at, recorded_at, stream_id, metadata->>'actor',
+                    metadata->>'source', data->>'finding'
                 FROM custody_events
                 WHERE stream_id = ANY(\(streams)) AND type = \(InvestigationFindingRecorded.type)
                 """
             ) {
+                // Column by column: decoding the row as one tuple is not specialized, and asks the runtime for the
+                // tuple's type on every row.
                 var columns = RowColumns(row)
-                let (position, version, occurred, recorded) = (
+                let (position, version, occurred, recorded, stream) = (
                     try columns.next(Int64.self), try columns.next(Int32.self), try columns.next(Micros.self),
-                    try columns.next(Micros.self)
+                    try columns.next(Micros.self), try columns.next(String.self)
                 )
-                let (actor, source, investigation, finding) = (
-                    try columns.next(String?.self), try columns.next(String?.self), try columns.next(String?.self),
-                    try columns.next(String?.self)
+                let (actor, source, finding) = (
+                    try columns.next(String?.self), try columns.next(String?.self), try columns.next(String?.self)
                 )
                 guard version >= 1, Int(version) <= InvestigationFindingRecorded.schemaVersion,
-                    let actor, let source, let finding, let investigation = investigation.flatMap({ try? Slug($0) })
+                    let actor, let source, let finding, let investigation = investigations[stream]
                 else {
                     throw CustodyError.malformedEvent(
                         "the finding at position \(position) (schema version \(version)) cannot be read; "

@@ -38,7 +38,7 @@ struct PostmortemCommand: AsyncParsableCommand {
         } else if connection.json {
             print(try EventCoding.document(postmortem))
         } else {
-            print(postmortem.markdown, terminator: "")
+            print(await postmortem.markdown(inParts: ProcessInfo.processInfo.activeProcessorCount), terminator: "")
         }
     }
 }
