@@ -33,45 +33,64 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// RFC 3339 in UTC; fractional seconds only when there are any.
     public var description: String {
+        // Written digit by digit into the string's own storage: every document, row and report prints times
+        // (a postmortem's timeline two per step), and building the text from a dozen small strings was most of it.
+        let text = String(unsafeUninitializedCapacity: 27) { write(into: $0) ?? 0 }
+        guard text.isEmpty else { return text }
+        let (days, inDay) = microseconds.floorDivided(by: 86_400_000_000)
+        let (y, m, d) = CivilDate.fromDays(days)
+        return Self.padded(y, m, d, inDay / 1_000_000, inDay % 1_000_000)
+    }
+
+    /// Appends `description` to `bytes`, with no string made on the way (a report of 100,000 steps writes 200,000).
+    public func appendDescription(to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { buffer in
+            if let count = write(into: buffer) {
+                bytes.append(contentsOf: UnsafeMutableBufferPointer(rebasing: buffer[..<count]))
+            } else {
+                bytes.append(contentsOf: description.utf8)
+            }
+        }
+    }
+
+    /// Writes `description` into `text` (27 bytes at most), returning its length; nil, writing nothing, when the
+    /// year does not take four digits.
+    private func write(into text: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         let (days, inDay) = microseconds.floorDivided(by: 86_400_000_000)
         let (y, m, d) = CivilDate.fromDays(days)
         let seconds = inDay / 1_000_000
         let fraction = inDay % 1_000_000
-        guard (0...9999).contains(y) else { return Self.padded(y, m, d, seconds, fraction) }
-        // Written digit by digit into the string's own storage: every document, row and report prints times
-        // (a postmortem's timeline two per step), and building the text from a dozen small strings was most of it.
-        return String(unsafeUninitializedCapacity: 27) { text in
-            var end = 0
-            func digits(_ value: Int64, _ width: Int) {
-                var value = value
-                for index in stride(from: end + width - 1, through: end, by: -1) {
-                    text[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                end += width
+        guard (0...9999).contains(y) else { return nil }
+        var end = 0
+        func digits(_ value: Int64, _ width: Int) {
+            var value = value
+            for index in stride(from: end + width - 1, through: end, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            func byte(_ character: Unicode.Scalar) {
-                text[end] = UInt8(ascii: character)
-                end += 1
-            }
-            digits(y, 4)
-            byte("-")
-            digits(m, 2)
-            byte("-")
-            digits(d, 2)
-            byte("T")
-            digits(seconds / 3600, 2)
-            byte(":")
-            digits(seconds / 60 % 60, 2)
-            byte(":")
-            digits(seconds % 60, 2)
-            if fraction != 0 {
-                byte(".")
-                digits(fraction, 6)
-            }
-            byte("Z")
-            return end
+            end += width
         }
+        func byte(_ character: Unicode.Scalar) {
+            text[end] = UInt8(ascii: character)
+            end += 1
+        }
+        digits(y, 4)
+        byte("-")
+        digits(m, 2)
+        byte("-")
+        digits(d, 2)
+        byte("T")
+        digits(seconds / 3600, 2)
+        byte(":")
+        digits(seconds / 60 % 60, 2)
+        byte(":")
+        digits(seconds % 60, 2)
+        if fraction != 0 {
+            byte(".")
+            digits(fraction, 6)
+        }
+        byte("Z")
+        return end
     }
 
     /// `description` for a year that does not take four digits.
