@@ -37,6 +37,14 @@ import Testing
         }
     }
 
+    /// A report appends times to its bytes without making strings: the same text, years of any width included.
+    @Test(arguments: [Int64.min / 2, -1, 0, 1_700_000_000_123_456, 253_402_300_800_000_000, Int64.max / 2])
+    func anAppendedTimeIsItsDescription(micros: Int64) {
+        var bytes = Array("at ".utf8)
+        Timestamp(microseconds: micros).appendDescription(to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "at " + Timestamp(microseconds: micros).description)
+    }
+
     @Test func aDateTimeWithoutZoneIsRefused() {
         #expect(throws: CustodyError.self) { try Timestamp(parsing: "2026-03-27T10:00:00") }
         do {
