@@ -191,3 +191,46 @@ import Testing
         }
     }
 }
+
+/// A page caught up in bulk commits without waiting for the disk; a live page, or one carrying webhook messages,
+/// waits (`PreparedPage.waitsForDisk`).
+@Suite struct PageCommitTests {
+    static func page(subscribed: Bool, findings: Int) throws -> ExposureProjection.PreparedPage {
+        let s = Fixture.slug
+        var proposed = Workload.mixed(organizations: 2).filter { !"\($0.event)".contains("BreachReported") }
+        if subscribed {
+            proposed.append(
+                Fixture.proposed(
+                    WebhookSubscribed(
+                        subscription: s("all"), organization: s("org-0"), url: "https://a.example/x", messages: [],
+                        overdueAfterSeconds: nil), at: "2025-12-01"))
+        }
+        proposed += (0..<findings).map { _ in
+            Fixture.proposed(InvestigationFindingRecorded(investigation: s("n1"), finding: "f"), at: "2026-03-01")
+        }
+        proposed.append(
+            Fixture.proposed(
+                BreachReported(
+                    incident: s("b1"), vendor: s("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [],
+                    sources: [], disclosedAt: nil), at: "2026-03-27"))
+        let events = proposed.enumerated().map { index, event in
+            RecordedEvent(
+                id: event.id, stream: event.event.stream, version: 1, position: Int64(index + 1), event: event.event,
+                metadata: event.metadata, occurredAt: event.occurredAt, recordedAt: event.occurredAt, hash: [])
+        }
+        let step = ExposureProjector(evaluatedAt: .now).step(events, at: .now)
+        return try ExposureProjection.PreparedPage(
+            step, expected: .start, next: .start, events: Int64(events.count), count: events.count, decided: .zero)
+    }
+
+    @Test func onlyAPageCaughtUpInBulkWithoutMessagesCommitsWithoutWaitingForTheDisk() throws {
+        let bulk = try Self.page(subscribed: false, findings: ExposureProjection.PreparedPage.catchingUp)
+        #expect(bulk.step.changes.exposures.count > 0 && bulk.outbox.messages.isEmpty)
+        #expect(!bulk.waitsForDisk)
+        let told = try Self.page(subscribed: true, findings: ExposureProjection.PreparedPage.catchingUp)
+        #expect(!told.outbox.messages.isEmpty)
+        #expect(told.waitsForDisk)
+        let live = try Self.page(subscribed: false, findings: 0)
+        #expect(live.count < ExposureProjection.PreparedPage.catchingUp && live.waitsForDisk)
+    }
+}
