@@ -17,6 +17,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, org, other, incident, shots = sys.argv[1:6]
@@ -53,10 +54,20 @@ def browser():
     return webdriver.Chrome(service=service, options=options)
 
 
+def follow(driver, element):
+    """Clicks a link or a form's button, and waits until the page it was on is gone, wherever the answer leads: the
+    click may return before the answer has loaded (a check once read the sign-in page's URL after signing in)."""
+    element.click()
+    try:
+        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(element))
+    except TimeoutException:
+        pass
+
+
 def sign_in(driver, token):
     driver.get(base + "/web/sign-in")
     driver.find_element(By.ID, "token").send_keys(token)
-    driver.find_element(By.CSS_SELECTOR, "form.sign-in button").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form.sign-in button"))
 
 
 def shot(driver, name):
@@ -90,7 +101,7 @@ try:
     check("the summary is shown", str(overview["summary"]["activeDeployments"]) in driver.find_element(By.CSS_SELECTOR, "dl.summary").text)
 
     # A filter by status, without JavaScript: a link.
-    driver.find_element(By.LINK_TEXT, "confirmed").click()
+    follow(driver, driver.find_element(By.LINK_TEXT, "confirmed"))
     check("the status filter keeps only that status", all(status == "confirmed" for _, _, status in rows(driver)),
           str(rows(driver)))
 
@@ -127,7 +138,7 @@ try:
             box = driver.find_element(By.NAME, name)
             box.clear()
             box.send_keys(value)
-        driver.find_element(By.CSS_SELECTOR, "form.clocks button").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.clocks button"))
         answer = json.loads(cli("exposure", "--org", org, "--json", *flags))
         check(f"the clocks {fields} answer as the CLI's {' '.join(flags)}", rows(driver) == expected_rows(answer),
               f"{rows(driver)} != {expected_rows(answer)}")
@@ -153,7 +164,7 @@ try:
 
     # Signing out ends the session.
     driver.get(base + f"/web/organizations/{org}")
-    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "header form button"))
     driver.get(base + f"/web/organizations/{org}")
     check("after signing out the pages ask to sign in", "/web/sign-in" in driver.current_url, driver.current_url)
     shot(driver, "sign-in")
