@@ -213,11 +213,7 @@ import Testing
                 BreachReported(
                     incident: s("b1"), vendor: s("mercor"), severity: .high, summary: "s", dataKinds: [], providers: [],
                     sources: [], disclosedAt: nil), at: "2026-03-27"))
-        let events = proposed.enumerated().map { index, event in
-            RecordedEvent(
-                id: event.id, stream: event.event.stream, version: 1, position: Int64(index + 1), event: event.event,
-                metadata: event.metadata, occurredAt: event.occurredAt, recordedAt: event.occurredAt, hash: [])
-        }
+        let events = Fixture.recorded(proposed)
         let step = ExposureProjector(evaluatedAt: .now).step(events, at: .now)
         return try ExposureProjection.PreparedPage(
             step, expected: .start, next: .start, events: Int64(events.count), count: events.count, decided: .zero)

@@ -131,12 +131,7 @@ public struct RandomWorkload {
 
     /// The same as recorded events, positions in order, each recorded at `recordedAt`.
     public mutating func recorded(count: Int, recordedAt: Timestamp) -> [RecordedEvent] {
-        proposed(count: count).enumerated().map { index, proposed in
-            RecordedEvent(
-                id: proposed.id, stream: proposed.event.stream, version: 1, position: Int64(index + 1),
-                event: proposed.event,
-                metadata: proposed.metadata, occurredAt: proposed.occurredAt, recordedAt: recordedAt, hash: [])
-        }
+        Fixture.recorded(proposed(count: count), at: recordedAt)
     }
 
     /// A number below `count`, for tests that draw page sizes and failure points from the same seed.

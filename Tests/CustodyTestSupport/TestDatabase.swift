@@ -108,6 +108,17 @@ public enum Fixture {
             id: id, event: payload.event, metadata: EventMetadata(actor: "test", source: "test"), occurredAt: at(time))
     }
 
+    /// `events` as the log would record them in this order: positions from 1, each at `recordedAt` (when it
+    /// happened, when nil).
+    public static func recorded(_ events: [ProposedEvent], at recordedAt: Timestamp? = nil) -> [RecordedEvent] {
+        events.enumerated().map { index, event in
+            RecordedEvent(
+                id: event.id, stream: event.event.stream, version: 1, position: Int64(index + 1), event: event.event,
+                metadata: event.metadata, occurredAt: event.occurredAt, recordedAt: recordedAt ?? event.occurredAt,
+                hash: [])
+        }
+    }
+
     public static func vendor(_ id: String) -> ProposedEvent {
         proposed(VendorRegistered(vendor: slug(id), name: id.capitalized))
     }

@@ -14,18 +14,11 @@ extension EventStore {
     /// investigations. Findings are read as a timeline shows them (`Postmortem.Finding`), their fields taken out
     /// by PostgreSQL: a large incident has hundreds of thousands, and decoding each as an event was most of a
     /// postmortem's time. Both are read at once, each on a connection of its own.
+    /// `Postmortem.of` keeps the findings of the investigations among the facts read, as it does for any facts.
     public func postmortemFacts(of incident: Slug) async throws -> Postmortem.Facts {
         async let scoped = facts(bearingOn: incident)
         let findings = try await findings(of: incident)
-        let events = try await scoped
-        let investigations = Set(
-            events.compactMap { event -> Slug? in
-                guard case .investigationOpened(let opened) = event.event, opened.incident == incident else {
-                    return nil
-                }
-                return opened.investigation
-            })
-        return Postmortem.Facts(events: events, findings: findings.filter { investigations.contains($0.investigation) })
+        return Postmortem.Facts(events: try await scoped, findings: findings)
     }
 
     /// Every fact that can bear on `incident`, and a few more: what `Postmortem` keeps of the whole log (its
