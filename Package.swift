@@ -9,7 +9,8 @@ let package = Package(
     name: "custody",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "custody", targets: ["custody"])
+        .executable(name: "custody", targets: ["custody"]),
+        .executable(name: "custody-server", targets: ["custody-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -107,20 +108,36 @@ let package = Package(
             resources: [.embedInCode("openapi.yaml")],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "custody",
+        // The commands and what they share; `custody` is the CLI without the server commands, which are in
+        // `custody-server` (ServerCommand says why).
+        .target(
+            name: "CustodyCLI",
             dependencies: [
                 "CustodyCore",
                 "CustodyStore",
-                "CustodyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "custody",
+            dependencies: ["CustodyCLI"],
             swiftSettings: strict,
             // SwiftPM links executables with every symbol exported (~51,000): the dynamic loader then resolves
             // against that table, and the runtime's start-up `dladdr` scans it, ~2 ms of every process
             // (`custody --version` 8.0–8.9 → 6.4–7.1 ms). Nothing looks the executable's symbols up at run time.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "custody-server",
+            dependencies: [
+                "CustodyCLI", "CustodyCore", "CustodyStore", "CustodyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
         ),
         .executableTarget(

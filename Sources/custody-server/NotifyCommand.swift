@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustodyCLI
 import CustodyCore
 import CustodyServer
 import CustodyStore
@@ -7,7 +8,7 @@ import Logging
 
 struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "notify", abstract: "Deliver webhook notifications.", subcommands: [Run.self])
+        commandName: "notify", abstract: ServerCommand.Notify.configuration.abstract, subcommands: [Run.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

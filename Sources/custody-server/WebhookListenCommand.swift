@@ -1,20 +1,20 @@
 import ArgumentParser
+import CustodyCLI
 import CustodyCore
 import CustodyServer
 import Foundation
 import Logging
 
-struct WebhookCommand: AsyncParsableCommand {
+/// `custody webhook listen`: a receiver that verifies what a deliverer sends (the other `webhook` commands are
+/// the CLI's).
+struct WebhookListenGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "webhook", abstract: "Webhook subscriptions and a receiver to try them.",
-        subcommands: [
-            Add.self, List.self, Remove.self, Rotate.self, Test.self, Deliveries.self, Redeliver.self, Listen.self,
-        ])
+        commandName: "webhook", abstract: "A receiver to try webhook subscriptions.", subcommands: [Listen.self])
 
     struct Listen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "listen",
-            abstract: "Receive webhook deliveries, verify their Standard Webhooks signatures, and print them.",
+            abstract: ServerCommand.Listen.configuration.abstract,
             discussion: """
                 Answers 204 to a verified delivery, 400 when a webhook-* header is missing and 401 when the timestamp is \
                 further than --tolerance from now or no signature verifies under the secret; each is printed, one line \

@@ -5,9 +5,8 @@ import Foundation
 /// `String(describing:)` on its type, a runtime conformance scan of the whole binary that took about a third of a
 /// recording command's CPU time before it reached the database. For the same reason help texts list values with
 /// `Vocabulary.accepted` (no key paths).
-@main
-struct Custody: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct Custody: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "custody",
         abstract: "An append-only incident log for the AI training-data supply chain.",
         discussion: """
@@ -29,15 +28,19 @@ struct Custody: AsyncParsableCommand {
             PostmortemCommand.self,
             Respond.self, WhatIf.self, ConcentrationCommand.self, InventoryCommand.self, VEXCommand.self,
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
-            Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
+            Projections.self, ServerCommand.Serve.self, TokenCommand.self, AccessLogCommand.self,
             Events.self, Import.self,
-            Verify.self, SealCommand.self, WebhookCommand.self, NotifyCommand.self,
+            Verify.self, SealCommand.self, WebhookCommand.self, ServerCommand.Notify.self,
         ]
     )
 
-    /// A mistyped command gets a suggestion instead of ArgumentParser's "2 unexpected arguments".
-    static func main() async {
+    package init() {}
+
+    /// Runs the command the process was given. A server command is handed over to `custody-server`
+    /// (`ServerCommand`); a mistyped command gets a suggestion instead of ArgumentParser's "2 unexpected arguments".
+    package static func start() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        ServerCommand.handOver(arguments)
         if let (typed, known) = CommandSuggestion.unknown(in: arguments, under: Self.self) {
             let hint = CommandSuggestion.closest(to: typed, among: known).map { "; did you mean '\($0)'?" } ?? ""
             FileHandle.standardError.write(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustodyCLI
 import CustodyCore
 import CustodyServer
 import CustodyStore
@@ -8,7 +9,7 @@ import Logging
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the read-only HTTP API over the exposure projections.",
+        abstract: ServerCommand.Serve.configuration.abstract,
         discussion: """
             Endpoints (all JSON, the same documents as the CLI's --json): /v1/organizations, \
             /v1/organizations/{id}/exposure, /v1/models/{id}/exposure, /v1/deployments/{id}/exposure, \

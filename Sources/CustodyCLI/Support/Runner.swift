@@ -6,13 +6,13 @@ import Logging
 
 /// Runs a command against the database: finds it, checks its schema, retries what is transient, and turns
 /// every failure into one line on stderr and a non-zero exit.
-enum Runner {
+package enum Runner {
     /// Attempts for a command whose database connection fails; the same event id is reused on each.
     static var attempts: Int {
         Int(ProcessInfo.processInfo.environment["CUSTODY_CONNECT_ATTEMPTS"] ?? "") ?? 5
     }
 
-    static func locate(_ options: ConnectionOptions) throws -> DatabaseURL {
+    package static func locate(_ options: ConnectionOptions) throws -> DatabaseURL {
         if let url = options.databaseURL { return try DatabaseURL(url) }
         if let url = ProcessInfo.processInfo.environment["CUSTODY_DATABASE_URL"], !url.isEmpty {
             return try DatabaseURL(url)
@@ -38,11 +38,11 @@ enum Runner {
     /// How a command's schema is checked: before its body (one statement), not at all (`migrate`), or by the
     /// body's first statement (a present view asks the schema's version with whether the read models are current:
     /// `ExposureProjection.behind`).
-    enum SchemaCheck { case first, none, byBody }
+    package enum SchemaCheck { case first, none, byBody }
 
     /// Runs `body` with the database, after checking the schema is current (as `schema` says). A `sequential`
     /// body (one statement after another) gets a single connection instead of a pool: quicker to open.
-    static func run<R: Sendable>(
+    package static func run<R: Sendable>(
         _ options: ConnectionOptions, schema: SchemaCheck = .first, sequential: Bool = false,
         _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
@@ -163,7 +163,8 @@ enum Runner {
 }
 
 /// A refused command: ArgumentParser prints "Error: <message>" and exits 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message.replacingOccurrences(of: "\n", with: " ") }
+package struct CommandFailure: Error, CustomStringConvertible {
+    package let message: String
+    package init(message: String) { self.message = message }
+    package var description: String { message.replacingOccurrences(of: "\n", with: " ") }
 }

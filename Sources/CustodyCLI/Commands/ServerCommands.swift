@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+
+/// The commands that run a server (`serve`, `notify`, `webhook listen`) are in `custody-server`, installed beside
+/// `custody`, which hands them over whole (arguments, environment, process id) by `exec`, as `git` and `swift` do
+/// with their subcommands. The HTTP server and client they need were a fifth of one binary's conformance records
+/// and relocations, which every process paid for before its first statement: ~2 ms of each `custody exposure`
+/// (docs/benchmarks.md). The commands are listed here too, so that `custody --help` names them.
+package enum ServerCommand {
+    /// The words, after `custody` (and an optional `help`), that name a command of `custody-server`.
+    static let paths: [[String]] = [["serve"], ["notify"], ["webhook", "listen"]]
+
+    /// Replaces this process with `custody-server` when `arguments` name one of its commands; returns otherwise.
+    static func handOver(_ arguments: [String]) {
+        let words = arguments.first == "help" ? Array(arguments.dropFirst()) : arguments
+        guard paths.contains(where: { words.starts(with: $0) }) else { return }
+        exec(arguments)
+    }
+
+    /// Where `custody-server` is: beside this executable, symbolic links resolved.
+    static var location: URL {
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        return executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("custody-server")
+    }
+
+    static func exec(_ arguments: [String]) -> Never {
+        let path = location.path
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        execv(path, argv)
+        let reason = String(cString: strerror(errno))
+        FileHandle.standardError.write(
+            Data(
+                ("Error: `custody \(arguments.joined(separator: " "))` runs custody-server, which could not be started "
+                    + "at \(path) (\(reason)); it is built with custody (`swift build --product custody-server`) "
+                    + "and installed beside it\n").utf8))
+        exit(69)  // EX_UNAVAILABLE
+    }
+
+    package struct Serve: ParsableCommand {
+        package static let configuration = CommandConfiguration(
+            commandName: "serve", abstract: "Serve the read-only HTTP API over the exposure projections.")
+        @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+        package init() {}
+        package func run() throws { ServerCommand.exec(["serve"] + arguments) }
+    }
+
+    package struct Notify: ParsableCommand {
+        package static let configuration = CommandConfiguration(
+            commandName: "notify", abstract: "Deliver webhook notifications.")
+        @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+        package init() {}
+        package func run() throws { ServerCommand.exec(["notify"] + arguments) }
+    }
+
+    package struct Listen: ParsableCommand {
+        package static let configuration = CommandConfiguration(
+            commandName: "listen",
+            abstract: "Receive webhook deliveries, verify their Standard Webhooks signatures, and print them.")
+        @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
+        package init() {}
+        package func run() throws { ServerCommand.exec(["webhook", "listen"] + arguments) }
+    }
+}
