@@ -35,8 +35,11 @@ import Testing
         let copy = alone.appendingPathComponent("custody").path
         try FileManager.default.copyItem(atPath: CLI.binary, toPath: copy)
         let cli = CLI(databaseURL: nil)
-        let serve = try await cli.run(["serve", "--port", "0"], binary: copy)
+        let secret = "postgres://custody:s3cret@localhost/custody"
+        let serve = try await cli.run(["serve", "--port", "0", "--database-url", secret], binary: copy)
         #expect(serve.status == 69, "\(serve.stderr)")
+        #expect(serve.stderr.hasPrefix("Error: `custody serve` runs custody-server"), "\(serve.stderr)")
+        #expect(!serve.stderr.contains("s3cret"), "the error repeats the arguments: \(serve.stderr)")
         #expect(
             serve.stderr.contains("could not be started at \(alone.path)/custody-server (No such file or directory)"),
             "\(serve.stderr)")

@@ -28,9 +28,11 @@ package enum ServerCommand {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         execv(path, argv)
         let reason = String(cString: strerror(errno))
+        // The command's words only: its options may hold a password (--database-url).
+        let command = arguments.prefix { !$0.hasPrefix("-") }.joined(separator: " ")
         FileHandle.standardError.write(
             Data(
-                ("Error: `custody \(arguments.joined(separator: " "))` runs custody-server, which could not be started "
+                ("Error: `custody \(command)` runs custody-server, which could not be started "
                     + "at \(path) (\(reason)); it is built with custody (`swift build --product custody-server`) "
                     + "and installed beside it\n").utf8))
         exit(69)  // EX_UNAVAILABLE
