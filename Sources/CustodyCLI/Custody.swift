@@ -28,9 +28,9 @@ package struct Custody: AsyncParsableCommand {
             PostmortemCommand.self,
             Respond.self, WhatIf.self, ConcentrationCommand.self, InventoryCommand.self, VEXCommand.self,
             Vendors.self, Providers.self, Models.self, Organizations.self, Deployments.self, Show.self,
-            Projections.self, ServerCommand.Serve.self, TokenCommand.self, AccessLogCommand.self,
+            Projections.self, Serve.self, TokenCommand.self, AccessLogCommand.self,
             Events.self, Import.self,
-            Verify.self, SealCommand.self, WebhookCommand.self, ServerCommand.Notify.self,
+            Verify.self, SealCommand.self, WebhookCommand.self, NotifyCommand.self,
         ]
     )
 

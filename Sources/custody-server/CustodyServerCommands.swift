@@ -9,5 +9,5 @@ struct CustodyServerCommands: AsyncParsableCommand {
         commandName: "custody",
         abstract: "The server commands of custody (serve, notify, webhook listen), which `custody` runs here.",
         version: Custody.configuration.version,
-        subcommands: [Serve.self, NotifyCommand.self, WebhookListenGroup.self])
+        subcommands: [Serving.self, Notifying.self, Listening.self])
 }

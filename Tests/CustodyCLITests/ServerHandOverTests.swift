@@ -23,6 +23,11 @@ import Testing
         // The rest of `webhook` stays the CLI's, and lists `listen` beside its own commands.
         let webhook = try await cli.run(["webhook", "--help"])
         #expect(webhook.stdout.contains("  listen ") && webhook.stdout.contains("  rotate "), "\(webhook.stdout)")
+        // The commands are declared in the CLI too: its completion script knows their options.
+        let completion = try await cli.run(["--generate-completion-script", "bash"])
+        for option in ["--replica-url", "--webhook-allow", "--tolerance"] {
+            #expect(completion.stdout.contains(option), "the completion script lacks \(option)")
+        }
         // A server option's mistake is the server's to say, as it would be typed to `custody`.
         let bad = try await cli.run(["serve", "--port", "none"])
         #expect(bad.status != 0 && bad.stderr.contains("--port"), "\(bad.stderr)")

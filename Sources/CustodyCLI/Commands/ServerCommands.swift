@@ -5,7 +5,8 @@ import Foundation
 /// `custody`, which hands them over whole (arguments, environment, process id) by `exec`, as `git` and `swift` do
 /// with their subcommands. The HTTP server and client they need were a fifth of one binary's conformance records
 /// and relocations, which every process paid for before its first statement: ~2 ms of each `custody exposure`
-/// (docs/benchmarks.md). The commands are listed here too, so that `custody --help` names them.
+/// (docs/benchmarks.md). They are declared in this library (`Serve`, `NotifyCommand`, `WebhookCommand.Listen`),
+/// so that `custody --help`, completion scripts and the manual know them; `custody-server` runs the same declarations.
 package enum ServerCommand {
     /// The words, after `custody` (and an optional `help`), that name a command of `custody-server`.
     static let paths: [[String]] = [["serve"], ["notify"], ["webhook", "listen"]]
@@ -23,6 +24,7 @@ package enum ServerCommand {
         return executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("custody-server")
     }
 
+    /// Replaces this process with `custody-server` running `arguments`, or says why it cannot, in one line.
     static func exec(_ arguments: [String]) -> Never {
         let path = location.path
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
@@ -36,30 +38,5 @@ package enum ServerCommand {
                     + "at \(path) (\(reason)); it is built with custody (`swift build --product custody-server`) "
                     + "and installed beside it\n").utf8))
         exit(69)  // EX_UNAVAILABLE
-    }
-
-    package struct Serve: ParsableCommand {
-        package static let configuration = CommandConfiguration(
-            commandName: "serve", abstract: "Serve the read-only HTTP API over the exposure projections.")
-        @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-        package init() {}
-        package func run() throws { ServerCommand.exec(["serve"] + arguments) }
-    }
-
-    package struct Notify: ParsableCommand {
-        package static let configuration = CommandConfiguration(
-            commandName: "notify", abstract: "Deliver webhook notifications.")
-        @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-        package init() {}
-        package func run() throws { ServerCommand.exec(["notify"] + arguments) }
-    }
-
-    package struct Listen: ParsableCommand {
-        package static let configuration = CommandConfiguration(
-            commandName: "listen",
-            abstract: "Receive webhook deliveries, verify their Standard Webhooks signatures, and print them.")
-        @Argument(parsing: .captureForPassthrough, help: .hidden) var arguments: [String] = []
-        package init() {}
-        package func run() throws { ServerCommand.exec(["webhook", "listen"] + arguments) }
     }
 }

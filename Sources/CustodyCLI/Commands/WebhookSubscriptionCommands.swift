@@ -3,13 +3,15 @@ import CustodyCore
 import CustodyStore
 import Foundation
 
-struct WebhookCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct WebhookCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "webhook", abstract: "Webhook subscriptions and a receiver to try them.",
         subcommands: [
             Add.self, List.self, Remove.self, Rotate.self, Test.self, Deliveries.self, Redeliver.self,
-            ServerCommand.Listen.self,
+            Listen.self,
         ])
+
+    package init() {}
 }
 
 /// Subscriptions: registry facts of the organization (the API stays read-only), their secrets kept out of the log.

@@ -1,15 +1,12 @@
 import ArgumentParser
-import CustodyCLI
 import CustodyCore
-import CustodyServer
-import CustodyStore
-import Foundation
 import Logging
 
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `custody serve`, declared here for `custody --help`, completion scripts and the manual; `custody-server` runs it.
+package struct Serve: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: ServerCommand.Serve.configuration.abstract,
+        abstract: "Serve the read-only HTTP API over the exposure projections.",
         discussion: """
             Endpoints (all JSON, the same documents as the CLI's --json): /v1/organizations, \
             /v1/organizations/{id}/exposure, /v1/models/{id}/exposure, /v1/deployments/{id}/exposure, \
@@ -28,38 +25,41 @@ struct Serve: AsyncParsableCommand {
             Examples: custody serve --port 8080
                       curl -H "Authorization: Bearer $TOKEN" localhost:8080/v1/organizations/state-university/exposure
             """)
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on (0 picks a free one; the chosen port is printed).") var port = 8080
+    @Option(help: "Address to listen on.") package var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one; the chosen port is printed).") package var port = 8080
     @Flag(name: .customLong("no-projector"), help: "Do not run the exposure projector here (another process does).")
-    var noProjector = false
-    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.") var noAuth =
+    package var noProjector = false
+    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.") package
+        var noAuth =
         false
     @Option(
         name: .customLong("ready-lag"), help: "/ready fails when the read models are more than this many events behind."
     )
-    var readyLag: Int64 = 1000
+    package var readyLag: Int64 = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    package var logLevel = "info"
     @Flag(
         name: .customLong("no-notifier"),
         help: "Do not deliver webhooks here (`custody notify run` or another server does).")
-    var noNotifier = false
+    package var noNotifier = false
     @Option(
         name: .customLong("replica-url"),
         help: ArgumentHelp(
             "A hot standby to serve reads from (repeatable; the first that answers is used).", valueName: "url"))
-    var replicaURLs: [String] = []
+    package var replicaURLs: [String] = []
     @Option(name: .customLong("replica-poll"), help: "How often reads from a standby look for new events: 200ms, 1s, …")
-    var replicaPoll = "200ms"
+    package var replicaPoll = "200ms"
     @Option(
         name: .customLong("max-replica-lag"),
         help: "/ready fails when the standby's replay is further behind: 30s, 2m, …")
-    var maxReplicaLag = "30s"
-    @OptionGroup var webhooks: WebhookDeliveryOptions
-    @OptionGroup var connection: ConnectionOptions
+    package var maxReplicaLag = "30s"
+    @OptionGroup package var webhooks: WebhookDeliveryOptions
+    @OptionGroup package var connection: ConnectionOptions
+
+    package init() {}
 
     /// `250ms`, or the whole seconds, minutes, hours or days `DurationText` reads.
-    static func duration(_ text: String, _ option: String) throws -> Duration {
+    package static func duration(_ text: String, _ option: String) throws -> Duration {
         if text.hasSuffix("ms"), let milliseconds = Int64(text.dropLast(2)), milliseconds > 0 {
             return .milliseconds(milliseconds)
         }
@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func validate() throws {
+    package func validate() throws {
         _ = try Self.duration(replicaPoll, "--replica-poll")
         _ = try Self.duration(maxReplicaLag, "--max-replica-lag")
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
@@ -78,36 +78,6 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        var configuration = APIServer.Configuration()
-        configuration.host = host
-        configuration.port = port
-        configuration.projector = !noProjector
-        configuration.authenticate = !noAuth
-        configuration.readyLag = readyLag
-        configuration.webhooks = noNotifier ? nil : try webhooks.configuration()
-        configuration.replicaPoll = try Self.duration(replicaPoll, "--replica-poll")
-        configuration.maxReplicaLag = try Self.duration(maxReplicaLag, "--max-replica-lag")
-        do {
-            configuration.replicas = try replicaURLs.map { try DatabaseURL($0) }
-        } catch let error as StoreError {
-            throw CommandFailure(message: "--replica-url: \(error.description)")
-        }
-        var logger = Logger(label: "custody.serve")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let json = connection.json
-        do {
-            let url = try Runner.locate(connection)
-            try await APIServer.run(url, configuration, logger: logger) { host, port in
-                let line =
-                    json
-                    ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText
-                    : "custody: serving on http://\(host):\(port)"
-                // Unbuffered: scripts and tests read the chosen port from this line.
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
-            }
-        } catch let error as StoreError {
-            throw CommandFailure(message: error.description)
-        }
-    }
+    /// Run by `custody-server` (`ServerCommand`).
+    package func run() throws { ServerCommand.exec(Array(CommandLine.arguments.dropFirst())) }
 }

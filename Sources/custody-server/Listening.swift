@@ -5,32 +5,18 @@ import CustodyServer
 import Foundation
 import Logging
 
-/// `custody webhook listen`: a receiver that verifies what a deliverer sends (the other `webhook` commands are
-/// the CLI's).
-struct WebhookListenGroup: AsyncParsableCommand {
+/// `custody webhook listen` (declared in CustodyCLI as `WebhookCommand.Listen`), run.
+struct Listening: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "webhook", abstract: "A receiver to try webhook subscriptions.", subcommands: [Listen.self])
+        commandName: WebhookCommand.configuration.commandName, abstract: "A receiver to try webhook subscriptions.",
+        subcommands: [Run.self])
 
-    struct Listen: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "listen",
-            abstract: ServerCommand.Listen.configuration.abstract,
-            discussion: """
-                Answers 204 to a verified delivery, 400 when a webhook-* header is missing and 401 when the timestamp is \
-                further than --tolerance from now or no signature verifies under the secret; each is printed, one line \
-                per delivery (the body as received with --json). Stop it with Ctrl-C.
-                Example: custody webhook listen --port 8787 --secret whsec_...
-                """)
-        @Option(help: "The address to listen on.") var host = "127.0.0.1"
-        @Option(help: "The port (0: any free one, printed).") var port = 8787
-        @Option(help: "The subscription's signing secret (whsec_…). Default: $CUSTODY_WEBHOOK_SECRET.") var secret:
-            String?
-        @Option(help: "How far a delivery's timestamp may be from now, in seconds.") var tolerance: Int64 = 300
-        @Flag(help: "Print each delivery as a JSON line: its id, whether it verified, why not, and its body.")
-        var json = false
+    struct Run: AsyncParsableCommand {
+        static let configuration = WebhookCommand.Listen.configuration
+        @OptionGroup var listen: WebhookCommand.Listen
 
         func run() async throws {
-            guard let text = secret ?? ProcessInfo.processInfo.environment["CUSTODY_WEBHOOK_SECRET"] else {
+            guard let text = listen.secret ?? ProcessInfo.processInfo.environment["CUSTODY_WEBHOOK_SECRET"] else {
                 throw CommandFailure(
                     message: "give the subscription's secret: --secret whsec_… (or $CUSTODY_WEBHOOK_SECRET)")
             }
@@ -38,9 +24,9 @@ struct WebhookListenGroup: AsyncParsableCommand {
             do { key = try WebhookSecret(parsing: text) } catch { throw CommandFailure(message: error.message) }
             var logger = Logger(label: "custody.webhook")
             logger.logLevel = .warning
-            let json = self.json
+            let json = listen.json
             try await WebhookListener.run(
-                host: host, port: port, secret: key, tolerance: tolerance, logger: logger,
+                host: listen.host, port: listen.port, secret: key, tolerance: listen.tolerance, logger: logger,
                 listening: { host, port in
                     let line =
                         json

@@ -6,33 +6,23 @@ import CustodyStore
 import Foundation
 import Logging
 
-struct NotifyCommand: AsyncParsableCommand {
+/// `custody notify` (declared in CustodyCLI as `NotifyCommand`), run.
+struct Notifying: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "notify", abstract: ServerCommand.Notify.configuration.abstract, subcommands: [Run.self])
+        commandName: NotifyCommand.configuration.commandName, abstract: NotifyCommand.configuration.abstract,
+        subcommands: [Run.self])
 
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "run",
-            abstract: "Deliver the webhook outbox until stopped, beside or instead of `custody serve`'s deliverer.",
-            discussion: """
-                Any number may run (each message is taken by one at a time, and each subscription's messages go out \
-                in order). A failed delivery is retried with exponential backoff and jitter, 15 attempts in all \
-                (about a day with the default base), then dead-lettered: `custody webhook deliveries --failed` lists \
-                it and `custody webhook redeliver` sends it again. Needs the custody_app role (it reads the secrets).
-                Example: custody notify run --webhook-allow 10.0.0.0/8
-                """)
-        @OptionGroup var webhooks: WebhookDeliveryOptions
-        @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-        var logLevel = "info"
-        @OptionGroup var connection: ConnectionOptions
+        static let configuration = NotifyCommand.Run.configuration
+        @OptionGroup var notify: NotifyCommand.Run
 
         func run() async throws {
-            let configuration = try webhooks.configuration()
+            let configuration = try notify.webhooks.configuration()
             var configured = Logger(label: "custody.notify")
-            configured.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            configured.logLevel = Logger.Level(rawValue: notify.logLevel) ?? .info
             let logger = configured
-            let json = connection.json
-            try await Runner.run(connection) { database in
+            let json = notify.connection.json
+            try await Runner.run(notify.connection) { database in
                 let line =
                     json ? JSONValue.object(["delivering": .bool(true)]).jsonbText : "custody: delivering webhooks"
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
