@@ -7,7 +7,7 @@ import Foundation
 /// and relocations, which every process paid for before its first statement: ~2 ms of each `custody exposure`
 /// (docs/benchmarks.md). They are declared in this library (`Serve`, `NotifyCommand`, `WebhookCommand.Listen`),
 /// so that `custody --help`, completion scripts and the manual know them; `custody-server` runs the same declarations.
-package enum ServerCommand {
+enum ServerCommand {
     /// The words, after `custody` (and an optional `help`), that name a command of `custody-server`.
     static let paths: [[String]] = [["serve"], ["notify"], ["webhook", "listen"]]
 

@@ -22,6 +22,9 @@ public actor ExposureProjection {
     var appliedEvents: Int64 = 0
     /// Pages being written: the stored checkpoint may be ahead of memory until they are taken.
     var writesInFlight = 0
+    /// Whether a leader's `advance` is running, and who waits for it to end (`advance` runs one at a time).
+    var advancing = false
+    var waitingToAdvance: [CheckedContinuation<Void, Never>] = []
     /// Tests make the write transaction fail at a named point, to check that nothing is half-applied.
     var failure: (@Sendable (String) throws -> Void)?
 
@@ -124,12 +127,33 @@ public actor ExposureProjection {
     }
 
     /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had. Not while pages
-    /// are being written: the next look, a quarter of a second later, does it.
+    /// are being written (a leader does it after them: `advance`).
     @discardableResult
     public func refreshDue(at now: Timestamp = .now) async throws -> Bool {
-        guard writesInFlight == 0, let due = projector.nextDue, due <= now else { return false }
+        guard writesInFlight == 0 else { return false }
+        return try await refreshIfDue(at: now)
+    }
+
+    /// `refreshDue`, for a caller that knows no page is being written.
+    private func refreshIfDue(at now: Timestamp = .now) async throws -> Bool {
+        guard let due = projector.nextDue, due <= now else { return false }
         try await commit(prepare([], on: projector, from: cursor, to: cursor, covering: appliedEvents, at: now))
         return true
+    }
+
+    /// The one way a leader writes: the pages after its checkpoint, then what has come due; one at a time,
+    /// whoever asks (a new event's wake-up, or the clock reaching a fact stamped in the future). The clock's
+    /// re-evaluation used to run only when it found no page being written, retrying at once when it did: on a busy
+    /// machine, where catching up runs on every tick, it could be put off for as long as that lasted, spinning.
+    private func advance() async throws {
+        if advancing { await withCheckedContinuation { waitingToAdvance.append($0) } }
+        advancing = true
+        defer {
+            // Handed to the next caller as it is, still advancing; released only when nobody waits.
+            if waitingToAdvance.isEmpty { advancing = false } else { waitingToAdvance.removeFirst().resume() }
+        }
+        try await catchUp(pageSize: Self.followingPage)
+        try await refreshIfDue()
     }
 
     /// When the next folded fact comes true.
@@ -242,7 +266,7 @@ public actor ExposureProjection {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await Follower(self.store, pollInterval: pollInterval).onEveryWake {
-                            try await self.catchUp(pageSize: Self.followingPage)
+                            try await self.advance()
                         }
                     }
                     group.addTask { try await self.followTime() }
@@ -328,7 +352,7 @@ public actor ExposureProjection {
         while true {
             let wait = nextDue.map { max(0, $0.microseconds - Timestamp.now.microseconds) } ?? 250_000
             try await Task.sleep(for: .microseconds(min(wait, 250_000)))
-            try await refreshDue()
+            if let due = nextDue, due <= .now { try await advance() }
         }
     }
 }
