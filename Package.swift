@@ -5,6 +5,11 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
+// SwiftPM links executables with every symbol exported (~51,000): the dynamic loader then resolves against that
+// table, and the runtime's start-up `dladdr` scans it, ~2 ms of every process (`custody --version` 8.0–8.9 →
+// 6.4–7.1 ms). Nothing looks an executable's symbols up at run time.
+let unexported: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
+
 let package = Package(
     name: "custody",
     platforms: [.macOS(.v14)],
@@ -125,10 +130,7 @@ let package = Package(
             name: "custody",
             dependencies: ["CustodyCLI"],
             swiftSettings: strict,
-            // SwiftPM links executables with every symbol exported (~51,000): the dynamic loader then resolves
-            // against that table, and the runtime's start-up `dladdr` scans it, ~2 ms of every process
-            // (`custody --version` 8.0–8.9 → 6.4–7.1 ms). Nothing looks the executable's symbols up at run time.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
+            linkerSettings: unexported
         ),
         .executableTarget(
             name: "custody-server",
@@ -138,7 +140,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(configuration: .release))]
+            linkerSettings: unexported
         ),
         .executableTarget(
             name: "custody-bench",

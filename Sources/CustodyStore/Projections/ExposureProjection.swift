@@ -126,16 +126,10 @@ public actor ExposureProjection {
         try await commit(prepared)
     }
 
-    /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had. Not while pages
-    /// are being written (a leader does it after them: `advance`).
+    /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had. Only after the
+    /// pages being written, never beside them: `advance` calls it.
     @discardableResult
-    public func refreshDue(at now: Timestamp = .now) async throws -> Bool {
-        guard writesInFlight == 0 else { return false }
-        return try await refreshIfDue(at: now)
-    }
-
-    /// `refreshDue`, for a caller that knows no page is being written.
-    private func refreshIfDue(at now: Timestamp = .now) async throws -> Bool {
+    private func refreshDue(at now: Timestamp = .now) async throws -> Bool {
         guard let due = projector.nextDue, due <= now else { return false }
         try await commit(prepare([], on: projector, from: cursor, to: cursor, covering: appliedEvents, at: now))
         return true
@@ -153,7 +147,7 @@ public actor ExposureProjection {
             if waitingToAdvance.isEmpty { advancing = false } else { waitingToAdvance.removeFirst().resume() }
         }
         try await catchUp(pageSize: Self.followingPage)
-        try await refreshIfDue()
+        try await refreshDue()
     }
 
     /// When the next folded fact comes true.
