@@ -194,7 +194,8 @@ extension Bench {
                 func batch(_ size: Int) throws -> [ProposedEvent] {
                     try (0..<size).map { index in
                         ProposedEvent(
-                            id: UUID(), event: try world.next(LiveWorld.Kind.mix[index % LiveWorld.Kind.mix.count], index),
+                            id: UUID(),
+                            event: try world.next(LiveWorld.Kind.mix[index % LiveWorld.Kind.mix.count], index),
                             metadata: EventMetadata(actor: "bench", source: "bench"), occurredAt: .now)
                     }
                 }
