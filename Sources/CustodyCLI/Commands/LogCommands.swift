@@ -175,7 +175,9 @@ final class Spool: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 unlink(path)
-                exit(128 + number)
+                // _exit, not exit: exit runs the process's exit handlers on this thread while others still run
+                // (one reading standard input), and can wait on them forever.
+                _exit(128 + number)
             }
             source.resume()
             signals.append(source)
