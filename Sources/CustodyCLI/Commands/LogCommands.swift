@@ -175,8 +175,8 @@ final class Spool: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 unlink(path)
-                // _exit, not exit: exit runs the process's exit handlers on this thread while others still run
-                // (one reading standard input), and can wait on them forever.
+                // _exit, not exit: exit would run the process's exit handlers on this thread while another is
+                // still blocked reading standard input; nothing is left to flush once the spool is gone.
                 _exit(128 + number)
             }
             source.resume()
