@@ -110,11 +110,7 @@ import Testing
         }
         #expect(try !FileManager.default.contentsOfDirectory(atPath: spoolDirectory.path).isEmpty, "no spool was made")
         process.terminate()
-        // Waited for on the clock, not with waitUntilExit: that blocks one of the pool's two threads in a run loop
-        // until Foundation notices the exit, and a run of the whole suite once went silent in this test.
-        let stopDeadline = ContinuousClock.now + .seconds(20)
-        while process.isRunning && ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(20)) }
-        guard !process.isRunning else {
+        guard try await process.exited() else {
             kill(process.processIdentifier, SIGKILL)
             Issue.record("custody import - was still running 20 s after SIGTERM")
             return

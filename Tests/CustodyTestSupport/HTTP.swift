@@ -223,10 +223,10 @@ public final class ServerProcess: @unchecked Sendable {
     /// SIGTERM, then the exit status once it has stopped.
     public func stop() async throws -> Int32 {
         if process.isRunning { process.terminate() }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if try await !process.exited() { kill(process.processIdentifier, SIGKILL) }
+        guard try await process.exited() else {
+            throw HTTP.Malformed(description: "the server was still running 20 s after SIGKILL")
+        }
         return process.terminationStatus
     }
 
