@@ -13,11 +13,10 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, org, other, incident, shots = sys.argv[1:6]
@@ -58,8 +57,22 @@ def follow(driver, element):
     """Clicks a link or a form's button, and waits until the page it was on is gone, wherever the answer leads: the
     click may return before the answer has loaded (a check once read the sign-in page's URL after signing in)."""
     element.click()
+
+    def gone(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # Chromium 156 says it in its own words when the page is replaced while it looks (a CI run failed on
+            # it inside expected_conditions.staleness_of, which knows only the stale-element error).
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
     try:
-        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(element))
+        WebDriverWait(driver, 20).until(gone)
     except TimeoutException:
         pass
 
