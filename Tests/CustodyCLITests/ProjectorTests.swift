@@ -47,10 +47,10 @@ import Testing
             let store = EventStore(database)
             let events = Workload.mixed(organizations: 8)
             let first = try startProjector(url, stderr: firstLog)
-            defer { kill(first.processIdentifier, SIGKILL) }
+            defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
             #expect(try await waitFor(.seconds(20)) { said(firstLog).contains("leading") })
             let second = try startProjector(url, stderr: secondLog)
-            defer { kill(second.processIdentifier, SIGKILL) }
+            defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
             #expect(try await waitFor(.seconds(20)) { said(secondLog).contains("standing by") })
 
             let half = events.count / 2
@@ -100,7 +100,7 @@ import Testing
                 #expect(try await projector.exited(), "a projector outlived SIGKILL")
             }
             let projector = try startProjector(url)
-            defer { kill(projector.processIdentifier, SIGKILL) }
+            defer { if projector.isRunning { kill(projector.processIdentifier, SIGKILL) } }
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 if try await ExposureProjection.checkpoint(database)?.events == Int64(events.count) { break }
