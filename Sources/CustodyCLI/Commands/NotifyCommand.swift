@@ -26,6 +26,6 @@ package struct NotifyCommand: ParsableCommand {
         package init() {}
 
         /// Run by `custody-server` (`ServerCommand`).
-        package func run() throws { ServerCommand.exec(Array(CommandLine.arguments.dropFirst())) }
+        package func run() throws { ServerCommand.execAsGiven() }
     }
 }

@@ -29,9 +29,8 @@ package struct Serve: ParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one; the chosen port is printed).") package var port = 8080
     @Flag(name: .customLong("no-projector"), help: "Do not run the exposure projector here (another process does).")
     package var noProjector = false
-    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.") package
-        var noAuth =
-        false
+    @Flag(name: .customLong("no-auth"), help: "Serve /v1 without tokens, as admin. For local demos only.")
+    package var noAuth = false
     @Option(
         name: .customLong("ready-lag"), help: "/ready fails when the read models are more than this many events behind."
     )
@@ -79,5 +78,5 @@ package struct Serve: ParsableCommand {
     }
 
     /// Run by `custody-server` (`ServerCommand`).
-    package func run() throws { ServerCommand.exec(Array(CommandLine.arguments.dropFirst())) }
+    package func run() throws { ServerCommand.execAsGiven() }
 }

@@ -24,6 +24,10 @@ enum ServerCommand {
         return executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("custody-server")
     }
 
+    /// What a declared server command's `run` does when it is reached without the hand-over (`custody-server`
+    /// parses the same declarations): runs this process's own arguments in `custody-server`.
+    static func execAsGiven() -> Never { exec(Array(CommandLine.arguments.dropFirst())) }
+
     /// Replaces this process with `custody-server` running `arguments`, or says why it cannot, in one line.
     static func exec(_ arguments: [String]) -> Never {
         let path = location.path

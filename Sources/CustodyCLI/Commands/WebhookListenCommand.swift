@@ -15,8 +15,8 @@ extension WebhookCommand {
                 """)
         @Option(help: "The address to listen on.") package var host = "127.0.0.1"
         @Option(help: "The port (0: any free one, printed).") package var port = 8787
-        @Option(help: "The subscription's signing secret (whsec_…). Default: $CUSTODY_WEBHOOK_SECRET.") package
-            var secret: String?
+        @Option(help: "The subscription's signing secret (whsec_…). Default: $CUSTODY_WEBHOOK_SECRET.")
+        package var secret: String?
         @Option(help: "How far a delivery's timestamp may be from now, in seconds.") package var tolerance: Int64 = 300
         @Flag(help: "Print each delivery as a JSON line: its id, whether it verified, why not, and its body.")
         package var json = false
@@ -24,6 +24,6 @@ extension WebhookCommand {
         package init() {}
 
         /// Run by `custody-server` (`ServerCommand`).
-        package func run() throws { ServerCommand.exec(Array(CommandLine.arguments.dropFirst())) }
+        package func run() throws { ServerCommand.execAsGiven() }
     }
 }

@@ -126,13 +126,12 @@ public actor ExposureProjection {
         try await commit(prepared)
     }
 
-    /// Re-evaluates what facts whose time has come touch, when any has; returns whether one had. Only after the
-    /// pages being written, never beside them: `advance` calls it.
-    @discardableResult
-    private func refreshDue(at now: Timestamp = .now) async throws -> Bool {
-        guard let due = projector.nextDue, due <= now else { return false }
+    /// Re-evaluates what facts whose time has come touch, when any has. Only after the pages being written, never
+    /// beside them: `advance` calls it.
+    private func refreshDue() async throws {
+        let now = Timestamp.now
+        guard let due = projector.nextDue, due <= now else { return }
         try await commit(prepare([], on: projector, from: cursor, to: cursor, covering: appliedEvents, at: now))
-        return true
     }
 
     /// The one way a leader writes: the pages after its checkpoint, then what has come due; one at a time,
