@@ -162,25 +162,23 @@ struct Import: AsyncParsableCommand {
 /// size, and removed on every way out — a return, an error, or SIGINT, SIGTERM or SIGHUP.
 final class Spool: @unchecked Sendable {
     let path: String
-    private var signals: [any DispatchSourceSignal] = []
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
 
     init() throws {
         path =
             FileManager.default.temporaryDirectory.appendingPathComponent("custody-import-\(UUID().uuidString).jsonl")
             .path
-        let path = self.path
-        // The handlers first: a signal between creating the file and handling signals would leave it behind.
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                unlink(path)
-                // _exit, not exit: exit would run the process's exit handlers on this thread while another is
-                // still blocked reading standard input; nothing is left to flush once the spool is gone.
+        // The handlers first: a signal between creating the file and handling signals would leave it behind. A
+        // process-wide handler, not a dispatch signal source: on Linux that source hears only a signal every
+        // thread blocks, and one the kernel gave an unblocked thread was dropped (SIG_IGN), leaving `import -`
+        // running after SIGTERM (a fresh-clone CI caught it, one run in five).
+        spoolPathForSignals = strdup(path)
+        for number in Self.signals {
+            signal(number) { number in
+                // Only what is safe in a signal handler: unlink and _exit (no exit handlers, nothing to flush).
+                if let path = spoolPathForSignals { unlink(path) }
                 _exit(128 + number)
             }
-            source.resume()
-            signals.append(source)
         }
         // open(2) itself, not FileManager.createFile: that writes a temporary file and renames it, and a signal in
         // between left the temporary file behind (seen as an intermittent test failure under load).
@@ -215,10 +213,14 @@ final class Spool: @unchecked Sendable {
     }
 
     func remove() {
-        for source in signals { source.cancel() }
+        for number in Self.signals { signal(number, SIG_DFL) }
         unlink(path)
     }
 }
+
+/// The spool's path as a C string, made before the signal handlers that read it are installed (and never freed:
+/// a handler may still be running when the spool is removed).
+nonisolated(unsafe) private var spoolPathForSignals: UnsafeMutablePointer<CChar>?
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
