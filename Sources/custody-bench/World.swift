@@ -23,6 +23,9 @@ struct LiveWorld {
     var opened: [Slug] = []
     var paused = Set<Int>()
     var counter = 0
+    /// In the ids of what it makes: a second run on the same database makes new deployments, incidents and
+    /// investigations instead of repeating the first run's (which redeployed them, and made pages share rows).
+    let run = UUID().uuidString.prefix(6).lowercased()
 
     init(chain: SupplyChain) {
         self.chain = chain
@@ -48,7 +51,7 @@ struct LiveWorld {
                 ? .vendorResumed(VendorResumed(provider: provider, vendor: vendor))
                 : .vendorPaused(VendorPaused(provider: provider, vendor: vendor, incident: nil))
         case .investigationOpened:
-            let id = try slug("bench-n\(counter)")
+            let id = try slug("bench-\(run)-n\(counter)")
             opened.append(id)
             return .investigationOpened(
                 InvestigationOpened(investigation: id, incident: row.incident, provider: row.provider))
@@ -58,7 +61,7 @@ struct LiveWorld {
         case .deployment:
             return .modelDeployed(
                 ModelDeployed(
-                    deployment: try slug("bench-d\(counter)"), organization: row.organization, model: row.model,
+                    deployment: try slug("bench-\(run)-d\(counter)"), organization: row.organization, model: row.model,
                     workload: "bench",
                     criticality: .high))
         case .response:
@@ -70,7 +73,8 @@ struct LiveWorld {
             // Every client of a vendor, any kind of data: it reaches that provider's ~2,000 deployments.
             return .breachReported(
                 BreachReported(
-                    incident: try slug("bench-i\(counter)"), vendor: try slug("v\(counter % 20)"), severity: .critical,
+                    incident: try slug("bench-\(run)-i\(counter)"), vendor: try slug("v\(counter % 20)"),
+                    severity: .critical,
                     summary: "bench breach", dataKinds: [], providers: [], sources: [], disclosedAt: nil))
         }
     }
