@@ -235,6 +235,41 @@ struct Tables: Equatable {
         #expect(tables.summaries[s("o")]?.exposedDeployments == 1)
         #expect(due.next.nextDue == nil)
     }
+
+    /// Two consecutive pages share an exposure row exactly when one writes or deletes a key the other writes or
+    /// deletes (the leader then writes the later page only after the earlier has committed).
+    @Test(arguments: 0..<20)
+    func pagesShareExposureRowsWhenTheirKeysMeet(seed: Int) {
+        var workload = RandomWorkload(seed: UInt64(seed) + 4400)
+        let events = workload.recorded(count: 200, recordedAt: workload.start)
+        var (projector, clock) = (ExposureProjector(evaluatedAt: workload.start), workload.start)
+        var steps: [ReadModelChanges] = []
+        for start in stride(from: 0, to: events.count, by: 10) {
+            clock = clock.adding(seconds: Int64(workload.span / 20))
+            let step = projector.step(events[start..<min(start + 10, events.count)], at: clock)
+            steps.append(step.changes)
+            projector = step.next
+        }
+        func keys(_ changes: ReadModelChanges) -> Set<ReadModelChanges.Key> {
+            Set(changes.exposures.map(\.key)).union(changes.removedExposures)
+        }
+        var apart = 0
+        for (earlier, later) in zip(steps, steps.dropFirst()) {
+            let meet = !keys(earlier).isDisjoint(with: keys(later))
+            #expect(earlier.sharesExposureRows(with: later) == meet)
+            #expect(later.sharesExposureRows(with: earlier) == meet)
+            if !meet && !keys(later).isEmpty { apart += 1 }
+        }
+        #expect(apart > 0, "seed \(seed): no page wrote rows apart from the one before it")
+        // A page deleting a row another writes shares it, either way round.
+        if let row = steps.lazy.flatMap(\.exposures).first {
+            var (writes, deletes) = (ReadModelChanges(), ReadModelChanges())
+            writes.exposures = [row]
+            deletes.removedExposures = [row.key]
+            #expect(writes.sharesExposureRows(with: deletes) && deletes.sharesExposureRows(with: writes))
+            #expect(!writes.sharesExposureRows(with: ReadModelChanges()))
+        }
+    }
 }
 
 /// A postmortem folds only the facts bearing on its incident and evaluates the incident's rows only after facts

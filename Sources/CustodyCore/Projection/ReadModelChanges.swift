@@ -48,6 +48,17 @@ public struct ReadModelChanges: Sendable, Equatable {
             && pausesStarted.isEmpty && pausesEnded.isEmpty && statesSet.isEmpty && statesEnded.isEmpty
     }
 
+    /// Whether these changes and `other` write or delete a common exposure row. Two pages that do not can be
+    /// written at once: neither then waits for a row the other has written and not yet committed.
+    public func sharesExposureRows(with other: ReadModelChanges) -> Bool {
+        let (smaller, larger) = exposureRowCount <= other.exposureRowCount ? (self, other) : (other, self)
+        let keys = Set(larger.exposures.map(\.key)).union(larger.removedExposures)
+        return smaller.exposures.contains { keys.contains($0.key) }
+            || smaller.removedExposures.contains(where: keys.contains)
+    }
+
+    private var exposureRowCount: Int { exposures.count + removedExposures.count }
+
     /// The difference, within `impact`, between `before` evaluated at `then` (what the tables hold) and `after`
     /// evaluated at `now`. Notices are made for the rows of `noticing` organizations (of every one when nil).
     public init(
@@ -117,8 +128,12 @@ public struct ReadModelChanges: Sendable, Equatable {
         }
         // Sized once: growing a dictionary of thousands of rows step by step was a tenth of a pause's cost.
         var rows: [Key: Exposure] = Dictionary(minimumCapacity: found.count)
-        for row in found { rows[Key(deployment: row.deployment, incident: row.incident)] = row }
+        for row in found { rows[row.key] = row }
         return rows
     }
+}
 
+extension Exposure {
+    /// Its row's primary key in the read model.
+    public var key: ReadModelChanges.Key { ReadModelChanges.Key(deployment: deployment, incident: incident) }
 }

@@ -13,7 +13,8 @@ import PostgresNIO
 public actor ExposureProjection {
     /// The projection's name in `custody_projection_checkpoints`.
     public static let name = "exposure"
-    /// Held (session-level) by the running projector and by a rebuild's swap, so only one writes at a time.
+    /// Held by every page's transaction, shared (two pages may be written at once), and by a rebuild's swap alone:
+    /// a swap never lands between a page's statements.
     static let lockKey: Int64 = 7_350_123_900_002
 
     nonisolated let store: EventStore
@@ -76,44 +77,46 @@ public actor ExposureProjection {
 
     /// Applies every visible event after the checkpoint, a page per transaction; returns how many.
     ///
-    /// The next page is read, decided and rendered while the one before it is written: deciding is this process's
-    /// work and writing PostgreSQL's, so on two cores they overlap. Memory takes a page only after its COMMIT, and a
-    /// page decided on one that fails to commit is dropped with it.
+    /// The next page is read, decided and rendered while the one before it is written, and its write starts at
+    /// once: its exposure rows go in beside the earlier page's when the two share none (`PreparedPage.write`), the
+    /// rest once that page has committed. Deciding is this process's work and writing PostgreSQL's, in a backend per
+    /// page, so on two cores they overlap. Memory takes a page only after its COMMIT, in order, and a page decided
+    /// on one that fails to commit fails with it.
     @discardableResult
     public func catchUp(pageSize: Int = 5000) async throws -> Int {
         var applied = 0
-        var inFlight: (page: PreparedPage, write: Task<Void, any Error>)?
+        var writing: [PreparedPage.Writing] = []
         writesInFlight += 1
         defer { writesInFlight -= 1 }
         do {
             while true {
-                let from = inFlight?.page.next ?? cursor
+                let from = writing.last?.page.next ?? cursor
                 let page = try await store.readLog(after: from, limit: pageSize)
                 guard !page.entries.isEmpty else { break }
                 let prepared = try prepare(
-                    page.entries.map(\.event), on: inFlight?.page.step.next ?? projector, from: from, to: page.next,
-                    covering: inFlight?.page.events ?? appliedEvents)
-                if let previous = inFlight {
-                    inFlight = nil
-                    try await taken(previous)
-                }
+                    page.entries.map(\.event), on: writing.last?.page.step.next ?? projector, from: from,
+                    to: page.next, covering: writing.last?.page.events ?? appliedEvents)
                 applied += prepared.count
                 // A short page reached the end of what is visible: there is nothing to decide while it is written,
                 // and the fact just appended becomes visible soonest written here (new events wake the caller).
                 guard page.entries.count == pageSize else {
+                    while !writing.isEmpty { try await taken(writing.removeFirst()) }
                     try await commit(prepared)
                     return applied
                 }
-                let (database, failure) = (self.database, self.failure)
-                inFlight = (prepared, Task { try await prepared.write(database, failure: failure) })
+                let (database, failure, previous) = (self.database, self.failure, writing.last)
+                writing.append(
+                    .init(
+                        page: prepared,
+                        task: Task { try await prepared.write(database, after: previous, failure: failure) }))
+                // Two pages at most are written at once: the next is decided once the older has been taken.
+                while writing.count > 1 { try await taken(writing.removeFirst()) }
             }
-            if let previous = inFlight {
-                inFlight = nil
-                try await taken(previous)
-            }
+            while !writing.isEmpty { try await taken(writing.removeFirst()) }
         } catch {
-            // A page still being written when something else failed is taken if it commits: memory and tables agree.
-            if let previous = inFlight, (try? await previous.write.value) != nil { take(previous.page) }
+            // Pages still being written when something else failed are taken, in order, if they commit: memory and
+            // tables agree. One after a page that failed fails with it (`PreparedPage.write`).
+            for page in writing where (try? await page.task.value) != nil { take(page.page) }
             throw error
         }
         return applied
@@ -174,14 +177,14 @@ public actor ExposureProjection {
     private func commit(_ page: PreparedPage) async throws {
         writesInFlight += 1
         defer { writesInFlight -= 1 }
-        try await page.write(database, failure: failure)
+        try await page.write(database, after: nil, failure: failure)
         take(page)
     }
 
     /// Waits for a page written in the background and takes it; throws what its write threw.
-    private func taken(_ inFlight: (page: PreparedPage, write: Task<Void, any Error>)) async throws {
-        try await inFlight.write.value
-        take(inFlight.page)
+    private func taken(_ writing: PreparedPage.Writing) async throws {
+        try await writing.task.value
+        take(writing.page)
     }
 
     /// Takes a committed page: memory then matches the tables.

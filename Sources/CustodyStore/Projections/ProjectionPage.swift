@@ -45,20 +45,39 @@ extension ExposureProjection {
         /// standby is sent only what the primary has flushed, and would see them up to `wal_writer_delay` late.
         var waitsForDisk: Bool { !outbox.messages.isEmpty || count < Self.catchingUp }
 
+        /// A page and its write, running in the background.
+        struct Writing: Sendable {
+            let page: PreparedPage
+            let task: Task<Void, any Error>
+        }
+
         /// Writes the rows, the messages and the checkpoint in one transaction, under the lock a rebuild's swap
         /// takes; throws `ProjectionMoved` when the stored checkpoint is not the one the page was decided from.
-        func write(_ database: Database, failure: (@Sendable (String) throws -> Void)?) async throws {
+        ///
+        /// `previous` is the write of the page this one was decided on, when that is still running: this page's
+        /// exposure rows are written beside it when the two pages share none (a second backend on a second core;
+        /// a breach page writes thousands), and everything else, the checkpoint's check included, once it has
+        /// committed. Its failure fails this page too.
+        func write(
+            _ database: Database, after previous: Writing?, failure: (@Sendable (String) throws -> Void)?
+        ) async throws {
             let started = ContinuousClock.now
             let logger = database.logger
+            let beside = previous.map { !step.changes.sharesExposureRows(with: $0.page.step.changes) } ?? false
+            if let previous, !beside { try await previous.task.value }
+            let ahead = beside ? previous : nil
             try await database.withTransaction { connection in
+                // Shared: a page written beside the one before it holds it too; a rebuild's swap takes it alone.
                 try await connection.query(
                     """
-                    SELECT pg_advisory_xact_lock(\(ExposureProjection.lockKey)),
+                    SELECT pg_advisory_xact_lock_shared(\(ExposureProjection.lockKey)),
                         CASE WHEN \(!waitsForDisk) THEN set_config('synchronous_commit', 'off', true) END
                     """, logger: logger)
+                try await rows.writeExposures(connection, logger: logger, failure: failure)
+                try await ahead?.task.value
                 let stored = try await ExposureProjection.checkpoint(connection, logger: logger)?.cursor ?? .start
                 guard stored == expected else { throw ProjectionMoved() }
-                try await rows.write(connection, logger: logger, failure: failure)
+                try await rows.writeSharedRows(connection, logger: logger, failure: failure)
                 try await outbox.write(connection, logger: logger)
                 try failure?("outbox")
                 try failure?("checkpoint")
@@ -73,7 +92,7 @@ extension ExposureProjection {
                     "organizations": "\(step.changes.organizations.count)",
                     "decide_ms": "\(Int(decided.seconds * 1000))", "render_ms": "\(Int(rendered.seconds * 1000))",
                     "write_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
-                    "waited_for_disk": "\(waitsForDisk)",
+                    "waited_for_disk": "\(waitsForDisk)", "beside_previous": "\(beside)",
                 ])
         }
     }

@@ -129,9 +129,10 @@ struct ChangedRows: Sendable {
         deployments = changes.deployments.map(ReadModelRow.deployment)
     }
 
-    func write(_ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?)
-        async throws
-    {
+    /// Writes and deletes exposure rows: what a page may write before the page ahead of it has committed.
+    func writeExposures(
+        _ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?
+    ) async throws {
         try await upsert(exposures, Self.upsertExposures, connection, logger)
         try failure?("exposures")
         for start in stride(from: 0, to: removedExposures.count, by: 5000) {
@@ -144,6 +145,13 @@ struct ChangedRows: Sendable {
                 """, logger: logger)
         }
         try failure?("removed exposures")
+    }
+
+    /// Writes the rows consecutive pages often both write: organizations, deployments, pauses and investigation
+    /// states.
+    func writeSharedRows(
+        _ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?
+    ) async throws {
         try await upsert(organizations, Self.upsertOrganizations, connection, logger)
         try failure?("organizations")
         try await upsert(deployments, Self.upsertDeployments, connection, logger)
