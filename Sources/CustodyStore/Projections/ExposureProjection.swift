@@ -26,8 +26,10 @@ public actor ExposureProjection {
     /// Whether a leader's `advance` is running, and who waits for it to end (`advance` runs one at a time).
     var advancing = false
     var waitingToAdvance: [CheckedContinuation<Void, Never>] = []
-    /// Tests make the write transaction fail at a named point, to check that nothing is half-applied.
-    var failure: (@Sendable (String) throws -> Void)?
+    /// Called at each named point of a page's write transaction: tests make it fail there, to check that nothing
+    /// is half-applied, or hold it there, to have two pages written at once.
+    typealias WritePoint = @Sendable (String) async throws -> Void
+    var failure: WritePoint?
 
     /// Told of the fold, the cursor it has reached and the read models' checkpoint, after `start`, after every
     /// committed page, and while standing by: the API server answers from the same fold instead of keeping a
@@ -62,7 +64,7 @@ public actor ExposureProjection {
     /// The fold the read models reflect.
     public var chain: SupplyChain { projector.chain }
 
-    func injectFailure(_ failure: (@Sendable (String) throws -> Void)?) { self.failure = failure }
+    func injectFailure(_ failure: WritePoint?) { self.failure = failure }
 
     /// Loads the checkpoint and folds the log up to it: memory then matches what the tables hold.
     public func start() async throws {

@@ -59,7 +59,7 @@ extension ExposureProjection {
         /// a breach page writes thousands), and everything else, the checkpoint's check included, once it has
         /// committed. Its failure fails this page too.
         func write(
-            _ database: Database, after previous: Writing?, failure: (@Sendable (String) throws -> Void)?
+            _ database: Database, after previous: Writing?, failure: ExposureProjection.WritePoint?
         ) async throws {
             let started = ContinuousClock.now
             let logger = database.logger
@@ -79,11 +79,11 @@ extension ExposureProjection {
                 guard stored == expected else { throw ProjectionMoved() }
                 try await rows.writeSharedRows(connection, logger: logger, failure: failure)
                 try await outbox.write(connection, logger: logger)
-                try failure?("outbox")
-                try failure?("checkpoint")
+                try await failure?("outbox")
+                try await failure?("checkpoint")
                 try await ExposureProjection.storeCheckpoint(
                     next, events: events, evaluatedAt: step.next.evaluatedAt, connection, logger: logger)
-                try failure?("commit")
+                try await failure?("commit")
             }
             logger.debug(
                 "applied a page",

@@ -131,10 +131,10 @@ struct ChangedRows: Sendable {
 
     /// Writes and deletes exposure rows: what a page may write before the page ahead of it has committed.
     func writeExposures(
-        _ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?
+        _ connection: PostgresConnection, logger: Logger, failure: ExposureProjection.WritePoint?
     ) async throws {
         try await upsert(exposures, Self.upsertExposures, connection, logger)
-        try failure?("exposures")
+        try await failure?("exposures")
         for start in stride(from: 0, to: removedExposures.count, by: 5000) {
             let slice = removedExposures[start..<min(start + 5000, removedExposures.count)]
             try await connection.query(
@@ -144,18 +144,18 @@ struct ChangedRows: Sendable {
                 WHERE e.deployment = x.deployment AND e.incident = x.incident
                 """, logger: logger)
         }
-        try failure?("removed exposures")
+        try await failure?("removed exposures")
     }
 
     /// Writes the rows consecutive pages often both write: organizations, deployments, pauses and investigation
     /// states.
     func writeSharedRows(
-        _ connection: PostgresConnection, logger: Logger, failure: (@Sendable (String) throws -> Void)?
+        _ connection: PostgresConnection, logger: Logger, failure: ExposureProjection.WritePoint?
     ) async throws {
         try await upsert(organizations, Self.upsertOrganizations, connection, logger)
-        try failure?("organizations")
+        try await failure?("organizations")
         try await upsert(deployments, Self.upsertDeployments, connection, logger)
-        try failure?("deployments")
+        try await failure?("deployments")
         if !pausesStarted.isEmpty || !pausesEnded.isEmpty {
             try await connection.query(
                 """
@@ -168,7 +168,7 @@ struct ChangedRows: Sendable {
                 SELECT * FROM unnest(\(pausesStarted.map(\.provider.rawValue))::text[], \(pausesStarted.map(\.vendor.rawValue))::text[])
                 """, logger: logger)
         }
-        try failure?("pauses")
+        try await failure?("pauses")
         if !statesEnded.isEmpty {
             try await connection.query(
                 """
@@ -178,7 +178,7 @@ struct ChangedRows: Sendable {
                 """, logger: logger)
         }
         try await upsert(states, Self.upsertStates, connection, logger)
-        try failure?("investigation states")
+        try await failure?("investigation states")
     }
 
     private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger)
