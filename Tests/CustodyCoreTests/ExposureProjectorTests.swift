@@ -33,7 +33,7 @@ struct Tables: Equatable {
 
     mutating func apply(_ changes: ReadModelChanges) {
         for row in changes.exposures {
-            exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored
+            exposures[row.key] = row.stored
         }
         #expect(pauses.isDisjoint(with: changes.pausesStarted) && Set(changes.pausesEnded).isSubset(of: pauses))
         pauses.formUnion(changes.pausesStarted)
@@ -53,7 +53,7 @@ struct Tables: Equatable {
     /// Everything evaluated from scratch: what a rebuild writes.
     init(_ chain: SupplyChain, at time: Timestamp) {
         for row in chain.exposures(at: time) {
-            exposures[ReadModelChanges.Key(deployment: row.deployment, incident: row.incident)] = row.stored
+            exposures[row.key] = row.stored
         }
         pauses = chain.pauses(at: time)
         for state in chain.investigationStates(at: time) { states[state.pair] = state.status }
@@ -96,7 +96,7 @@ struct Tables: Equatable {
                 tables.composed
                     == Dictionary(
                         uniqueKeysWithValues: rows.map {
-                            (ReadModelChanges.Key(deployment: $0.deployment, incident: $0.incident), $0)
+                            ($0.key, $0)
                         }))
             #expect(tables.summaries == projector.chain.organizationViews(at: clock).mapValues(\.summary))
         }

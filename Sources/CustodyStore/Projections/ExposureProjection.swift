@@ -87,38 +87,43 @@ public actor ExposureProjection {
     @discardableResult
     public func catchUp(pageSize: Int = 5000) async throws -> Int {
         var applied = 0
-        var writing: [PreparedPage.Writing] = []
+        // The newest page being written; the one before it, when there is one, is taken before the next is read.
+        var ahead: PreparedPage.Writing?
         writesInFlight += 1
         defer { writesInFlight -= 1 }
         do {
             while true {
-                let from = writing.last?.page.next ?? cursor
+                let from = ahead?.page.next ?? cursor
                 let page = try await store.readLog(after: from, limit: pageSize)
                 guard !page.entries.isEmpty else { break }
                 let prepared = try prepare(
-                    page.entries.map(\.event), on: writing.last?.page.step.next ?? projector, from: from,
-                    to: page.next, covering: writing.last?.page.events ?? appliedEvents)
+                    page.entries.map(\.event), on: ahead?.page.step.next ?? projector, from: from, to: page.next,
+                    covering: ahead?.page.events ?? appliedEvents)
                 applied += prepared.count
                 // A short page reached the end of what is visible: there is nothing to decide while it is written,
                 // and the fact just appended becomes visible soonest written here (new events wake the caller).
                 guard page.entries.count == pageSize else {
-                    while !writing.isEmpty { try await taken(writing.removeFirst()) }
+                    if let older = ahead {
+                        ahead = nil
+                        try await taken(older)
+                    }
                     try await commit(prepared)
                     return applied
                 }
-                let (database, failure, previous) = (self.database, self.failure, writing.last)
-                writing.append(
-                    .init(
-                        page: prepared,
-                        task: Task { try await prepared.write(database, after: previous, failure: failure) }))
+                let (database, failure, older) = (self.database, self.failure, ahead)
+                ahead = .init(
+                    page: prepared, task: Task { try await prepared.write(database, after: older, failure: failure) })
                 // Two pages at most are written at once: the next is decided once the older has been taken.
-                while writing.count > 1 { try await taken(writing.removeFirst()) }
+                if let older { try await taken(older) }
             }
-            while !writing.isEmpty { try await taken(writing.removeFirst()) }
+            if let older = ahead {
+                ahead = nil
+                try await taken(older)
+            }
         } catch {
-            // Pages still being written when something else failed are taken, in order, if they commit: memory and
-            // tables agree. One after a page that failed fails with it (`PreparedPage.write`).
-            for page in writing where (try? await page.task.value) != nil { take(page.page) }
+            // A page still being written when something else failed is taken if it commits: memory and tables
+            // agree. One after a page that failed fails with it (`PreparedPage.write`).
+            if let ahead, (try? await ahead.task.value) != nil { take(ahead.page) }
             throw error
         }
         return applied
