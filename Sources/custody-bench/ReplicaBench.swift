@@ -61,11 +61,7 @@ extension Bench {
                     return latencies.sorted()
                 }
                 try await client.shutdown()
-                let report: [String: Double] = [
-                    "p50": latencies[latencies.count / 2],
-                    "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                    "max": latencies[latencies.count - 1], "samples": Double(latencies.count),
-                ]
+                let report: [String: Double] = latencySummary(latencies)
                 print(JSONValue.object(report.mapValues { .number(String(format: "%.2f", $0)) }).jsonbText)
             } catch {
                 try? await client.shutdown()

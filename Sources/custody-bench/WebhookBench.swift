@@ -101,11 +101,7 @@ struct Webhooks: AsyncParsableCommand {
                 latencies.append(milliseconds(at - started))
             }
             latencies.sort()
-            return [
-                "p50": latencies[latencies.count / 2],
-                "p99": latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                "max": latencies[latencies.count - 1], "samples": Double(latencies.count),
-            ]
+            return latencySummary(latencies)
         }
         print(JSONValue.object(report.mapValues { .number(String(format: "%.2f", $0)) }).jsonbText)
     }
