@@ -47,6 +47,7 @@ package struct Custody: AsyncParsableCommand {
                 Data("Error: unknown command '\(typed)'\(hint) (`custody --help` lists them)\n".utf8))
             Foundation.exit(64)
         }
+        Runner.connectEarly(arguments)
         await Self.main(arguments)
     }
 }

@@ -13,7 +13,12 @@ package enum Runner {
     }
 
     package static func locate(_ options: ConnectionOptions) throws -> DatabaseURL {
-        if let url = options.databaseURL { return try DatabaseURL(url) }
+        try locate(given: options.databaseURL)
+    }
+
+    /// The database: `--database-url`'s when given, then the environment's, then the checkout's file.
+    static func locate(given: String?) throws -> DatabaseURL {
+        if let url = given { return try DatabaseURL(url) }
         if let url = ProcessInfo.processInfo.environment["CUSTODY_DATABASE_URL"], !url.isEmpty {
             return try DatabaseURL(url)
         }
@@ -42,12 +47,43 @@ package enum Runner {
 
     /// Runs `body` with the database, after checking the schema is current (as `schema` says). A `sequential`
     /// body (one statement after another) gets a single connection instead of a pool: quicker to open.
+    /// What a command logs: warnings and worse.
+    static var logger: Logger {
+        var logger = Logger(label: "custody")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// The one-shot commands that open the database (`Runner.run`): each one's connection is opened while its
+    /// command line is still being parsed (`EarlyConnection`). Not a server's, a follower's or a listener's:
+    /// a connection they never took would stay open, idle, as long as they run.
+    static let connectingEarly: Set<String> = [
+        "exposure", "diff", "postmortem", "whatif", "concentration", "deployments", "vendors", "providers", "models",
+        "organizations", "show", "events", "verify", "breach", "pause", "resume", "investigation", "incident",
+        "vendor", "provider", "model", "supply", "org", "deploy", "retire", "respond", "inventory", "vex", "token",
+        "access-log", "seal",
+    ]
+
+    /// Starts connecting before the command line is parsed, when it names such a command and asks for no help.
+    package static func connectEarly(_ arguments: [String]) {
+        guard let command = arguments.first, connectingEarly.contains(command),
+            !arguments.contains(where: { ["--help", "-h", "help", "--version"].contains($0) })
+        else { return }
+        let option = "--database-url"
+        let given =
+            arguments.firstIndex(of: option).flatMap { arguments.dropFirst($0 + 1).first }
+            ?? arguments.first { $0.hasPrefix(option + "=") }.map { String($0.dropFirst(option.count + 1)) }
+        // A URL that does not parse, or none at all, is the command's to report once parsed. One given that is
+        // not the command's after all (a value that only looks like the option) is never taken: the connection
+        // is matched to the URL the command asks for.
+        guard let url = try? locate(given: given) else { return }
+        EarlyConnection.open(url, logger: logger)
+    }
+
     package static func run<R: Sendable>(
         _ options: ConnectionOptions, schema: SchemaCheck = .first, sequential: Bool = false,
         _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
-        var logger = Logger(label: "custody")
-        logger.logLevel = .warning
         do {
             let url = try locate(options)
             var attempt = 1

@@ -60,7 +60,7 @@ public struct Database: Sendable {
         // Several hosts: the one target_session_attrs picks, found by connecting (which is also the probe).
         var chosen = url
         if probe || url.choosesHost {
-            let (selected, connection) = try await select(url, logger: logger)
+            let (selected, connection) = try await EarlyConnection.connect(url, logger: logger)
             await firstOf(within: .seconds(2)) { try? await connection.close() }
             chosen = selected
         }
@@ -202,7 +202,7 @@ public struct Database: Sendable {
     ) async throws -> R {
         let connection: PostgresConnection
         do {
-            connection = try await select(url, logger: logger).1
+            connection = try await EarlyConnection.connect(url, logger: logger).1
         } catch {
             throw translate(error)
         }
