@@ -45,8 +45,6 @@ package enum Runner {
     /// `ExposureProjection.behind`).
     package enum SchemaCheck { case first, none, byBody }
 
-    /// Runs `body` with the database, after checking the schema is current (as `schema` says). A `sequential`
-    /// body (one statement after another) gets a single connection instead of a pool: quicker to open.
     /// What a command logs: warnings and worse.
     static var logger: Logger {
         var logger = Logger(label: "custody")
@@ -80,6 +78,8 @@ package enum Runner {
         EarlyConnection.open(url, logger: logger)
     }
 
+    /// Runs `body` with the database, after checking the schema is current (as `schema` says). A `sequential`
+    /// body (one statement after another) gets a single connection instead of a pool: quicker to open.
     package static func run<R: Sendable>(
         _ options: ConnectionOptions, schema: SchemaCheck = .first, sequential: Bool = false,
         _ body: @Sendable (Database) async throws -> R
