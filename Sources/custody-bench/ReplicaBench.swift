@@ -61,7 +61,7 @@ extension Bench {
                     return latencies.sorted()
                 }
                 try await client.shutdown()
-                let report: [String: Double] = latencySummary(latencies)
+                let report = latencySummary(latencies)
                 print(JSONValue.object(report.mapValues { .number(String(format: "%.2f", $0)) }).jsonbText)
             } catch {
                 try? await client.shutdown()

@@ -19,6 +19,12 @@ package enum Runner {
     /// The database: `--database-url`'s when given, then the environment's, then the checkout's file.
     static func locate(given: String?) throws -> DatabaseURL {
         if let url = given { return try DatabaseURL(url) }
+        return try configured.get()
+    }
+
+    /// The environment's database, else the nearest `.custody/database-url`'s: looked up once per process (the
+    /// early connection asks before the command line is parsed, the command after).
+    private static let configured = Result<DatabaseURL, any Error> {
         if let url = ProcessInfo.processInfo.environment["CUSTODY_DATABASE_URL"], !url.isEmpty {
             return try DatabaseURL(url)
         }
