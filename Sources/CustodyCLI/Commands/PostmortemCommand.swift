@@ -38,7 +38,9 @@ struct PostmortemCommand: AsyncParsableCommand {
         } else if connection.json {
             print(try EventCoding.document(postmortem))
         } else {
-            print(await postmortem.markdown(inParts: ProcessInfo.processInfo.activeProcessorCount), terminator: "")
+            for piece in await postmortem.markdownPieces(inParts: ProcessInfo.processInfo.activeProcessorCount) {
+                try FileHandle.standardOutput.write(contentsOf: piece)
+            }
         }
     }
 }

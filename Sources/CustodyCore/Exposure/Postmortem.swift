@@ -135,9 +135,8 @@ extension Postmortem {
             default: return false
             }
         }.sorted { Stamp($0) < Stamp($1) }
-        let findings = facts.findings.filter { investigationIds.contains($0.investigation) }.sorted {
-            $0.stamp < $1.stamp
-        }
+        var findings = facts.findings.filter { investigationIds.contains($0.investigation) }
+        findings.sort { $0.stamp < $1.stamp }
 
         // Walk the steps in stamp order, adding each to the rest of the chain, so two steps at the same instant
         // (a pause and an investigation on the same day) each show their own effect; corrections show at the step

@@ -8,10 +8,12 @@ extension Postmortem {
         /// Findings, in any order.
         public var findings: [Finding]
 
-        /// Facts and findings read apart.
+        /// Facts and findings read apart; the arrays are kept as given when no finding is among the facts (what a
+        /// store reads), instead of copied: a large incident has over 100,000 findings.
         public init(events: [RecordedEvent], findings: [Finding]) {
-            self.events = events.filter { SupplyChain.folds($0.event) }
-            self.findings = findings + events.compactMap(Finding.init)
+            let moved = events.compactMap(Finding.init)
+            self.events = moved.isEmpty ? events : events.filter { SupplyChain.folds($0.event) }
+            self.findings = moved.isEmpty ? findings : findings + moved
         }
 
         /// From events that may include findings.
