@@ -99,15 +99,20 @@ import Testing
         #expect(Postmortem.of(slug("b1"), events: log.events, now: .now, everyStep: true) == postmortem)
     }
 
-    /// The command writes the timeline in parts at once: the report is the same whatever the number of parts.
-    @Test(arguments: [1, 2, 3, 4, 50]) func aReportWrittenInPartsIsTheSameReport(parts: Int) async throws {
+    /// The command writes the timeline's rows in parts while the walk goes on: the postmortem and its report are
+    /// the same whatever the size of the parts.
+    @Test(arguments: [1, 2, 3, 4, 13, 50]) func aReportWrittenInPartsIsTheSameReport(part: Int) async throws {
         var log = log()
         for day in 1...9 {
             log.add(InvestigationFindingRecorded(investigation: slug("oi"), finding: "f|\(day)"), at: "2026-04-0\(day)")
         }
-        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events, now: .now))
+        let now = Timestamp.now
+        let postmortem = try #require(Postmortem.of(slug("b1"), events: log.events, now: now))
         #expect(postmortem.timeline.count == 13)
-        #expect(await postmortem.markdown(inParts: parts) == postmortem.markdown)
+        let (walked, pieces) = try #require(
+            await Postmortem.markdown(of: slug("b1"), facts: .init(log.events), now: now, part: part))
+        #expect(walked == postmortem)
+        #expect(String(decoding: Array(pieces.joined()), as: UTF8.self) == postmortem.markdown)
         #expect(postmortem.markdown.contains("| finding in oi: f\\|3 | – |"))
     }
 

@@ -30,17 +30,17 @@ struct PostmortemCommand: AsyncParsableCommand {
             try await store.waitForHorizon()
             return try await store.postmortemFacts(of: id)
         }
-        guard let postmortem = Postmortem.of(id, facts: facts, now: .now) else {
-            throw CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
+        let unknown = CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
+        if !svg && !connection.json {
+            guard let (_, markdown) = await Postmortem.markdown(of: id, facts: facts, now: .now) else { throw unknown }
+            for piece in markdown { try FileHandle.standardOutput.write(contentsOf: piece) }
+            return
         }
+        guard let postmortem = Postmortem.of(id, facts: facts, now: .now) else { throw unknown }
         if svg {
             print(postmortem.chart(now: .now), terminator: "")
-        } else if connection.json {
-            print(try EventCoding.document(postmortem))
         } else {
-            for piece in await postmortem.markdownPieces(inParts: ProcessInfo.processInfo.activeProcessorCount) {
-                try FileHandle.standardOutput.write(contentsOf: piece)
-            }
+            print(try EventCoding.document(postmortem))
         }
     }
 }

@@ -90,9 +90,12 @@ extension Postmortem {
         of(incident, facts: Facts(events), now: now, everyStep: everyStep, wholeWorld: wholeWorld)
     }
 
-    static func of(_ incident: Slug, facts: Facts, now: Timestamp, everyStep: Bool, wholeWorld: Bool = false)
-        -> Postmortem?
-    {
+    /// `walked`, when given, is handed the timeline in order, `part` steps at a time (the last part fewer) as the
+    /// walk gets past them: what `markdown(of:facts:now:)` writes meanwhile.
+    static func of(
+        _ incident: Slug, facts: Facts, now: Timestamp, everyStep: Bool, wholeWorld: Bool = false,
+        walked: (part: Int, handOver: ([Step]) -> Void)? = nil
+    ) -> Postmortem? {
         guard
             let reportEvent = facts.events.filter({
                 if case .breachReported(let e) = $0.event { e.incident == incident } else { false }
@@ -276,6 +279,17 @@ extension Postmortem {
             everyStep || evaluatedAt == nil
                 || Self.anyChange(in: changes, after: evaluatedAt ?? time, upTo: time)
         }
+        // The timeline so far, handed over in parts as it grows when a caller asked for it.
+        var handedOver = 0
+        func append(_ step: Step) {
+            steps.append(step)
+            if let walked, steps.count - handedOver >= walked.part { handOver() }
+        }
+        func handOver() {
+            guard let walked, handedOver < steps.count else { return }
+            walked.handOver(Array(steps[handedOver...]))
+            handedOver = steps.count
+        }
         // Findings fold nothing: each is a step of its own, between the facts around it in stamp order.
         var nextFinding = 0
         func findingSteps(before stamp: Stamp?) {
@@ -284,7 +298,7 @@ extension Postmortem {
                 nextFinding += 1
                 let (entered, left, changed) =
                     evaluates(finding.occurredAt) ? evaluate(at: finding.occurredAt) : ([], [], [])
-                steps.append(Step(finding, entered: entered, left: left, changed: changed))
+                append(Step(finding, entered: entered, left: left, changed: changed))
             }
         }
         for event in related {
@@ -294,10 +308,10 @@ extension Postmortem {
             let (entered, left, changed) =
                 touched != nil || evaluates(event.occurredAt)
                 ? evaluate(at: event.occurredAt, touched: touched) : ([], [], [])
-            steps.append(
-                Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
+            append(Step(event, description: describe(event.event), entered: entered, left: left, changed: changed))
         }
         findingSteps(before: nil)
+        handOver()
         for (id, from) in opened.sorted(by: { $0.key < $1.key }) {
             if let row = previous[id] {
                 windows.append(
