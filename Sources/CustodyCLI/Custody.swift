@@ -38,8 +38,11 @@ package struct Custody: AsyncParsableCommand {
 
     /// Runs the command the process was given. A server command is handed over to `custody-server`
     /// (`ServerCommand`); a mistyped command gets a suggestion instead of ArgumentParser's "2 unexpected arguments".
+    /// The connection is asked for first: neither a server command nor a mistyped one is among those that open one
+    /// early, and the two checks took half a millisecond that the connection's opening now overlaps.
     package static func start() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        Runner.connectEarly(arguments)
         ServerCommand.handOver(arguments)
         if let (typed, known) = CommandSuggestion.unknown(in: arguments, under: Self.self) {
             let hint = CommandSuggestion.closest(to: typed, among: known).map { "; did you mean '\($0)'?" } ?? ""
@@ -47,7 +50,6 @@ package struct Custody: AsyncParsableCommand {
                 Data("Error: unknown command '\(typed)'\(hint) (`custody --help` lists them)\n".utf8))
             Foundation.exit(64)
         }
-        Runner.connectEarly(arguments)
         await Self.main(arguments)
     }
 }
