@@ -32,7 +32,7 @@ struct Listening: AsyncParsableCommand {
                         json
                         ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText
                         : "custody: listening for webhooks on http://\(host):\(port)"
-                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                    StandardOutput.write(line + "\n")
                 },
                 received: { delivery in
                     let line: String
@@ -48,7 +48,7 @@ struct Listening: AsyncParsableCommand {
                     } else {
                         line = "REFUSED \(delivery.id): \(delivery.reason ?? "")"
                     }
-                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                    StandardOutput.write(line + "\n")
                 })
         }
 

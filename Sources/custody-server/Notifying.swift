@@ -25,7 +25,7 @@ struct Notifying: AsyncParsableCommand {
             try await Runner.run(notify.connection) { database in
                 let line =
                     json ? JSONValue.object(["delivering": .bool(true)]).jsonbText : "custody: delivering webhooks"
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                StandardOutput.write(line + "\n")
                 let deliverer = WebhookDeliverer(database, configuration: configuration, logger: logger) { outcome in
                     logger.info("webhook delivery: \(outcome)")
                 }

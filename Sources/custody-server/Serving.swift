@@ -37,7 +37,7 @@ struct Serving: AsyncParsableCommand {
                     ? JSONValue.object(["listening": .string("http://\(host):\(port)")]).jsonbText
                     : "custody: serving on http://\(host):\(port)"
                 // Unbuffered: scripts and tests read the chosen port from this line.
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                StandardOutput.write(line + "\n")
             }
         } catch let error as StoreError {
             throw CommandFailure(message: error.description)

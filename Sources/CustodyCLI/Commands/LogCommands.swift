@@ -112,7 +112,7 @@ final class EventPrinter: @unchecked Sendable {
                 }
                 printed += 1
             }
-            FileHandle.standardOutput.write(Data(output.utf8))
+            StandardOutput.write(output)
         }
     }
 }

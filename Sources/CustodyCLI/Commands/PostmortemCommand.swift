@@ -33,7 +33,7 @@ struct PostmortemCommand: AsyncParsableCommand {
         let unknown = CommandFailure(message: CustodyError.unknown(what: "incident", id: id.rawValue).message)
         if !svg && !connection.json {
             guard let (_, markdown) = await Postmortem.markdown(of: id, facts: facts, now: .now) else { throw unknown }
-            for piece in markdown { try FileHandle.standardOutput.write(contentsOf: piece) }
+            for piece in markdown { StandardOutput.write(bytes: piece) }
             return
         }
         guard let postmortem = Postmortem.of(id, facts: facts, now: .now) else { throw unknown }
