@@ -52,11 +52,14 @@ struct ExposureCommand: AsyncParsableCommand {
         let answer = try await Runner.run(connection, schema: present ? .byBody : .first, sequential: present) {
             database -> Answer in
             let store = EventStore(database)
-            // Present views come from the read models when they are current (`behind` waits for the horizon as
-            // it asks); otherwise, and for the two clocks, from the fold of the log, saying why.
+            // Present views come from the read models when they are current (read in the answer's statement, one
+            // snapshot; `whenCurrent` waits for the horizon as it asks); otherwise, and for the two clocks, from
+            // the fold of the log, saying why.
             if present {
-                guard let behind = try await ExposureProjection.behind(database) else {
-                    return try await Answer.stored(subject, database)
+                let behind: Int64
+                switch try await Answer.stored(subject, database) {
+                case .current(let answer): return answer
+                case .behind(let lag): behind = lag
                 }
                 // The log's answer is exact, so without a projector (a CLI-only setup, the README's flow) there is
                 // nothing to say; a projector that runs and lags is worth one line, on stderr.
@@ -105,13 +108,17 @@ struct ExposureCommand: AsyncParsableCommand {
         case organization(OrganizationExposure?)
         case list(ExposureList?)
 
-        static func stored(_ subject: Subject, _ database: Database) async throws -> Answer {
+        static func stored(_ subject: Subject, _ database: Database) async throws
+            -> ExposureProjection.Current<Answer>
+        {
             switch subject {
             case .organization(let id):
-                return .organization(try await ExposureProjection.organizationView(database, id))
-            case .deployment(let id): return .list(try await ExposureProjection.list(database, .deployment, id))
-            case .model(let id): return .list(try await ExposureProjection.list(database, .model, id))
-            case .incident(let id): return .list(try await ExposureProjection.list(database, .incident, id))
+                return try await ExposureProjection.currentOrganizationView(database, id).map(Answer.organization)
+            case .deployment(let id):
+                return try await ExposureProjection.currentList(database, .deployment, id).map(Answer.list)
+            case .model(let id): return try await ExposureProjection.currentList(database, .model, id).map(Answer.list)
+            case .incident(let id):
+                return try await ExposureProjection.currentList(database, .incident, id).map(Answer.list)
             }
         }
 

@@ -47,8 +47,8 @@ package enum Runner {
     }
 
     /// How a command's schema is checked: before its body (one statement), not at all (`migrate`), or by the
-    /// body's first statement (a present view asks the schema's version with whether the read models are current:
-    /// `ExposureProjection.behind`).
+    /// body's first statement (a present view asks the schema's version with whether the read models are current,
+    /// and with its answer: `ExposureProjection.whenCurrent`).
     package enum SchemaCheck { case first, none, byBody }
 
     /// What a command logs: warnings and worse.

@@ -9,26 +9,45 @@ extension ExposureProjection {
     public static func organizationView(_ database: Database, _ id: Slug, asOf: Timestamp = .now) async throws
         -> OrganizationExposure?
     {
+        try await organizationView(database, id, asOf: asOf, standing: false).0
+    }
+
+    /// The organization's view when the read models are current (`whenCurrent`), read with their standing.
+    public static func currentOrganizationView(_ database: Database, _ id: Slug) async throws
+        -> Current<OrganizationExposure?>
+    {
+        try await whenCurrent(database) { try await organizationView(database, id, asOf: .now, standing: true) }
+    }
+
+    private static func organizationView(_ database: Database, _ id: Slug, asOf: Timestamp, standing asked: Bool)
+        async throws -> (OrganizationExposure?, Standing?)
+    {
+        var standing: Standing?
         var registry: OrganizationRegistry?
         var rows: [Exposure] = []
-        for try await (isView, text) in try await database.query(
+        for try await (schema, settled, checkpointed, lag, isView, text) in try await database.query(
             """
-            SELECT true, document::text FROM custody_organization_views WHERE organization = \(id.rawValue)
+            \(unescaped: Standing.row(asked, payload: "NULL::bool, NULL::text"))
+            SELECT \(unescaped: Standing.none), true, document::text
+            FROM custody_organization_views WHERE organization = \(id.rawValue)
             UNION ALL
-            SELECT false, \(unescaped: ReadModelRow.composedDocument)::text FROM \(unescaped: ReadModelRow.exposures)
+            SELECT \(unescaped: Standing.none), false, \(unescaped: ReadModelRow.composedDocument)::text
+            FROM \(unescaped: ReadModelRow.exposures)
             WHERE e.organization = \(id.rawValue) AND \(unescaped: ReadModelRow.isCurrent)
             """
-        ).decode((Bool, String).self) {
-            if isView {
+        ).decode((Int64?, Bool?, Bool?, Int64?, Bool?, String?).self) {
+            if let row = Standing(schema, settled, checkpointed, lag) {
+                standing = row
+            } else if let text, isView == true {
                 registry = try EventCoding.decode(OrganizationRegistry.self, from: Data(text.utf8))
-            } else {
+            } else if let text {
                 rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8)))
             }
         }
-        guard let registry else { return nil }
+        guard let registry else { return (nil, standing) }
         var view = registry.view(counting: CountedRows(rows.compactMap(CountedExposure.init)), at: asOf)
         view.exposures = rows.sorted(by: <)
-        return view
+        return (view, standing)
     }
 
     /// The same document as `organizationView` renders to (`EventCoding.document`), composed from the stored
@@ -217,25 +236,43 @@ extension ExposureProjection {
     /// indexed), or an incident's blast radius (cleared rows included), from
     /// the read models in one statement; nil when the log knows no such subject.
     public static func list(_ database: Database, _ subject: Subject, _ id: Slug) async throws -> ExposureList? {
+        try await list(database, subject, id, standing: false).0
+    }
+
+    /// The subject's list when the read models are current (`whenCurrent`), read with their standing.
+    public static func currentList(_ database: Database, _ subject: Subject, _ id: Slug) async throws
+        -> Current<ExposureList?>
+    {
+        try await whenCurrent(database) { try await list(database, subject, id, standing: true) }
+    }
+
+    private static func list(_ database: Database, _ subject: Subject, _ id: Slug, standing asked: Bool)
+        async throws -> (ExposureList?, Standing?)
+    {
         let stream = subject.stream(id).description
         let every = subject == .incident
+        var standing: Standing?
         var known = false
         var rows: [Exposure] = []
-        for try await text in try await database.query(
+        for try await (schema, settled, checkpointed, lag, text) in try await database.query(
             """
-            (SELECT NULL::text FROM custody_events WHERE stream_id = \(stream) LIMIT 1)
+            \(unescaped: Standing.row(asked, payload: "NULL::text"))
+            (SELECT \(unescaped: Standing.none), NULL::text FROM custody_events WHERE stream_id = \(stream) LIMIT 1)
             UNION ALL
-            SELECT \(unescaped: ReadModelRow.composedDocument)::text FROM \(unescaped: ReadModelRow.exposures)
+            SELECT \(unescaped: Standing.none), \(unescaped: ReadModelRow.composedDocument)::text
+            FROM \(unescaped: ReadModelRow.exposures)
             WHERE e.\(unescaped: subject.rawValue) = \(id.rawValue) AND (\(unescaped: ReadModelRow.isCurrent) OR \(every))
             """
-        ).decode(String?.self) {
-            if let text {
+        ).decode((Int64?, Bool?, Bool?, Int64?, String?).self) {
+            if let row = Standing(schema, settled, checkpointed, lag) {
+                standing = row
+            } else if let text {
                 rows.append(try EventCoding.decode(Exposure.self, from: Data(text.utf8)))
             } else {
                 known = true
             }
         }
-        guard known else { return nil }
-        return ExposureList(subject: subject.rawValue, id: id, asOf: .now, exposures: rows.sorted(by: <))
+        guard known else { return (nil, standing) }
+        return (ExposureList(subject: subject.rawValue, id: id, asOf: .now, exposures: rows.sorted(by: <)), standing)
     }
 }
