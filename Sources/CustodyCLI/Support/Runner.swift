@@ -87,7 +87,8 @@ package enum Runner {
     }
 
     /// Runs `body` with the database, after checking the schema is current (as `schema` says). A `sequential`
-    /// body (one statement after another) gets a single connection instead of a pool: quicker to open.
+    /// body (one statement after another) gets a single connection instead of a pool: quicker to open, and closed
+    /// without waiting (a one-shot command's process ends right after).
     package static func run<R: Sendable>(
         _ options: ConnectionOptions, schema: SchemaCheck = .first, sequential: Bool = false,
         _ body: @Sendable (Database) async throws -> R
@@ -101,7 +102,9 @@ package enum Runner {
                         if schema == .first { try await Migrator(database).requireCurrent() }
                         return try await body(database)
                     }
-                    if sequential { return try await Database.withConnection(url, logger: logger, work) }
+                    if sequential {
+                        return try await Database.withConnection(url, logger: logger, waitingForClose: false, work)
+                    }
                     return try await Database.with(url, logger: logger, maximumConnections: 4, probe: true, work)
                 } catch StoreError.unavailable(let reason) {
                     let cause = Self.cause(reason)
