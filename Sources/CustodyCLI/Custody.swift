@@ -36,17 +36,21 @@ package struct Custody: AsyncParsableCommand {
 
     package init() {}
 
-    /// Runs the command the process was given. A server command is handed over to `custody-server`
-    /// (`ServerCommand`); a mistyped command gets a suggestion instead of ArgumentParser's "2 unexpected arguments".
-    /// The connection is asked for first: neither a server command nor a mistyped one is among those that open one
-    /// early, and the two checks took half a millisecond that the connection's opening now overlaps.
+    /// Asks for a one-shot command's connection (`Runner.connectEarly`), before anything else: `main` calls it on
+    /// its own thread, first. `start` runs after a hop to the concurrent executor (a thread created for it), and
+    /// the server command and mistyped command checks took half a millisecond more: ~1 ms that the connection's
+    /// opening now overlaps (measured, `exposure --deployment`, 201 alternating rounds twice).
+    package static func connectEarly() { Runner.connectEarly(Array(CommandLine.arguments.dropFirst())) }
+
+    /// Runs the command the process was given (its connection asked for already: `connectEarly`). A server
+    /// command is handed over to `custody-server` (`ServerCommand`); a mistyped command gets a suggestion instead
+    /// of ArgumentParser's "2 unexpected arguments".
     ///
     /// A command that succeeds ends the process here (a failing one is ended by ArgumentParser): returning would
     /// resume `main` on the main actor, which after `dispatch_main` is a thread created for it, ~1 ms at the end
     /// of a one-shot command (measured, `exposure --deployment`).
     package static func start() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        Runner.connectEarly(arguments)
         ServerCommand.handOver(arguments)
         if let (typed, known) = CommandSuggestion.unknown(in: arguments, under: Self.self) {
             let hint = CommandSuggestion.closest(to: typed, among: known).map { "; did you mean '\($0)'?" } ?? ""
