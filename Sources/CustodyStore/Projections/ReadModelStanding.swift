@@ -7,7 +7,7 @@ extension ExposureProjection {
     /// events lie after it. A present view reads it in the statement that reads its answer (`list`,
     /// `organizationView`): one snapshot for both, and one round trip fewer than asking first (~1 ms of a
     /// one-shot command's 18).
-    public struct Standing: Sendable, Equatable {
+    struct Standing: Sendable {
         var schema: Int
         var settled: Bool
         var checkpointed: Bool
