@@ -316,7 +316,8 @@ public struct Database: Sendable {
 
     /// Maps what PostgresNIO throws to the store's errors; SQLSTATEs CU001..CU006 come from schema/001 and 010.
     static func translate(_ error: any Error) -> any Error {
-        if error is StoreError || error is CustodyError { return error }
+        // A page that found the projection rebuilt under it says so as it is: the leader reloads on it.
+        if error is StoreError || error is CustodyError || error is ProjectionMoved { return error }
         // The pool's own errors (circuit breaker tripped, pool shut down) are of a type in an underscored module
         // with no stability promise; its name is matched instead of importing that module.
         let poolError = String(describing: type(of: error)) == "ConnectionPoolError"
