@@ -32,6 +32,9 @@ struct Tables: Equatable {
     }
 
     mutating func apply(_ changes: ReadModelChanges) {
+        // New rows are inserted without a look for one to replace: the tables must not hold them.
+        for row in changes.newExposures { #expect(exposures[row.key] == nil) }
+        for row in changes.changedExposures { #expect(exposures[row.key] != nil) }
         for row in changes.exposures {
             exposures[row.key] = row.stored
         }

@@ -197,6 +197,28 @@ import Testing
         }
     }
 
+    /// A page inserts the rows its projector holds new without looking for one to replace. A rebuild that swapped
+    /// in its tables after the page was decided holds them already: the page must fail as moved (the projector
+    /// then reloads), not on the first duplicate key, which it would meet again on every retry.
+    @Test func aPageDecidedBeforeARebuildFailsAsMoved() async throws {
+        try await TestDatabase.with { database in
+            let store = EventStore(database)
+            let events = Workload.mixed()
+            _ = try await store.append(events)
+            _ = try await store.waitForLog(count: events.count)
+            let stale = ExposureProjection(store)
+            try await stale.start()
+            _ = try await ExposureProjection.rebuild(store)
+            let page = try await store.readLog(after: .start, limit: events.count)
+            await #expect(throws: ProjectionMoved.self) { try await stale.apply(page) }
+            let rebuilt = try await ReadModels.rows(database)
+            #expect(rebuilt.contains { $0.contains("\"incident\"") })
+            try await stale.start()
+            #expect(try await stale.catchUp() == 0)
+            #expect(try await ReadModels.rows(database) == rebuilt)
+        }
+    }
+
     @Test func theReadModelAnswersAsTheFoldDoes() async throws {
         try await TestDatabase.with { database in
             let store = EventStore(database)

@@ -108,9 +108,11 @@ public struct StoredOrganization: Codable, Sendable {
     public var summary: OrganizationSummary
 }
 
-/// `ReadModelChanges` as statements: upserts of whole rows (one array per column) and deletes by primary key.
+/// `ReadModelChanges` as statements: inserts and upserts of whole rows (one array per column) and deletes by
+/// primary key.
 struct ChangedRows: Sendable {
-    let exposures: [[String]]
+    let newExposures: [[String]]
+    let changedExposures: [[String]]
     let removedExposures: [ReadModelChanges.Key]
     let organizations: [[String]]
     let deployments: [[String]]
@@ -123,7 +125,8 @@ struct ChangedRows: Sendable {
         (pausesStarted, pausesEnded) = (changes.pausesStarted, changes.pausesEnded)
         states = changes.statesSet.map(ReadModelRow.state)
         statesEnded = changes.statesEnded
-        exposures = changes.exposures.map(ReadModelRow.exposure)
+        newExposures = changes.newExposures.map(ReadModelRow.exposure)
+        changedExposures = changes.changedExposures.map(ReadModelRow.exposure)
         removedExposures = changes.removedExposures
         organizations = changes.organizations.map(ReadModelRow.organization)
         deployments = changes.deployments.map(ReadModelRow.deployment)
@@ -133,7 +136,8 @@ struct ChangedRows: Sendable {
     func writeExposures(
         _ connection: PostgresConnection, logger: Logger, failure: ExposureProjection.WritePoint?
     ) async throws {
-        try await upsert(exposures, Self.upsertExposures, connection, logger)
+        try await insertNewExposures(connection, logger: logger)
+        try await writeRows(changedExposures, Self.upsertExposures, connection, logger)
         try await failure?("exposures")
         for start in stride(from: 0, to: removedExposures.count, by: 5000) {
             let slice = removedExposures[start..<min(start + 5000, removedExposures.count)]
@@ -147,14 +151,30 @@ struct ChangedRows: Sendable {
         try await failure?("removed exposures")
     }
 
+    /// Inserts the rows the projector holds new. Should the table hold one all the same, they are upserted instead:
+    /// a rebuild swapped in its tables after the page was decided (the checkpoint's check fails the page after
+    /// this), or the decision is at fault, and a page that conflicted on every attempt would stop the projector.
+    private func insertNewExposures(_ connection: PostgresConnection, logger: Logger) async throws {
+        guard !newExposures.isEmpty else { return }
+        try await connection.query("SAVEPOINT new_exposures", logger: logger)
+        do {
+            try await writeRows(newExposures, Self.insertExposures, connection, logger)
+            try await connection.query("RELEASE SAVEPOINT new_exposures", logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            logger.notice("exposure rows the projector held new were in the table already; upserting them")
+            try await connection.query("ROLLBACK TO SAVEPOINT new_exposures", logger: logger)
+            try await writeRows(newExposures, Self.upsertExposures, connection, logger)
+        }
+    }
+
     /// Writes the rows consecutive pages often both write: organizations, deployments, pauses and investigation
     /// states.
     func writeSharedRows(
         _ connection: PostgresConnection, logger: Logger, failure: ExposureProjection.WritePoint?
     ) async throws {
-        try await upsert(organizations, Self.upsertOrganizations, connection, logger)
+        try await writeRows(organizations, Self.upsertOrganizations, connection, logger)
         try await failure?("organizations")
-        try await upsert(deployments, Self.upsertDeployments, connection, logger)
+        try await writeRows(deployments, Self.upsertDeployments, connection, logger)
         try await failure?("deployments")
         if !pausesStarted.isEmpty || !pausesEnded.isEmpty {
             try await connection.query(
@@ -177,11 +197,11 @@ struct ChangedRows: Sendable {
                 WHERE s.incident = x.incident AND s.provider = x.provider
                 """, logger: logger)
         }
-        try await upsert(states, Self.upsertStates, connection, logger)
+        try await writeRows(states, Self.upsertStates, connection, logger)
         try await failure?("investigation states")
     }
 
-    private func upsert(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger)
+    private func writeRows(_ rows: [[String]], _ sql: String, _ connection: PostgresConnection, _ logger: Logger)
         async throws
     {
         for start in stride(from: 0, to: rows.count, by: 5000) {
@@ -192,18 +212,24 @@ struct ChangedRows: Sendable {
         }
     }
 
-    /// Upserts exposure rows, one array per column of `ReadModelRow.exposureColumns`.
-    static let upsertExposures = """
+    /// Inserts exposure rows the table does not hold, one array per column of `ReadModelRow.exposureColumns`.
+    static let insertExposures = """
         INSERT INTO custody_exposures (deployment, incident, organization, model, provider, resolved, severity, since,
             answered, document)
         SELECT d, i, o, m, p, r::boolean, sv, sn::bigint, a::boolean, doc::jsonb
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
             $9::text[], $10::text[]) AS x(d, i, o, m, p, r, sv, sn, a, doc)
-        ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
-            model = excluded.model, provider = excluded.provider, resolved = excluded.resolved,
-            severity = excluded.severity, since = excluded.since, answered = excluded.answered,
-            document = excluded.document
         """
+
+    /// Upserts exposure rows, one array per column of `ReadModelRow.exposureColumns`.
+    static let upsertExposures =
+        insertExposures + """
+
+            ON CONFLICT (deployment, incident) DO UPDATE SET organization = excluded.organization,
+                model = excluded.model, provider = excluded.provider, resolved = excluded.resolved,
+                severity = excluded.severity, since = excluded.since, answered = excluded.answered,
+                document = excluded.document
+            """
 
     /// Upserts investigation states, one array per column of `ReadModelRow.stateColumns`.
     static let upsertStates = """
