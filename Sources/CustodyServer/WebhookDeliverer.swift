@@ -113,9 +113,11 @@ public struct WebhookDeliverer: Sendable {
                     while true {
                         try Task.checkCancellation()
                         do {
+                            let rings = outbox.database.outboxBell.rings
                             guard let message = try await outbox.lease(for: configuration.timeout * 3 + .seconds(5))
                             else {
-                                try await outbox.database.outboxBell.wait(upTo: configuration.pollInterval)
+                                try await outbox.database.outboxBell.wait(
+                                    after: rings, upTo: configuration.pollInterval)
                                 continue
                             }
                             await deliver(message, with: http)

@@ -41,6 +41,21 @@ import Testing
         return rows
     }
 
+    /// A deliverer reads the bell before looking in the outbox: a ring while it looked (a message committed after
+    /// its look began) must end its wait at once, not at the next poll.
+    @Test func aRingWhileTheOutboxWasReadEndsTheWaitAtOnce() async throws {
+        let bell = OutboxBell()
+        let seen = bell.rings
+        bell.ring()
+        let started = ContinuousClock.now
+        try await bell.wait(after: seen, upTo: .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(1))
+        // Nothing rung since: the wait lasts its timeout.
+        let quiet = ContinuousClock.now
+        try await bell.wait(after: bell.rings, upTo: .milliseconds(50))
+        #expect(ContinuousClock.now - quiet >= .milliseconds(50))
+    }
+
     @Test func aCommittedChangeGetsItsMessagesAndAFailedOneNone() async throws {
         try await TestDatabase.with { database in
             let store = EventStore(database)

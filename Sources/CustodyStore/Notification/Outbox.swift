@@ -14,9 +14,14 @@ public final class OutboxBell: Sendable {
 
     func ring() { rung.withLock { $0 &+= 1 } }
 
-    /// Returns when rung, or after `timeout`; checks every few milliseconds, without asking the database.
-    public func wait(upTo timeout: Duration) async throws {
-        let seen = rung.withLock { $0 }
+    /// How often it has rung: read before looking in the outbox, and given to `wait(after:upTo:)`.
+    public var rings: UInt64 { rung.withLock { $0 } }
+
+    /// Returns once rung after `seen` was read (at once if it was already), or after `timeout`; checks every few
+    /// milliseconds, without asking the database. Counted from a number read before the outbox was looked in: a
+    /// message committed while that look ran, unseen by it, rang before the wait began, and a wait counting from
+    /// its own start slept through that ring until the next poll.
+    public func wait(after seen: UInt64, upTo timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, rung.withLock({ $0 }) == seen {
             try await Task.sleep(for: .milliseconds(5))
