@@ -72,6 +72,7 @@ let package = Package(
                 .embedInCode("022_fact_index.sql"),
                 .embedInCode("023_fold_snapshot_gzip.sql"),
                 .embedInCode("024_investigation_states.sql"),
+                .embedInCode("025_rebuild_indexes_after_load.sql"),
             ],
             swiftSettings: strict
         ),

@@ -47,5 +47,8 @@ public enum Migrations {
         Migration(
             version: 24, name: "investigation_states",
             sql: String(decoding: PackageResources._24_investigation_states_sql, as: UTF8.self)),
+        Migration(
+            version: 25, name: "rebuild_indexes_after_load",
+            sql: String(decoding: PackageResources._25_rebuild_indexes_after_load_sql, as: UTF8.self)),
     ]
 }

@@ -74,7 +74,8 @@ extension ExposureProjection {
         let logger = database.logger
         let evaluatedAt = Timestamp.now
         let views = Views(chain, at: evaluatedAt)
-        // The shadow tables are empty: rows stream in by COPY, with nothing to compare or replace.
+        // The shadow tables are empty and have no indexes yet: rows stream in by COPY, with nothing to compare or
+        // replace.
         try await database.withConnection { connection in
             func copy(_ rows: some Sequence<[String]>, into table: String, columns: [String]) async throws {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
@@ -93,7 +94,9 @@ extension ExposureProjection {
             try await copy(
                 views.states, into: "custody_investigation_states_rebuild", columns: ReadModelRow.stateColumns)
         }
-        // Fresh tables have no statistics, and the planner guesses badly without them (schema/024).
+        // Loaded, the shadow tables get their indexes, each built in one sort (schema/025); fresh tables have no
+        // statistics, and the planner guesses badly without them (schema/024).
+        for try await _ in try await database.query("SELECT custody_index_read_model_rebuild()") {}
         for try await _ in try await database.query("SELECT custody_analyze_read_model_rebuild()") {}
         let finalCursor = cursor
         let finalEvents = events
