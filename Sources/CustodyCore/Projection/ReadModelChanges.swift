@@ -96,12 +96,15 @@ public struct ReadModelChanges: Sendable, Equatable {
         // and deployments, and the organizations told of a change gain only deployments the step adds, which are
         // the impact's. (Should one be held all the same, the store upserts the page's new rows instead.)
         var changed: [Exposure] = []
-        for (key, row) in new where old[key] != row {
-            if old[key] == nil { exposures.append(row) } else if old[key]?.stored != row.stored { changed.append(row) }
+        for (key, row) in new {
+            // Looked up once: a breach's step compares thousands of rows.
+            let previous = old[key]
+            guard previous != row else { continue }
+            if previous == nil { exposures.append(row) } else if previous?.stored != row.stored { changed.append(row) }
             if noticing?.contains(row.organization) ?? true,
-                let type = ExposureMessageType.of(previous: old[key], current: row)
+                let type = ExposureMessageType.of(previous: previous, current: row)
             {
-                noticed.append((key, ExposureNotice(type: type, previous: old[key], current: row)))
+                noticed.append((key, ExposureNotice(type: type, previous: previous, current: row)))
             }
         }
         for (key, row) in old where new[key] == nil {
